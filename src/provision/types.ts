@@ -1,0 +1,34 @@
+export type ProviderName = 'embedded' | 'url';
+
+/** Settings as name → value, exactly as PostgreSQL spells them. */
+export type PgSettings = Record<string, string>;
+
+export interface ProvisionOptions {
+  provider: ProviderName;
+  /** embedded: the PostgreSQL major to run (default: the bundled one, 17) */
+  postgresMajor?: number;
+  /** --pg-setting name=value: mirror production; in force during the replay */
+  settings?: PgSettings;
+  /** url: the server to work on (its password is never printed) */
+  databaseUrl?: string;
+  /** url: keep the scratch database at the end */
+  keep?: boolean;
+  /** url: work in the database of the URL itself instead of a scratch database */
+  useExistingDatabase?: boolean;
+}
+
+/** A PostgreSQL database the run may change freely, and how to give it back. */
+export interface Instance {
+  /** connection string of the rehearsal database (holds a password: mask before printing) */
+  readonly url: string;
+  readonly provider: ProviderName;
+  /** server_version, e.g. "17.10" */
+  readonly version: string;
+  readonly major: number;
+  /** Switch from load-tuned settings to production-like durability (embedded: a restart). */
+  prepareForReplay(): Promise<void>;
+  /** Settings in force now that a rehearsal cares about (read from pg_settings). */
+  settingsInForce(): Promise<PgSettings>;
+  /** Stop/drop everything this instance started; safe to call twice. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Tests start real PostgreSQL servers; two cores, so at most two files at once.
+    maxWorkers: 2,
+    fileParallelism: true,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
