@@ -1,0 +1,106 @@
+import type pg from 'pg';
+import type { LockTaken, Rewrite } from './types.ts';
+
+/** Object ids below this are PostgreSQL's own catalogs (FirstNormalObjectId). */
+const FIRST_USER_OID = 16384;
+
+/** What a backend holds and where the user relations' files are, at one instant. */
+export interface Snapshot {
+  lsn: string;
+  /** key `${oid}:${mode}` → lock */
+  locks: Map<string, LockTaken>;
+  /** relation oid → [relfilenode, name, relkind] */
+  files: Map<number, { relfilenode: number; name: string; relkind: string }>;
+}
+
+interface SnapshotRow {
+  lsn: string;
+  locks: [string, string, string | null, string | null][] | null;
+  files: [string, string, string, string][] | null;
+}
+
+// One round trip: the WAL position, this backend's granted relation locks, and the files of every
+// user table, index, TOAST table and materialized view (relfilenode 0 = partitioned, no storage).
+const SNAPSHOT_SQL = `
+SELECT pg_current_wal_insert_lsn()::text AS lsn,
+  (SELECT json_agg(json_build_array(l.relation::int8::text, l.mode, c.oid::regclass::text, c.relkind::text))
+     FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+    WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+      AND l.relation >= ${FIRST_USER_OID}) AS locks,
+  (SELECT json_agg(json_build_array(c.oid::int8::text, c.relfilenode::int8::text, c.oid::regclass::text, c.relkind::text))
+     FROM pg_class c
+    WHERE c.oid >= ${FIRST_USER_OID} AND c.relkind IN ('r', 'i', 't', 'm') AND c.relfilenode <> 0) AS files`;
+
+export async function takeSnapshot(client: pg.Client | pg.PoolClient, names: Map<number, string>): Promise<Snapshot> {
+  const { rows } = await client.query<SnapshotRow>(SNAPSHOT_SQL);
+  const row = rows[0]!;
+  const files: Snapshot['files'] = new Map();
+  for (const [oid, rfn, name, relkind] of row.files ?? []) {
+    files.set(Number(oid), { relfilenode: Number(rfn), name, relkind });
+    names.set(Number(oid), name);
+  }
+  const locks: Snapshot['locks'] = new Map();
+  for (const [oid, mode, name, relkind] of row.locks ?? []) {
+    locks.set(`${oid}:${mode}`, { relation: name ?? names.get(Number(oid)) ?? `oid ${oid}`, mode, relkind });
+  }
+  return { lsn: row.lsn, locks, files };
+}
+
+/** Locks held after but not before: the ones the statement acquired. */
+export function newLocks(before: Snapshot, after: Snapshot): LockTaken[] {
+  return [...after.locks.entries()].filter(([k]) => !before.locks.has(k)).map(([, l]) => l);
+}
+
+/** Relations whose relfilenode changed: PostgreSQL wrote a new copy of them. */
+export function rewrites(before: Snapshot, after: Snapshot): Rewrite[] {
+  const out: Rewrite[] = [];
+  for (const [oid, b] of before.files) {
+    const a = after.files.get(oid);
+    if (a && a.relfilenode !== b.relfilenode) {
+      out.push({ relation: a.name, relkind: a.relkind, relfilenodeBefore: b.relfilenode, relfilenodeAfter: a.relfilenode });
+    }
+  }
+  return out;
+}
+
+export function walBytes(beforeLsn: string, afterLsn: string): number {
+  return Number(lsnToBigInt(afterLsn) - lsnToBigInt(beforeLsn));
+}
+
+function lsnToBigInt(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt('0x' + hi) << 32n) + BigInt('0x' + lo);
+}
+
+/**
+ * Locks of another backend, polled from this connection while a statement runs outside a
+ * transaction block (CREATE INDEX CONCURRENTLY and friends): back to back for the first 200 ms,
+ * then every 5 ms.
+ */
+export function sampleLocks(client: pg.Client, pid: number, names: Map<number, string>) {
+  const seen = new Map<string, LockTaken>();
+  let running = true;
+  const started = Date.now();
+  const loop = (async () => {
+    while (running) {
+      const { rows } = await client.query<{ oid: string; mode: string; name: string | null; relkind: string | null }>(
+        `SELECT l.relation::int8::text AS oid, l.mode, c.oid::regclass::text AS name, c.relkind::text AS relkind
+           FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
+          WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND l.relation >= ${FIRST_USER_OID}`,
+        [pid],
+      );
+      for (const r of rows) {
+        const key = `${r.oid}:${r.mode}`;
+        if (!seen.has(key)) seen.set(key, { relation: r.name ?? names.get(Number(r.oid)) ?? `oid ${r.oid}`, mode: r.mode, relkind: r.relkind });
+      }
+      if (Date.now() - started > 200) await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop(): Promise<LockTaken[]> {
+      running = false;
+      await loop;
+      return [...seen.values()];
+    },
+  };
+}
