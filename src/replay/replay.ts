@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
 import type { Logger } from '../util/log.ts';
+import { stripRowData } from '../util/mask.ts';
 import { newLocks, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { MigrationTrace, StatementError, StatementTrace } from './types.ts';
 
@@ -204,7 +205,7 @@ function statementError(err: unknown, script: MigrationScript, stmt: Statement):
   return {
     sqlstate: e.code ?? 'XX000',
     message: e.message ?? String(err),
-    ...(e.detail ? { detail: e.detail } : {}),
+    ...(e.detail ? { detail: stripRowData(e.detail) } : {}),
     ...(e.hint ? { hint: e.hint } : {}),
     file: script.file,
     line,

@@ -1,0 +1,43 @@
+import type { LockTaken } from '../replay/types.ts';
+
+/** PostgreSQL's table-level lock modes, weakest first (docs: "Explicit Locking", table 13.2). */
+export const LOCK_MODES = [
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
+] as const;
+
+export const lockStrength = (mode: string): number => LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]);
+
+/** What each mode blocks in an application's terms (same docs table, the conflicts column). */
+export const LOCK_BLOCKS: Record<string, string> = {
+  AccessShareLock: 'only ACCESS EXCLUSIVE',
+  RowShareLock: 'EXCLUSIVE and stronger',
+  RowExclusiveLock: 'SHARE and stronger',
+  ShareUpdateExclusiveLock: 'schema changes, VACUUM, other SHARE UPDATE EXCLUSIVE; not reads or writes',
+  ShareLock: 'writes (INSERT/UPDATE/DELETE)',
+  ShareRowExclusiveLock: 'writes',
+  ExclusiveLock: 'writes and SELECT ... FOR UPDATE; not plain reads',
+  AccessExclusiveLock: 'everything, reads included',
+};
+
+/** Kinds of relation an application reads and writes: tables, partitioned tables, matviews. */
+const TABLE_KINDS = new Set(['r', 'p', 'm', 'f']);
+
+/** The strongest mode per table (indexes and sequences left out), strongest first. */
+export function strongestLocks(locks: LockTaken[]): { relation: string; mode: string }[] {
+  const best = new Map<string, string>();
+  for (const l of locks) {
+    if (l.relkind !== null && !TABLE_KINDS.has(l.relkind)) continue;
+    const cur = best.get(l.relation);
+    if (cur === undefined || lockStrength(l.mode) > lockStrength(cur)) best.set(l.relation, l.mode);
+  }
+  return [...best.entries()]
+    .map(([relation, mode]) => ({ relation, mode }))
+    .sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode) || a.relation.localeCompare(b.relation));
+}
