@@ -1,0 +1,80 @@
+import { usageError } from '../errors.ts';
+import { compareVersions, isVersion, normaliseVersion, versionKey } from './version.ts';
+
+/**
+ * What a database (or --from) says is already applied, and which migrations that leaves pending.
+ * Pure: the rows a tracking table holds in, an `Applied` out.
+ */
+export interface Applied {
+  /** the tracking table it came from; null when there was none (or --from decided) */
+  table: string | null;
+  /** every version <= this is applied (golang-migrate's single row, a Flyway baseline, --from) */
+  upTo: string | null;
+  /** versions applied one by one (dbmate, Flyway), as written in the table */
+  versions: string[];
+}
+
+export const nothingApplied: Applied = { table: null, upTo: null, versions: [] };
+
+export const FROM_HINT = 'pass a version as the files name it, e.g. --from 003, --from 20240101120000 or --from 1.2';
+
+/** --from: versions <= from count as applied; the tracking table is not consulted. */
+export function appliedFromOption(from: string): Applied {
+  if (!isVersion(from)) throw usageError(`--from ${from} is not a migration version`, FROM_HINT);
+  return { table: null, upTo: normaliseVersion(from), versions: [] };
+}
+
+/** golang-migrate's schema_migrations: at most one row, the current version and whether it failed half-way. */
+export function fromGolangMigrate(table: string, rows: { version: string; dirty: boolean }[]): Applied {
+  const current = rows
+    .filter((r) => isVersion(r.version))
+    .sort((a, b) => compareVersions(b.version, a.version))[0];
+  if (!current) return { table, upTo: null, versions: [] };
+  if (current.dirty) {
+    throw usageError(
+      `${table} marks version ${current.version} dirty: a migration failed half-way and golang-migrate would refuse to continue`,
+      'repair the database and record a clean version (migrate force), or pass --from to say what is applied',
+    );
+  }
+  return { table, upTo: current.version, versions: [] };
+}
+
+/** dbmate's (and Rails') schema_migrations: one row per applied version. */
+export function fromVersionRows(table: string, versions: string[]): Applied {
+  return { table, upTo: null, versions: versions.map((v) => v.trim()).filter(isVersion) };
+}
+
+export interface FlywayRow {
+  version: string | null;
+  type: string;
+  success: boolean;
+}
+
+/**
+ * flyway_schema_history, in installed_rank order: successful versioned rows are applied; a baseline
+ * (BASELINE, SQL_BASELINE, ...) covers every version up to its own; an undo (UNDO_SQL, ...) or a
+ * DELETE row takes its version back out.
+ */
+export function fromFlywayHistory(table: string, rows: FlywayRow[]): Applied {
+  const applied = new Map<string, string>();
+  let upTo: string | null = null;
+  for (const row of rows) {
+    if (!row.success || row.version === null || !isVersion(row.version)) continue;
+    const type = row.type.toUpperCase();
+    const key = versionKey(row.version);
+    if (type.startsWith('UNDO') || type === 'DELETE') applied.delete(key);
+    else if (type === 'SCHEMA') continue;
+    else if (type.includes('BASELINE')) {
+      if (upTo === null || compareVersions(row.version, upTo) > 0) upTo = row.version;
+    } else applied.set(key, row.version);
+  }
+  return { table, upTo, versions: [...applied.values()] };
+}
+
+/** Each migration with `pending` set: true when `applied` does not cover its version. */
+export function markPending<T extends { id: string }>(migrations: T[], applied: Applied): (T & { pending: boolean })[] {
+  const keys = new Set(applied.versions.map(versionKey));
+  const covered = (id: string) =>
+    (applied.upTo !== null && compareVersions(id, applied.upTo) <= 0) || keys.has(versionKey(id));
+  return migrations.map((m) => ({ ...m, pending: !covered(m.id) }));
+}

@@ -1,0 +1,2 @@
+-- migrate:up
+ALTER TABLE accounts ADD COLUMN note text;

@@ -1,0 +1,2 @@
+VACUUM orders;
+ANALYZE orders;
