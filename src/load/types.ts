@@ -3,18 +3,27 @@ export type DumpFormat = 'custom' | 'directory' | 'tar' | 'plain' | 'plain-gzip'
 export interface TableSize {
   /** schema-qualified when not in public, e.g. 'orders' or 'audit.events' */
   name: string;
+  /** exact count(*), or the planner's estimate after ANALYZE for very large tables (see rowsEstimated) */
   rows: number;
+  /** true when `rows` is pg_class.reltuples after ANALYZE (tables above ~5 million rows), not count(*) */
+  rowsEstimated: boolean;
   /** total relation size incl. indexes and TOAST */
   bytes: number;
 }
 
 export interface DatasetSummary {
   source: { kind: 'dump'; path: string; format: DumpFormat } | { kind: 'fixture'; name: string; scale: number; seed: number } | { kind: 'none' };
+  /**
+   * Wall time of the whole load: restore or generation, then VACUUM ANALYZE and CHECKPOINT
+   * (0 for kind 'none'). `phaseMs` splits it.
+   */
   loadMs: number;
+  /** loadMs by phase; absent for kind 'none' */
+  phaseMs?: { load: number; vacuumAnalyze: number; checkpoint: number };
   tables: TableSize[];
 }
 
 export type LoadSpec =
-  | { kind: 'dump'; path: string; jobs?: number }
+  | { kind: 'dump'; path: string; /** pg_restore -j (default: os.availableParallelism(); tar: 1) */ jobs?: number }
   | { kind: 'fixture'; name: string; scale: number; seed?: number }
   | { kind: 'none' };

@@ -1,0 +1,52 @@
+import os from 'node:os';
+import type { Logger } from '../util/log.ts';
+import { inspectDump } from './detect.ts';
+import { DEFAULT_SEED, generateFixture, readFixture, validateScale } from './fixture.ts';
+import { restoreArchive, restorePlain } from './restore.ts';
+import { settle, summarizeTables } from './summary.ts';
+import type { DatasetSummary, LoadSpec } from './types.ts';
+
+export type { DatasetSummary, DumpFormat, LoadSpec, TableSize } from './types.ts';
+export { detectDumpFormat } from './detect.ts';
+export { summarizeTables } from './summary.ts';
+export { knownFixtures, DEFAULT_SEED } from './fixture.ts';
+
+/**
+ * Fill the rehearsal database: restore a dump (format read from its content) or generate a bundled
+ * fixture server-side, then VACUUM ANALYZE and CHECKPOINT, and summarise the tables.
+ * `loadMs` is the wall time of all of it (restore/generation + VACUUM ANALYZE + CHECKPOINT);
+ * `phaseMs` splits it.
+ */
+export async function loadDataset(url: string, spec: LoadSpec, log: Logger): Promise<DatasetSummary> {
+  const started = performance.now();
+  let source: DatasetSummary['source'];
+  switch (spec.kind) {
+    case 'none':
+      return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
+    case 'dump': {
+      const dump = await inspectDump(spec.path);
+      if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
+      else await restoreArchive(dump, url, spec.jobs ?? os.availableParallelism(), log);
+      source = { kind: 'dump', path: spec.path, format: dump.format };
+      break;
+    }
+    case 'fixture': {
+      const seed = spec.seed ?? DEFAULT_SEED;
+      validateScale(spec.scale, seed);
+      const fixture = await readFixture(spec.name);
+      await generateFixture(url, fixture, spec.scale, seed, log);
+      source = { kind: 'fixture', name: spec.name, scale: spec.scale, seed };
+      break;
+    }
+  }
+  const load = performance.now() - started;
+  const { vacuumAnalyze, checkpoint } = await settle(url, log);
+  const loadMs = Math.round(performance.now() - started);
+  const tables = await summarizeTables(url);
+  return {
+    source,
+    loadMs,
+    phaseMs: { load: Math.round(load), vacuumAnalyze: Math.round(vacuumAnalyze), checkpoint: Math.round(checkpoint) },
+    tables,
+  };
+}

@@ -1,0 +1,187 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { execa } from 'execa';
+import { infraError } from '../errors.ts';
+import type { Logger } from '../util/log.ts';
+import { maskSecrets } from '../util/mask.ts';
+import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy } from './archive-version.ts';
+import { clientConnection, clientTool, missingToolError, type ClientTool } from './client-tools.ts';
+import type { DumpInfo } from './detect.ts';
+
+/** How many stderr lines an error message quotes. */
+const QUOTED_LINES = 6;
+
+/**
+ * A custom, directory or tar archive through pg_restore: no owners, no privileges (the roles of
+ * production do not exist here), no tablespaces, stop at the first error. Tar archives cannot be
+ * restored in parallel, so they use one job.
+ */
+export async function restoreArchive(dump: DumpInfo, url: string, jobs: number, log: Logger): Promise<void> {
+  const tool = await clientTool('pg_restore');
+  const entries = await countTocEntries(dump, tool);
+  const { conninfo, env } = clientConnection(url);
+  const j = dump.format === 'tar' || !(jobs >= 1) ? 1 : Math.floor(jobs);
+  const args = ['--no-owner', '--no-privileges', '--no-tablespaces', '--exit-on-error', '--verbose', '-j', String(j), '-d', conninfo, path.resolve(dump.path)];
+
+  const progress = log.progress(`pg_restore ${dump.format} archive (${j} job${j === 1 ? '' : 's'})`);
+  const child = execa('pg_restore', args, { env, reject: false, stdin: 'ignore', stdout: 'ignore', buffer: { stderr: false } });
+  const problems: string[] = [];
+  let done = 0;
+  let table = '';
+  const lines = readline.createInterface({ input: child.stderr! });
+  lines.on('line', (line) => {
+    const item = restoredItem(line);
+    if (item) {
+      done++;
+      if (item.table) table = `, data of ${item.table}`;
+      progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
+    } else if (isProblem(line) && problems.length < QUOTED_LINES) {
+      problems.push(line);
+    }
+  });
+  const result = await child;
+  if (result.failed) {
+    if (result.code === 'ENOENT') throw missingToolError('pg_restore');
+    throw infraError(
+      `pg_restore of ${dump.path} failed (exit ${result.exitCode ?? result.signal ?? '?'}): ${quote(problems) || 'no error message'}`,
+      hintFor(problems, tool),
+    );
+  }
+  progress.done(`${entries} items`);
+}
+
+/**
+ * `pg_restore -l`: the number of TOC entries (for progress), and the place where an archive newer
+ * than the installed pg_restore is found out.
+ */
+async function countTocEntries(dump: DumpInfo, tool: ClientTool): Promise<number> {
+  const result = await execa('pg_restore', ['-l', path.resolve(dump.path)], { reject: false, stdin: 'ignore' });
+  if (result.failed) {
+    const stderr = result.stderr.toString();
+    if (/unsupported version \(\d+\.\d+\) in file header/.test(stderr)) throw tooNewError(dump, tool);
+    throw infraError(`pg_restore cannot read ${dump.path}: ${quote(stderr.split('\n')) || result.shortMessage}`);
+  }
+  return result.stdout
+    .toString()
+    .split('\n')
+    .filter((l) => /^\d+;/.test(l) && !/^\d+; \d+ \d+ (ACL|DEFAULT ACL) /.test(l)).length;
+}
+
+function tooNewError(dump: DumpInfo, tool: ClientTool) {
+  const v = dump.archiveVersion;
+  const archive = v ? `format version ${formatArchiveVersion(v)}, likely written by ${likelyWriter(v)}` : 'a format version it does not know';
+  const readable = newestReadableBy(tool.major);
+  const reads = readable ? ` (reads archives up to ${formatArchiveVersion({ ...readable, rev: 0 })})` : '';
+  const needed = v && minimumReaderMajor(v);
+  return infraError(
+    `${dump.path} is a pg_dump archive of ${archive}, too new for the installed pg_restore ${tool.version}${reads}`,
+    `install a newer postgresql-client${needed ? ` (${needed} or later: apt-get install postgresql-client-${needed} / brew install libpq)` : ' of the major that wrote the dump or later'} and put it first on PATH`,
+  );
+}
+
+/**
+ * Plain SQL (optionally gzip) through psql, streamed on stdin: stop at the first error, no psqlrc.
+ */
+export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Promise<void> {
+  const tool = await clientTool('psql');
+  const { conninfo, env } = clientConnection(url);
+  const progress = log.progress(`psql ${dump.format === 'plain-gzip' ? 'gzipped plain SQL' : 'plain SQL'}`);
+  // -f - (rather than plain stdin) makes psql prefix its errors with psql:<stdin>:<line>
+  const child = execa('psql', ['-v', 'ON_ERROR_STOP=1', '-X', '-q', '-f', '-', '-d', conninfo], {
+    env,
+    reject: false,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    buffer: { stderr: false },
+  });
+  const problems: string[] = [];
+  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (problems.length < QUOTED_LINES && line.trim()) problems.push(line.replace(/^psql:<stdin>:(\d+):/, 'line $1:'));
+  });
+
+  let read = 0;
+  let lastShown = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      read += chunk.length;
+      const now = Date.now();
+      if (now - lastShown > 250 && dump.size > 0) {
+        lastShown = now;
+        progress.update(`${percent(read, dump.size)} of ${mib(dump.size)}`);
+      }
+      next(null, chunk);
+    },
+  });
+  const source = createReadStream(dump.path);
+  const stdin = child.stdin!;
+  let gzipError: Error | undefined;
+  const piped = dump.format === 'plain-gzip' ? pipeline(source, counter, createGunzip(), stdin) : pipeline(source, counter, stdin);
+  const feeding = piped.catch((err: NodeJS.ErrnoException) => {
+    if (err.code?.startsWith('Z_')) gzipError = err; // corrupt or truncated gzip
+    // EPIPE / premature close: psql stopped reading (it failed); its exit tells why
+    child.stdin?.destroy();
+  });
+  const [result] = await Promise.all([child, feeding]);
+
+  if (gzipError) {
+    throw infraError(`${dump.path} is a corrupt or truncated gzip file (${gzipError.message}); the database is partly loaded`, 'check the dump with gzip -t');
+  }
+  if (result.failed) {
+    if (result.code === 'ENOENT') throw missingToolError('psql');
+    throw infraError(
+      `psql loading ${dump.path} failed (exit ${result.exitCode ?? result.signal ?? '?'}): ${quote(problems) || 'no error message'}`,
+      hintFor(problems, tool),
+    );
+  }
+  progress.done(mib(dump.size));
+}
+
+// ---- reading pg_restore --verbose ----
+
+/**
+ * A restored TOC entry in pg_restore's verbose output: serial mode says "creating X" or
+ * "processing data for table"; parallel mode adds "launching/finished item" (only "finished" counts).
+ */
+export function restoredItem(line: string): { table?: string } | undefined {
+  const data = /^pg_restore: processing data for table "(.+)"$/.exec(line);
+  if (data) return { table: data[1]!.replace(/^public\./, '') };
+  if (/^pg_restore: (creating|executing) /.test(line)) return {};
+  return undefined;
+}
+
+function isProblem(line: string): boolean {
+  return /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) && !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line);
+}
+
+function hintFor(lines: string[], tool: ClientTool): string | undefined {
+  const text = lines.join('\n');
+  if (/invalid command \\restrict/.test(text)) {
+    return `the dump was written by a pg_dump of August 2025 or later (17.6, 16.10, 15.14, ...); psql ${tool.version} predates \\restrict: install a newer postgresql-client`;
+  }
+  if (/extension control file|extension ".*" is not available/.test(text)) {
+    return 'the dump needs an extension this server does not have: use --provider url with a server that has it, or a dump without it';
+  }
+  if (/role ".*" does not exist/.test(text)) return 'create the roles the dump refers to on the server first (pg_dumpall --roles-only), or use --provider url';
+  if (/unrecognized configuration parameter/.test(text)) {
+    return 'the dump comes from a newer pg_dump than this server: run the rehearsal with --postgres set to the major of the source server';
+  }
+  return undefined;
+}
+
+function quote(lines: string[]): string {
+  return maskSecrets(
+    lines
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(0, QUOTED_LINES)
+      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l))
+      .join(' | '),
+  );
+}
+
+const percent = (part: number, whole: number) => `${Math.min(100, Math.floor((100 * part) / whole))}%`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -1,0 +1,119 @@
+import pg from 'pg';
+import type { Logger } from '../util/log.ts';
+import type { TableSize } from './types.ts';
+
+/** Above this many rows (pg_class.reltuples after ANALYZE) a table's count is the estimate, not count(*). */
+export const EXACT_COUNT_LIMIT = 5_000_000;
+
+const USER_TABLES = `
+  SELECT c.oid::bigint AS oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate,
+         pg_total_relation_size(c.oid)::float8 AS bytes
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind = 'r'
+     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+   ORDER BY n.nspname, c.relname`;
+
+/**
+ * Every user table (partitions included; partitioned parents hold no rows and are not listed):
+ * name (schema-qualified unless public), rows and total bytes.
+ */
+export async function summarizeTables(url: string): Promise<TableSize[]> {
+  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ schema: string; name: string; estimate: number; bytes: number }>(USER_TABLES);
+    const out: TableSize[] = [];
+    for (const t of rows) {
+      const estimated = t.estimate > EXACT_COUNT_LIMIT;
+      let count = Math.round(t.estimate);
+      if (!estimated) {
+        const ident = `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`;
+        const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ONLY ${ident}`);
+        count = Number(res.rows[0]!.n);
+      }
+      out.push({ name: qualifiedName(t.schema, t.name), rows: count, rowsEstimated: estimated, bytes: t.bytes });
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+export function qualifiedName(schema: string, name: string): string {
+  return schema === 'public' ? name : `${schema}.${name}`;
+}
+
+/**
+ * After a load: VACUUM ANALYZE (visibility map, hint bits and planner statistics as a long-lived
+ * database has them) then CHECKPOINT (so the replay does not pay for the load's dirty buffers).
+ * Returns each step's wall time in ms.
+ */
+export async function settle(url: string, log: Logger): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
+  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load' });
+  await client.connect();
+  try {
+    let started = performance.now();
+    const progress = log.progress('VACUUM ANALYZE');
+    const stopWatching = watchVacuum(url, (detail) => progress.update(detail));
+    try {
+      await client.query('VACUUM (ANALYZE)');
+    } finally {
+      await stopWatching();
+    }
+    progress.done();
+    const vacuumAnalyze = performance.now() - started;
+
+    started = performance.now();
+    const cp = log.progress('CHECKPOINT');
+    try {
+      await client.query('CHECKPOINT');
+      cp.done();
+    } catch (err) {
+      // not a superuser (nor pg_checkpoint) on a --provider url server: timings just include more I/O
+      if ((err as { code?: string }).code !== '42501') throw err;
+      cp.done('skipped: not allowed for this user');
+      log.warn(`CHECKPOINT after the load was not allowed (${(err as Error).message}); the first statements may pay for the load's dirty buffers`);
+    }
+    return { vacuumAnalyze, checkpoint: performance.now() - started };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls pg_stat_progress_vacuum/analyze once a second and reports which table is being worked on. */
+function watchVacuum(url: string, report: (detail: string) => void): () => Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load progress' });
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const poll = async () => {
+    try {
+      const { rows } = await client.query<{ rel: string; phase: string; pct: number | null }>(
+        `SELECT relid::regclass::text AS rel, phase,
+                CASE WHEN heap_blks_total > 0 THEN round(100.0 * heap_blks_scanned / heap_blks_total) END::float8 AS pct
+           FROM pg_stat_progress_vacuum WHERE datname = current_database()
+         UNION ALL
+         SELECT relid::regclass::text, phase,
+                CASE WHEN sample_blks_total > 0 THEN round(100.0 * sample_blks_scanned / sample_blks_total) END::float8
+           FROM pg_stat_progress_analyze WHERE datname = current_database()`,
+      );
+      const r = rows[0];
+      if (r) report(`${r.rel}: ${r.phase}${r.pct === null ? '' : ` ${r.pct}%`}`);
+    } catch {
+      // progress is best effort
+    }
+    if (!stopped) timer = setTimeout(poll, 1000);
+  };
+  const ready = client.connect().then(
+    () => {
+      if (!stopped) timer = setTimeout(poll, 1000);
+    },
+    () => undefined,
+  );
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await ready;
+    await client.end().catch(() => undefined);
+  };
+}
