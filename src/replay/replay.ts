@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
 import type { Logger } from '../util/log.ts';
 import { stripRowData } from '../util/mask.ts';
-import { newLocks, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
+import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { MigrationTrace, StatementError, StatementTrace } from './types.ts';
 
 export interface ReplayOptions {
@@ -183,7 +183,7 @@ async function runStatement(
     return { ...base, locks: sampled ?? [], lockSource: sampled ? 'sampled' : 'exact', lockHeldMs: 0, rewrites: [], walBytes: 0, rowsAffected: null, error };
   }
   const after = await takeSnapshot(client, names);
-  const locks = sampled ?? newLocks(before, after);
+  const locks = await resolveLockNames(client, sampled ?? newLocks(before, after), names);
   return {
     ...base,
     locks,

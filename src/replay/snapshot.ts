@@ -41,9 +41,36 @@ export async function takeSnapshot(client: pg.Client | pg.PoolClient, names: Map
   }
   const locks: Snapshot['locks'] = new Map();
   for (const [oid, mode, name, relkind] of row.locks ?? []) {
-    locks.set(`${oid}:${mode}`, { relation: name ?? names.get(Number(oid)) ?? `oid ${oid}`, mode, relkind });
+    locks.set(`${oid}:${mode}`, { relation: name ?? names.get(Number(oid)) ?? unresolved(oid), mode, relkind });
   }
   return { lsn: row.lsn, locks, files };
+}
+
+const UNRESOLVED = 'oid ';
+const unresolved = (oid: string) => UNRESOLVED + oid;
+const isUnresolved = (relation: string) => relation.startsWith(UNRESOLVED);
+
+/**
+ * Name the relations that were not visible when their lock was read (created by a concurrent
+ * build not yet committed). Locks on relations that no longer exist and were never named were on
+ * transient relations created and dropped inside the statement (the new heap of a rewrite): nobody
+ * else could wait for them, so they are left out.
+ */
+export async function resolveLockNames(client: pg.Client | pg.PoolClient, locks: LockTaken[], names: Map<number, string>): Promise<LockTaken[]> {
+  const missing = locks.filter((l) => isUnresolved(l.relation)).map((l) => l.relation.slice(UNRESOLVED.length));
+  if (missing.length === 0) return locks;
+  const { rows } = await client.query<{ oid: string; name: string; relkind: string }>(
+    `SELECT oid::int8::text AS oid, oid::regclass::text AS name, relkind::text AS relkind FROM pg_class WHERE oid = ANY($1::oid[])`,
+    [missing],
+  );
+  const found = new Map(rows.map((r) => [r.oid, r]));
+  return locks.flatMap((l) => {
+    if (!isUnresolved(l.relation)) return [l];
+    const r = found.get(l.relation.slice(UNRESOLVED.length));
+    if (!r) return [];
+    names.set(Number(r.oid), r.name);
+    return [{ ...l, relation: r.name, relkind: r.relkind }];
+  });
 }
 
 /** Locks held after but not before: the ones the statement acquired. */
@@ -91,7 +118,11 @@ export function sampleLocks(client: pg.Client, pid: number, names: Map<number, s
       );
       for (const r of rows) {
         const key = `${r.oid}:${r.mode}`;
-        if (!seen.has(key)) seen.set(key, { relation: r.name ?? names.get(Number(r.oid)) ?? `oid ${r.oid}`, mode: r.mode, relkind: r.relkind });
+        const known = seen.get(key);
+        // a relation another backend is creating is invisible until it commits: look again later
+        if (!known || isUnresolved(known.relation)) {
+          seen.set(key, { relation: r.name ?? names.get(Number(r.oid)) ?? unresolved(r.oid), mode: r.mode, relkind: r.relkind });
+        }
       }
       if (Date.now() - started > 200) await new Promise((r) => setTimeout(r, 5));
     }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../types.ts';
 
@@ -29,15 +30,15 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   out.push(bold('pg-rehearse') + ` — ${pgLine}; ${dataLine}`);
 
   if (report.migrations.length > 0) {
-    const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - 80));
+    const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - 90));
     const table = new Table({
-      head: ['migration', 'at', 'statement', 'duration', 'strongest lock per table', 'lock held', 'rewrites'],
+      head: ['#', 'statement', 'duration', 'strongest lock per table', 'lock held', 'rewritten'],
       style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
       wordWrap: true,
     });
     for (const m of report.migrations) {
       const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
-      table.push([{ colSpan: 7, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${m.file}` }]);
+      table.push([{ colSpan: 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}` }]);
       for (const s of m.statements) table.push(statementRow(s, sqlWidth, { red, yellow }));
     }
     out.push(table.toString());
@@ -67,8 +68,7 @@ function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string
     return l.mode === 'AccessExclusiveLock' ? c.yellow(label) : label;
   });
   return [
-    `#${s.index + 1}`,
-    `line ${s.line}`,
+    `${s.index + 1} L${s.line}`,
     s.error ? c.red(`${text}\n✗ ${s.error.sqlstate} ${s.error.message}`) : text,
     ms(s.durationMs),
     locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? ' (sampled)' : ''),
