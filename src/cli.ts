@@ -4,6 +4,7 @@ import { readConfigFile, resolvePlan, validate, type RunConfig } from './config/
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
 import { defaultOutDir, renderTerminal, serializeReport, writeReport } from './report/index.ts';
+import { interrupted, onExitCleanup } from './util/cleanup.ts';
 import { createLogger } from './util/log.ts';
 import { maskSecrets } from './util/mask.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -13,7 +14,8 @@ Exit codes:
   0  every pending migration applied
   1  a migration failed (the report says which statement, file:line and SQLSTATE)
   2  usage: bad flags, bad config, bad migration folder or file (syntax error at file:line)
-  3  infrastructure: the server, the dump, or the tools around them (pg_restore, psql)`;
+  3  infrastructure: the server, the dump, or the tools around them (pg_restore, psql)
+  130 interrupted (Ctrl-C, SIGTERM): servers stopped, the partial report written`;
 
 const RUN_EXAMPLES = `
 Examples:
@@ -76,9 +78,23 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   const flags: RunConfig = validate({ ...flagValues, pgSetting: pgSetting.length ? pgSetting : undefined }, 'flags');
   const plan = resolvePlan(file, flags);
   const log = createLogger({ quiet: plan.quiet });
-  const { report, exitCode } = await rehearse(plan, log, process.argv.slice(2));
-
   const outDir = plan.outDir ?? defaultOutDir();
+  // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
+  let finished!: () => void;
+  const written = new Promise<void>((resolve) => (finished = resolve));
+  const unregister = onExitCleanup(() => written);
+  const outcome = await rehearse(plan, log, process.argv.slice(2));
+  const { report } = outcome;
+  let exitCode = outcome.exitCode;
+  if (interrupted()) {
+    exitCode = ExitCode.interrupted;
+    Object.assign(report.run, {
+      status: 'error',
+      exitCode,
+      error: { kind: 'interrupted', message: 'interrupted by a signal (Ctrl-C or SIGTERM) before the run finished; servers stopped' },
+    });
+  }
+
   const file_ = await writeReport(report, outDir);
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   if (plan.json) {
@@ -88,6 +104,8 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
     process.stdout.write(renderTerminal(report, { color, width: process.stdout.columns ?? 120 }) + '\n');
   }
   if (!plan.quiet) process.stderr.write(`report: ${path.relative(process.cwd(), file_) || file_}\n`);
+  unregister();
+  finished();
   return exitCode;
 }
 

@@ -10,6 +10,8 @@ export const ExitCode = {
   usage: 2,
   /** the server, the dump, the tools around them: infrastructure */
   infrastructure: 3,
+  /** Ctrl-C or SIGTERM: everything stopped, partial report written */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -19,7 +19,11 @@ export interface RehearsalOutcome {
  * read migrations → provision → load → find pending → replay → report.
  * Whatever happens, the server is stopped and a report (possibly partial) is returned.
  */
-export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] = []): Promise<RehearsalOutcome> {
+export async function rehearse(
+  plan: RehearsalPlan,
+  log: Logger,
+  argv: string[] = [],
+): Promise<RehearsalOutcome> {
   const t0 = performance.timeOrigin + performance.now();
   const report = emptyReport(argv, TOOL_VERSION, t0);
   let instance: Instance | undefined;

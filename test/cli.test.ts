@@ -72,6 +72,26 @@ describe('rehearse run --example', () => {
   });
 });
 
+describe('Ctrl-C during a run', () => {
+  it('stops the server, removes its data, writes the partial report and exits 130', async () => {
+    const tmp = fs.mkdtempSync(path.join(work, 'tmp-'));
+    const out = path.join(work, 'interrupted');
+    const child = execa('node', [bin, 'run', '--example', '--scale', '2000000', '--out', out], { reject: false, env: { TMPDIR: tmp } });
+    // interrupt while the dataset is being generated
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('shop:')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const res = await child;
+    expect(res.exitCode).toBe(130);
+    expect(readReport(out).run).toMatchObject({ status: 'error', exitCode: 130, error: { kind: 'interrupted' } });
+    expect(processesUsing(tmp)).toEqual([]);
+    expect(leftovers(tmp)).toEqual([]);
+  });
+});
+
 describe('bad input gets one clear message and its exit code', () => {
   const migrations = writeFiles(path.join(work, 'ok-migrations'), { '001_a.sql': 'CREATE TABLE a (id int);\n' });
 

@@ -60,10 +60,10 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
     onError: remember,
   });
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  // one stop, however many callers (the normal path and a signal's cleanup) wait for it
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= doStop());
+  const doStop = async () => {
     unregister();
     await server.stop().catch(() => undefined);
     await fs.rm(runDir, { recursive: true, force: true });

@@ -65,10 +65,10 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
   scratch.pathname = '/' + name;
   const url = scratch.toString();
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  // one stop, however many callers (the normal path and a signal's cleanup) wait for it
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= doStop());
+  const doStop = async () => {
     unregister();
     if (options.keep) {
       log.info(`kept scratch database ${name} (--keep)`);

@@ -9,11 +9,21 @@ import exitHook from 'async-exit-hook';
 type Undo = () => Promise<void>;
 const pending = new Set<Undo>();
 let hooked = false;
+let interruptedBy: string | null = null;
+
+/** Set once a signal (Ctrl-C, SIGTERM) or exit started the cleanups. */
+export const interrupted = (): boolean => interruptedBy !== null;
 
 export function onExitCleanup(undo: Undo): () => void {
   if (!hooked) {
     hooked = true;
     exitHook((done) => {
+      // While servers go down, open connections see "Connection terminated": that is expected
+      // now and must not end the process before the folders are removed.
+      interruptedBy = 'signal';
+      const swallow = () => {};
+      process.on('uncaughtException', swallow);
+      process.on('unhandledRejection', swallow);
       Promise.allSettled([...pending].map((u) => u())).finally(() => done());
     });
   }
