@@ -4,7 +4,9 @@ import { ExitCode, RehearseError, describeError } from './errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
 import { provision, type Instance } from './provision/index.ts';
+import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { replay } from './replay/index.ts';
+import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -50,12 +52,32 @@ export async function rehearse(
     };
     log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
 
+    const before = await introspect(instance.url);
     await instance.prepareForReplay();
     report.postgres.settings = await instance.settingsInForce();
 
     const result = await replay({ url: instance.url, migrations: pending, log });
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
+
+    const after = await introspect(instance.url);
+    report.schemaDiff = diffSchemas(before, after);
+    report.schemaHazards = schemaHazards(after);
+    if (plan.inspect.expectSchema) {
+      report.expectedSchema = await compareWithExpected(instance.url, plan.inspect.expectSchema, after);
+      if (!report.expectedSchema.matches) log.warn(`the final schema differs from ${plan.inspect.expectSchema}`);
+    }
+    if (plan.inspect.checkDrift) {
+      // the history is all migrations; the rehearsed database is production plus the pending ones
+      if (result.ok) report.drift = await checkDrift(instance.url, set, after, log);
+      else log.warn('drift check skipped: a migration failed, so the rehearsed database is not the whole history');
+    }
+    if (plan.inspect.rollback) {
+      const applied = pending.filter((m) => result.migrations.find((t) => t.id === m.id)?.status === 'applied');
+      const rollback = await rehearseRollback(instance.url, applied, before, log);
+      report.rollback = { ...rollback, migrations: reportMigrations(rollback.migrations) };
+      if (!rollback.restored && exitCode === ExitCode.ok) exitCode = ExitCode.migrationFailed;
+    }
   } catch (err) {
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;

@@ -16,6 +16,7 @@ export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
   migrations: { folder: string; from?: string };
+  inspect: { rollback: boolean; checkDrift: boolean; expectSchema?: string };
   outDir: string | undefined;
   quiet: boolean;
   json: boolean;
@@ -104,6 +105,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     },
     load,
     migrations: { folder, ...(c.from !== undefined ? { from: c.from } : {}) },
+    inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
     outDir: c.out,
     quiet: c.quiet ?? false,
     json: c.json ?? false,

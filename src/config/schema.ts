@@ -20,6 +20,9 @@ export const RunConfigSchema = z
     databaseUrl: z.string().min(1).optional(),
     keep: z.boolean().optional(),
     useExistingDatabase: z.boolean().optional(),
+    rollback: z.boolean().optional(),
+    checkDrift: z.boolean().optional(),
+    expectSchema: z.string().min(1).optional(),
     quiet: z.boolean().optional(),
     json: z.boolean().optional(),
   })

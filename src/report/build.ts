@@ -59,6 +59,11 @@ export function emptyReport(argv: string[], version: string, startedAt: number):
     dataset: null,
     migrationSource: null,
     migrations: [],
+    schemaDiff: null,
+    schemaHazards: [],
+    rollback: null,
+    drift: null,
+    expectedSchema: null,
     summary: summarize([]),
   };
 }

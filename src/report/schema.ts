@@ -57,6 +57,18 @@ const Migration = z.strictObject({
   statements: z.array(Statement),
 });
 
+const ObjectKind = z.enum([
+  'schema', 'extension', 'table', 'column', 'constraint', 'index', 'trigger', 'view', 'materialized_view', 'sequence', 'enum', 'function', 'procedure', 'policy',
+]);
+const SchemaDiff = z
+  .strictObject({
+    added: z.array(z.strictObject({ object: z.string(), kind: ObjectKind, definition: z.string().optional(), includes: z.array(z.string()).optional() })),
+    removed: z.array(z.strictObject({ object: z.string(), kind: ObjectKind, definition: z.string().optional(), includes: z.array(z.string()).optional() })),
+    changed: z.array(z.strictObject({ object: z.string(), kind: ObjectKind, attribute: z.string(), before: z.json(), after: z.json() })),
+    columnOrderOnly: z.array(z.strictObject({ table: z.string(), before: z.array(z.string()), after: z.array(z.string()) })),
+  })
+  .describe('structural difference; object keys like table:public.orders (docs/schema-model.md)');
+
 const StatementRef = z.strictObject({ migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), ms });
 
 export const ReportSchema = z
@@ -103,6 +115,37 @@ export const ReportSchema = z
       })
       .nullable(),
     migrations: z.array(Migration).describe('the pending migrations, in the order replayed'),
+    schemaDiff: SchemaDiff.nullable().describe('schema before the replay → after it'),
+    schemaHazards: z.array(
+      z.strictObject({
+        kind: z.enum(['invalid_index', 'constraint_not_valid', 'sequence_near_max', 'foreign_key_without_index']),
+        object: z.string(),
+        message: z.string(),
+      }),
+    ),
+    rollback: z
+      .strictObject({
+        migrations: z.array(Migration).describe('the down migrations, newest first'),
+        diff: SchemaDiff.describe('schema before the ups → after the downs'),
+        restored: z.boolean().describe('the downs ran and the diff is empty, column order aside'),
+        dataLoss: z.array(
+          z.strictObject({
+            migrationId: z.string(),
+            statementIndex: z.number().int(),
+            file: z.string(),
+            line: z.number().int(),
+            object: z.string(),
+            objectKind: z.enum(['column', 'table']),
+            valuesLost: z.number().int().describe('non-null values of the column / rows of the table when the down ran'),
+            message: z.string(),
+          }),
+        ),
+      })
+      .nullable(),
+    drift: z
+      .strictObject({ diff: SchemaDiff.describe('history on an empty database → rehearsed database'), drifted: z.boolean(), ignored: z.array(z.string()) })
+      .nullable(),
+    expectedSchema: z.strictObject({ file: z.string(), diff: SchemaDiff.describe('expected → final'), matches: z.boolean() }).nullable(),
     summary: z.strictObject({
       applied: z.number().int(),
       failed: z.number().int(),

@@ -1,4 +1,6 @@
+import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../inspect/types.ts';
 import type { DatasetSummary } from '../load/types.ts';
+import type { SchemaDiff, SchemaHazard } from '../schema/types.ts';
 import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
@@ -42,6 +44,21 @@ export interface Report {
     alreadyApplied: string[];
   } | null;
   migrations: ReportMigration[];
+  /** schema before the replay → after it (null when the run stopped before) */
+  schemaDiff: SchemaDiff | null;
+  /** what the final schema carries that will hurt: invalid indexes, NOT VALID constraints, ... */
+  schemaHazards: SchemaHazard[];
+  /** --rollback: the downs, newest first, and whether they restored the starting schema */
+  rollback: {
+    migrations: ReportMigration[];
+    diff: SchemaDiff;
+    restored: boolean;
+    dataLoss: DataLossWarning[];
+  } | null;
+  /** --check-drift: migration history on an empty database → the rehearsed database */
+  drift: DriftResult | null;
+  /** --expect-schema: expected → final */
+  expectedSchema: ExpectedSchemaResult | null;
   summary: {
     applied: number;
     failed: number;

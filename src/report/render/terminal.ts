@@ -50,6 +50,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   if (s.longestLockHold) {
     out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${s.longestLockHold.file}:${s.longestLockHold.line}`);
   }
+  out.push(...inspectLines(report, { red, yellow, green }));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
     out.push(red(`failed: ${failed.error.file}:${failed.error.line}: ${failed.error.sqlstate} ${failed.error.message}`));
@@ -74,5 +75,53 @@ function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string
     locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? ' (sampled)' : ''),
     s.lockHeldMs > 0 ? ms(s.lockHeldMs) : '',
     s.rewrites.map((r) => r.relation).join('\n'),
+  ];
+}
+
+type Paint = (s: string) => string;
+
+/** Schema diff, hazards, rollback, drift, expected schema: a few lines each. */
+function inspectLines(report: Report, c: { red: Paint; yellow: Paint; green: Paint }): string[] {
+  const out: string[] = [];
+  const d = report.schemaDiff;
+  if (d) {
+    const n = d.added.length + d.removed.length + d.changed.length;
+    out.push(`schema: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed`);
+    for (const line of diffLines(d).slice(0, 12)) out.push(`  ${line}`);
+    if (n > 12) out.push(`  … ${n - 12} more in report.json`);
+  }
+  for (const h of report.schemaHazards) out.push(c.yellow(`hazard: ${h.message}`));
+  const rb = report.rollback;
+  if (rb) {
+    const downs = rb.migrations.filter((m) => m.status === 'applied').length;
+    if (rb.restored) {
+      const order = rb.diff.columnOrderOnly.map((o) => o.table.replace(/^table:/, ''));
+      out.push(c.green(`rollback: ${downs} down migrations restored the starting schema`) + (order.length ? ` (column order differs in ${order.join(', ')})` : ''));
+    } else {
+      out.push(c.red(`rollback: the down migrations did NOT restore the starting schema`));
+      const failed = rb.migrations.flatMap((m) => m.statements).find((s) => s.error);
+      if (failed?.error) out.push(c.red(`  ${failed.error.file}:${failed.error.line}: ${failed.error.sqlstate} ${failed.error.message}`));
+      for (const line of diffLines(rb.diff).slice(0, 12)) out.push(`  ${line}`);
+    }
+    for (const w of rb.dataLoss) out.push(c.yellow(`data loss: ${w.message} (${w.file}:${w.line})`));
+  }
+  if (report.drift) {
+    out.push(report.drift.drifted ? c.yellow('drift: the database differs from what the migrations build') : c.green('drift: none'));
+    for (const line of diffLines(report.drift.diff).slice(0, 12)) out.push(`  ${line}`);
+  }
+  const ex = report.expectedSchema;
+  if (ex) {
+    out.push(ex.matches ? c.green(`expected schema: matches ${ex.file}`) : c.red(`expected schema: differs from ${ex.file}`));
+    for (const line of diffLines(ex.diff).slice(0, 12)) out.push(`  ${line}`);
+  }
+  return out;
+}
+
+function diffLines(d: NonNullable<Report['schemaDiff']>): string[] {
+  const name = (key: string) => key.replace(/^[a-z_]+:/, '');
+  return [
+    ...d.added.map((o) => `+ ${o.kind} ${name(o.object)}${o.definition ? `: ${o.definition}` : ''}`),
+    ...d.removed.map((o) => `- ${o.kind} ${name(o.object)}${o.definition ? `: ${o.definition}` : ''}`),
+    ...d.changed.map((ch) => `~ ${ch.kind} ${name(ch.object)} ${ch.attribute}: ${JSON.stringify(ch.before)} → ${JSON.stringify(ch.after)}`),
   ];
 }

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import type { RehearsalPlan } from '../../src/config/index.ts';
+
+/** A plan for rehearse() on the shared test server (a scratch database per run). */
+export function planOn(folder: string, extra: Partial<RehearsalPlan> = {}): RehearsalPlan {
+  return {
+    provision: { provider: 'url', databaseUrl: inject('pgUrl'), settings: {}, keep: false, useExistingDatabase: false },
+    load: { kind: 'none' },
+    migrations: { folder },
+    inspect: { rollback: false, checkDrift: false },
+    outDir: undefined,
+    quiet: true,
+    json: false,
+    ...extra,
+  };
+}
+
+/** A temp folder of files (migrations, dumps), removed by the caller's afterAll if it likes. */
+export function filesIn(files: Record<string, string>, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-files-'))): string {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
