@@ -125,3 +125,64 @@ describe('a failing statement', () => {
     expect(cols.map((c) => c.attname)).toEqual(['id']);
   });
 });
+
+describe('lock_timeout rehearsal', () => {
+  /** Another session holds an ACCESS SHARE lock on t for holdMs (a long reader). */
+  async function longReader(db: string, holdMs: number) {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: db });
+    await c.connect();
+    await c.query('BEGIN');
+    await c.query('SELECT count(*) FROM t');
+    const done = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        await c.query('COMMIT');
+        await c.end();
+        resolve();
+      }, holdMs),
+    );
+    return done;
+  }
+
+  it('retries the transaction after each lock timeout until the lock is free, listing the attempts', async () => {
+    const db = await freshDatabase('locktimeout');
+    await sql(db, 'CREATE TABLE t (id int)');
+    const released = longReader(db, 1000);
+    const result = await replay({
+      url: db,
+      migrations: [migrationOf('001', ['ALTER TABLE t ADD COLUMN a int', 'ALTER TABLE t ADD COLUMN b int'])],
+      timeouts: { lockTimeoutMs: 200, retries: 20, retryBackoffMs: 100 },
+      log: silentLogger,
+    });
+    await released;
+    expect(result.ok).toBe(true);
+    const [first, second] = result.migrations[0]!.statements;
+    expect(first!.attempts).toBeGreaterThanOrEqual(3);
+    expect(first!.failedAttempts).toHaveLength(first!.attempts! - 1);
+    for (const a of first!.failedAttempts!) {
+      expect(a.sqlstate).toBe('55P03');
+      expect(a.waitedMs).toBeGreaterThanOrEqual(190);
+      expect(a.waitedMs).toBeLessThan(600);
+    }
+    expect(second!.attempts).toBeUndefined();
+    const cols = await sql<{ attname: string }>(db, `SELECT attname FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum`);
+    expect(cols.map((c) => c.attname)).toEqual(['id', 'a', 'b']);
+  });
+
+  it('gives up after the retries with 55P03, the migration failed and rolled back', async () => {
+    const db = await freshDatabase('locktimeout2');
+    await sql(db, 'CREATE TABLE t (id int)');
+    const released = longReader(db, 1500);
+    const result = await replay({
+      url: db,
+      migrations: [migrationOf('001', ['ALTER TABLE t ADD COLUMN a int'])],
+      timeouts: { lockTimeoutMs: 100, retries: 1, retryBackoffMs: 50 },
+      log: silentLogger,
+    });
+    await released;
+    expect(result.ok).toBe(false);
+    const [s] = result.migrations[0]!.statements;
+    expect(s!.error!.sqlstate).toBe('55P03');
+    expect(s!.attempts).toBe(2);
+  });
+});

@@ -1,3 +1,3 @@
 export { replay } from './replay.ts';
-export type { ReplayOptions, ReplayResult } from './replay.ts';
+export type { ReplayOptions, ReplayResult, TimeoutPolicy } from './replay.ts';
 export type * from './types.ts';

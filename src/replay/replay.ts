@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
 import type { Logger } from '../util/log.ts';
 import { stripRowData } from '../util/mask.ts';
+import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
 import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { MigrationTrace, StatementError, StatementTrace } from './types.ts';
 
@@ -12,6 +13,8 @@ export interface ReplayOptions {
   migrations: Migration[];
   /** 'up' replays the migrations; 'down' applies their down scripts (caller passes them reversed) */
   direction?: 'up' | 'down';
+  /** --lock-timeout / --statement-timeout / --retries / --retry-backoff */
+  timeouts?: TimeoutPolicy;
   log: Logger;
 }
 
@@ -36,6 +39,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const sampler = new pg.Client({ connectionString: options.url, application_name: 'rehearse/lock-sampler' });
   await Promise.all([client.connect(), sampler.connect()]);
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const t = options.timeouts ?? {};
+  if (t.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
+  if (t.statementTimeoutMs !== undefined) await client.query(`SET statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
   const names = new Map<number, string>();
   const traces: MigrationTrace[] = [];
   let ok = true;
@@ -48,7 +54,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
         continue;
       }
       log.info(`${direction === 'up' ? 'applying' : 'rolling back'} ${migration.id} ${migration.name} (${script.statements.length} statements)`);
-      const trace = await runScript(client, sampler, pid, names, migration, script, log);
+      const trace = await runScript(client, sampler, pid, names, migration, script, options.timeouts ?? {}, log);
       traces.push(trace);
       if (trace.status === 'failed') ok = false;
     }
@@ -62,8 +68,17 @@ function skipped(migration: Migration, script: MigrationScript | undefined): Mig
   return { id: migration.id, name: migration.name, file: script?.file ?? '', status: 'skipped', startedAt: null, durationMs: 0, statements: [] };
 }
 
-const TX_OPEN = /^\s*(begin|start\s+transaction)\b/i;
-const TX_CLOSE = /^\s*(commit|end|abort|rollback)\b(?!\s+(to|prepared)\b)/i;
+/** lock_timeout rehearsal: each statement runs with these limits; a lock timeout retries its transaction. */
+export interface TimeoutPolicy {
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** how many times a transaction that hit lock_timeout is run again (default 0) */
+  retries?: number;
+  /** wait before each retry (default 1000 ms) */
+  retryBackoffMs?: number;
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
 
 async function runScript(
   client: pg.Client,
@@ -72,61 +87,19 @@ async function runScript(
   names: Map<number, string>,
   migration: Migration,
   script: MigrationScript,
+  policy: TimeoutPolicy,
   log: Logger,
 ): Promise<MigrationTrace> {
-  // A file with its own BEGIN/COMMIT runs as written; otherwise we wrap it (inTransaction).
-  const explicit = script.statements.some((s) => s.kind === 'TransactionStmt' && (TX_OPEN.test(s.sql) || TX_CLOSE.test(s.sql)));
-  const wrap = script.inTransaction && !explicit;
   const started = now();
   const statements: StatementTrace[] = [];
-  /** statements of the transaction now open: their locks are held until it ends */
-  let open: StatementTrace[] | null = null;
-
-  const endTransaction = async (command: 'COMMIT' | 'ROLLBACK') => {
-    await client.query(command);
-    closeTransaction(now());
-  };
-  const closeTransaction = (endedAt: number) => {
-    for (const s of open ?? []) s.lockHeldMs = s.locks.length > 0 ? round(endedAt - s.startedAt) : 0;
-    open = null;
-  };
-
   let failed = false;
-  for (const stmt of script.statements) {
-    const userOpens = stmt.kind === 'TransactionStmt' && TX_OPEN.test(stmt.sql);
-    const userCloses = stmt.kind === 'TransactionStmt' && TX_CLOSE.test(stmt.sql);
-    if (!stmt.transactional && open && wrap) await endTransaction('COMMIT');
-    if (wrap && stmt.transactional && !open) {
-      await client.query('BEGIN');
-      open = [];
-    }
-    // An autocommit statement that may run in a transaction gets a transaction of its own, so its
-    // locks can be read exactly before it commits.
-    const single = stmt.transactional && !open && !userOpens && !userCloses;
-    if (single) {
-      await client.query('BEGIN');
-      open = [];
-    }
-
-    const trace = await runStatement(client, sampler, pid, names, script, stmt, open !== null && !single, log);
-    statements.push(trace);
-    if (trace.error) {
+  for (const unit of planUnits(script)) {
+    const traces = await runUnit(client, sampler, pid, names, script, unit, policy, log);
+    statements.push(...traces);
+    if (traces.some((t) => t.error)) {
       failed = true;
-      if (open || userCloses) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        if (open) open.push(trace);
-        closeTransaction(now());
-      }
       break;
     }
-    if (userOpens) open = [];
-    else if (open) open.push(trace);
-    if (userCloses) closeTransaction(trace.endedAt);
-    else if (single) await endTransaction('COMMIT');
-  }
-  if (!failed && open) {
-    if (!wrap) log.warn(`${script.file}: the file leaves a transaction open; committing it`);
-    await endTransaction('COMMIT');
   }
   return {
     id: migration.id,
@@ -137,6 +110,83 @@ async function runScript(
     durationMs: round(now() - started),
     statements,
   };
+}
+
+/**
+ * Run one unit; when a statement in it times out waiting for a lock, roll the unit back and run it
+ * again (per policy), recording each failed attempt on the statement that waited.
+ */
+async function runUnit(
+  client: pg.Client,
+  sampler: pg.Client,
+  pid: number,
+  names: Map<number, string>,
+  script: MigrationScript,
+  unit: Unit,
+  policy: TimeoutPolicy,
+  log: Logger,
+): Promise<StatementTrace[]> {
+  const failedAttempts = new Map<number, FailedAttempt[]>();
+  for (let attempt = 0; ; attempt++) {
+    const ours = unit.mode === 'wrapped' || unit.mode === 'single';
+    if (ours) await client.query('BEGIN');
+    let inTx = ours;
+    const traces: StatementTrace[] = [];
+    for (const stmt of unit.statements) {
+      const trace = await runStatement(client, sampler, pid, names, script, stmt, inTx && unit.mode !== 'single', log);
+      traces.push(trace);
+      if (trace.error) break;
+      if (opensTransaction(stmt)) inTx = true;
+      if (closesTransaction(stmt)) inTx = false;
+    }
+    const last = traces.at(-1);
+    if (last?.error) {
+      if (inTx) await client.query('ROLLBACK').catch(() => undefined);
+      const endedAt = now();
+      const canRetry = last.error.sqlstate === LOCK_NOT_AVAILABLE && attempt < (policy.retries ?? 0);
+      const earlier = failedAttempts.get(last.index) ?? [];
+      if (canRetry) {
+        earlier.push({ startedAt: new Date(last.startedAt).toISOString(), waitedMs: last.durationMs, sqlstate: last.error.sqlstate, message: last.error.message });
+        failedAttempts.set(last.index, earlier);
+        const backoff = policy.retryBackoffMs ?? 1000;
+        log.info(`${script.file}:${last.line}: lock_timeout (attempt ${attempt + 1}); retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff));
+        continue;
+      }
+      holdUntil(traces, endedAt);
+      return withAttempts(traces, failedAttempts);
+    }
+    if (ours || inTx) {
+      if (!ours) log.warn(`${script.file}: the file leaves a transaction open; committing it`);
+      await client.query('COMMIT');
+    }
+    holdUntil(traces, unit.mode === 'outside' ? null : now());
+    return withAttempts(traces, failedAttempts);
+  }
+}
+
+interface FailedAttempt {
+  startedAt: string;
+  waitedMs: number;
+  sqlstate: string;
+  message: string;
+}
+
+/** Locks are held until the transaction ends: from each statement's start to `endedAt`. */
+function holdUntil(traces: StatementTrace[], endedAt: number | null): void {
+  if (endedAt === null) return; // outside a transaction: runStatement set it
+  for (const t of traces) if (t.locks.length > 0 && t.lockSource === 'exact') t.lockHeldMs = round(endedAt - t.startedAt);
+}
+
+function withAttempts(traces: StatementTrace[], failed: Map<number, FailedAttempt[]>): StatementTrace[] {
+  for (const t of traces) {
+    const earlier = failed.get(t.index);
+    if (earlier?.length) {
+      t.failedAttempts = earlier;
+      t.attempts = earlier.length + 1;
+    }
+  }
+  return traces;
 }
 
 async function runStatement(

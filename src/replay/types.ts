@@ -51,6 +51,10 @@ export interface StatementTrace {
   /** rows reported by the command tag (INSERT/UPDATE/DELETE/COPY/SELECT), null for DDL */
   rowsAffected: number | null;
   error?: StatementError;
+  /** lock_timeout rehearsal: tries including the last one (absent when the first try settled it) */
+  attempts?: number;
+  /** the tries that hit lock_timeout before, each rolled back with its transaction */
+  failedAttempts?: { startedAt: string; waitedMs: number; sqlstate: string; message: string }[];
 }
 
 export type MigrationStatus = 'applied' | 'failed' | 'skipped';

@@ -45,6 +45,11 @@ const Statement = z.strictObject({
       line: z.number().int(),
     })
     .optional(),
+  attempts: z.number().int().optional().describe('lock_timeout rehearsal: tries including the last (absent when the first settled it)'),
+  failedAttempts: z
+    .array(z.strictObject({ startedAt: isoTime, waitedMs: ms, sqlstate: z.string(), message: z.string() }))
+    .optional()
+    .describe('tries that hit lock_timeout, each rolled back with its transaction and retried'),
 });
 
 const Migration = z.strictObject({
@@ -107,7 +112,7 @@ export const ReportSchema = z
     migrationSource: z
       .strictObject({
         folder: z.string(),
-        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate']),
+        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate']),
         trackingTable: z.string().nullable(),
         from: z.string().nullable(),
         total: z.number().int(),
