@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { checkExpectation } from './expect.ts';
+import type { Outcome } from './stats.ts';
+import type { ParamValue, Step } from './types.ts';
+
+/**
+ * Run the steps of one execution on a connection: in a transaction (BEGIN … COMMIT, ROLLBACK on
+ * failure) or each on its own. An unmet expectation is a failure with the pseudo-SQLSTATE EXPECT
+ * (a transaction is then rolled back). Never throws for a database error: the outcome says it.
+ */
+export async function runExecution(client: pg.ClientBase, steps: Step[], values: ParamValue[][], mode: 'transaction' | 'autocommit' | 'inside'): Promise<Outcome> {
+  const tx = mode === 'transaction';
+  try {
+    if (tx) await client.query('BEGIN');
+    for (let i = 0; i < steps.length; i++) {
+      const outcome = await runStep(client, steps[i]!, values[i] ?? []);
+      if (!outcome.ok) {
+        if (tx) await client.query('ROLLBACK').catch(() => undefined);
+        return outcome;
+      }
+    }
+    if (tx) await client.query('COMMIT');
+    return { ok: true };
+  } catch (err) {
+    if (tx) await client.query('ROLLBACK').catch(() => undefined);
+    return failure(err);
+  }
+}
+
+async function runStep(client: pg.ClientBase, step: Step, values: ParamValue[]): Promise<Outcome> {
+  let res: pg.QueryResult;
+  try {
+    res = await client.query(values.length > 0 ? { text: step.sql, values } : step.sql);
+  } catch (err) {
+    return failure(err);
+  }
+  if (!step.expect) return { ok: true };
+  const last = Array.isArray(res) ? (res as pg.QueryResult[]).at(-1)! : res;
+  const columns = last.fields?.map((f) => f.name) ?? [];
+  const reason = checkExpectation(step.expect, {
+    columns,
+    rows: last.rows ?? [],
+    rowCount: columns.length > 0 ? (last.rows?.length ?? 0) : (last.rowCount ?? 0),
+  });
+  return reason ? { ok: false, sqlstate: 'EXPECT', message: reason } : { ok: true };
+}
+
+/** An error as an outcome: its SQLSTATE, or CLIENT for a connection or driver error. The message only
+ *  (details can quote row values, and distinct failures are counted by message). */
+export function failure(err: unknown): Outcome {
+  const e = err as Partial<pg.DatabaseError> & Error;
+  const code = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : 'CLIENT';
+  return { ok: false, sqlstate: code, message: e?.message ?? String(err) };
+}
+
+/** A connection-level failure: the client should be discarded, not returned to its pool. */
+export const isConnectionFailure = (o: Outcome) => o.sqlstate === 'CLIENT' || o.sqlstate?.startsWith('08') === true || o.sqlstate === '57P01';
