@@ -1,7 +1,8 @@
 /**
  * The migrations stage: read a folder of migrations in one of the common layouts (plain,
- * golang-migrate, Flyway, dbmate), split each script into statements with the real PostgreSQL
- * parser, and find which are pending from --from or the tool's tracking table.
+ * golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate), split each script into
+ * statements with the real PostgreSQL parser, and find which are pending from --from or the tool's
+ * tracking table.
  * See docs/migration-formats.md.
  */
 export type {

@@ -1,11 +1,13 @@
 import { usageError } from '../errors.ts';
 import { hasDbmateMarker, parseDbmate } from './dbmate.ts';
+import { compareNodePgMigrateNames, hasNodePgMigrateMarker, parseNodePgMigrate } from './node-pg-migrate.ts';
 import type { MigrationFormat } from './types.ts';
 import { compareVersions, normaliseVersion, versionKey } from './version.ts';
 
 /**
- * Which layout a folder of migrations follows, told from its file names (and, for dbmate, the
- * `-- migrate:up` marker inside), and the up/down scripts of each version. Pure: files in, sources out.
+ * Which layout a folder of .sql migration files follows, told from its file names (and, for dbmate
+ * and node-pg-migrate, the section markers inside), and the up/down scripts of each version. Pure:
+ * files in, sources out. The folder layouts of Prisma and Drizzle are read by prisma.ts and drizzle.ts.
  */
 
 /** A .sql file of the folder, read. */
@@ -24,6 +26,8 @@ export interface ScriptSource {
   /** lines of the file before `text` */
   lineOffset: number;
   inTransaction: boolean;
+  /** Drizzle: the text is cut at every occurrence of this marker first, and each piece split on its own */
+  separator?: string;
 }
 
 export interface MigrationSource {
@@ -33,6 +37,9 @@ export interface MigrationSource {
   down?: ScriptSource;
   /** dbmate: the text before `-- migrate:up`, where dbmate allows only comments */
   preamble?: ScriptSource;
+  /** what the tool's tracking table records for this migration when it is not the version itself:
+   *  Prisma the folder name, node-pg-migrate the file name without `.sql`, Drizzle the journal's `when` */
+  trackingKey?: string;
 }
 
 export interface Layout {
@@ -43,8 +50,13 @@ export interface Layout {
 
 export const LAYOUTS_HINT =
   'accepted layouts: plain NNN_name.sql (optional NNN_name.down.sql); golang-migrate NNN_name.up.sql + NNN_name.down.sql; ' +
-  'Flyway V<version>__name.sql (optional U<version>__name.sql); dbmate <timestamp>_name.sql with "-- migrate:up" / "-- migrate:down" sections ' +
+  'Flyway V<version>__name.sql (optional U<version>__name.sql); dbmate <timestamp>_name.sql with "-- migrate:up" / "-- migrate:down" sections; ' +
+  'Prisma prisma/migrations/<timestamp>_name/migration.sql; Drizzle <tag>.sql + meta/_journal.json; ' +
+  'node-pg-migrate <timestamp>_name.sql with "-- Up Migration" / "-- Down Migration" sections ' +
   '(see docs/migration-formats.md)';
+
+/** The layouts told from the names (and markers) of .sql files directly in the folder. */
+export type SqlFileFormat = Extract<MigrationFormat, 'plain' | 'golang-migrate' | 'flyway' | 'dbmate' | 'node-pg-migrate'>;
 
 /** What a layout's naming rule reads from a file name. */
 interface NamedFile {
@@ -57,8 +69,9 @@ const NUMBERED = /^(\d+)_(.*?)(\.down)?\.sql$/;
 const GOLANG = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const FLYWAY = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const FLYWAY_REPEATABLE = /^R__.+\.sql$/;
+const NODE_PG_MIGRATE = /^(\d+)_(.*)\.sql$/;
 
-const namingRules: Record<MigrationFormat, (fileName: string) => NamedFile | null> = {
+const namingRules: Record<SqlFileFormat, (fileName: string) => NamedFile | null> = {
   plain: (f) => {
     const m = NUMBERED.exec(f);
     return m ? { version: m[1]!, name: m[2]!, role: m[3] ? 'down' : 'up' } : null;
@@ -77,13 +90,19 @@ const namingRules: Record<MigrationFormat, (fileName: string) => NamedFile | nul
     const m = NUMBERED.exec(f);
     return m && !m[3] ? { version: m[1]!, name: m[2]!, role: 'up' } : null;
   },
+  // up and down live in one file; the name after the number is the rest of the file name
+  'node-pg-migrate': (f) => {
+    const m = NODE_PG_MIGRATE.exec(f);
+    return m ? { version: m[1]!, name: m[2]!, role: 'up' } : null;
+  },
 };
 
-/** The layout the files' names (and dbmate's marker) point to, strongest evidence first. */
-function detectFormat(files: SourceFile[]): MigrationFormat | undefined {
+/** The layout the files' names (and dbmate's or node-pg-migrate's markers) point to, strongest evidence first. */
+function detectFormat(files: SourceFile[]): SqlFileFormat | undefined {
   if (files.some((f) => FLYWAY.test(f.name) || FLYWAY_REPEATABLE.test(f.name))) return 'flyway';
   if (files.some((f) => GOLANG.exec(f.name)?.[3] === 'up')) return 'golang-migrate';
   if (files.some((f) => NUMBERED.test(f.name) && hasDbmateMarker(f.text))) return 'dbmate';
+  if (files.some((f) => NUMBERED.test(f.name) && hasNodePgMigrateMarker(f.text))) return 'node-pg-migrate';
   if (files.some((f) => NUMBERED.test(f.name))) return 'plain';
   return undefined;
 }
@@ -148,6 +167,11 @@ export function readLayout(folder: string, files: SourceFile[]): Layout {
       entry.up = section(parsed.up);
       if (parsed.down) entry.down = section(parsed.down);
       entry.preamble = section(parsed.preamble);
+    } else if (format === 'node-pg-migrate') {
+      const parsed = parseNodePgMigrate(file.text, file.path);
+      entry.up = parsed.up;
+      if (parsed.down) entry.down = parsed.down;
+      entry.trackingKey = file.name.slice(0, -'.sql'.length);
     } else {
       entry.up = wholeFile(file);
     }
@@ -167,8 +191,10 @@ export function readLayout(folder: string, files: SourceFile[]): Layout {
       up: entry.up,
       ...(entry.down ? { down: entry.down } : {}),
       ...(entry.preamble ? { preamble: entry.preamble } : {}),
+      ...(entry.trackingKey !== undefined ? { trackingKey: entry.trackingKey } : {}),
     });
   }
-  sources.sort((a, b) => compareVersions(a.id, b.id));
+  if (format === 'node-pg-migrate') sources.sort((a, b) => compareNodePgMigrateNames(a.trackingKey ?? '', b.trackingKey ?? ''));
+  else sources.sort((a, b) => compareVersions(a.id, b.id));
   return { format, sources };
 }

@@ -78,3 +78,55 @@ export function markPending<T extends { id: string }>(migrations: T[], applied: 
     (applied.upTo !== null && compareVersions(id, applied.upTo) <= 0) || keys.has(versionKey(id));
   return migrations.map((m) => ({ ...m, pending: !covered(m.id) }));
 }
+
+/** A migration as the tracking tables of Prisma, Drizzle and node-pg-migrate know it. */
+export interface TrackedSource {
+  id: string;
+  /** Prisma: folder name; node-pg-migrate: file name without `.sql`; Drizzle: the journal's `when` */
+  trackingKey?: string;
+}
+
+/** The ids of the sources whose tracking key passes `applied`. */
+const idsWhere = (sources: TrackedSource[], applied: (key: string) => boolean) =>
+  sources.filter((s) => s.trackingKey !== undefined && applied(s.trackingKey)).map((s) => s.id);
+
+export interface PrismaRow {
+  migration_name: string;
+  finished: boolean;
+  rolled_back: boolean;
+}
+
+/**
+ * _prisma_migrations, as `prisma migrate deploy` reads it: a row neither finished nor rolled back is
+ * a failed migration, and deploy refuses to go on (P3009); otherwise a migration is applied when a
+ * row with its folder name is not rolled back (a rolled-back one is applied again).
+ */
+export function fromPrismaMigrations(table: string, rows: PrismaRow[], sources: TrackedSource[]): Applied {
+  const failed = rows.find((r) => !r.finished && !r.rolled_back);
+  if (failed) {
+    throw usageError(
+      `${table} records ${failed.migration_name} as started but not finished: a migration failed, and prisma migrate deploy refuses to go on (P3009)`,
+      'resolve it (prisma migrate resolve --applied or --rolled-back), or pass --from to say what is applied',
+    );
+  }
+  const names = new Set(rows.filter((r) => !r.rolled_back).map((r) => r.migration_name));
+  return { table, upTo: null, versions: idsWhere(sources, (key) => names.has(key)) };
+}
+
+/**
+ * drizzle.__drizzle_migrations, as drizzle-orm's migrator reads it: only the row that sorts first by
+ * `created_at desc` counts (PostgreSQL sorts NULL first there, and the migrator reads NULL as 0), and
+ * every journal entry whose `when` is not after it is taken as applied, whether it ever ran or not.
+ * `last` is that row's created_at as text, null when NULL; undefined when the table is empty.
+ */
+export function fromDrizzleMigrations(table: string, last: string | null | undefined, sources: TrackedSource[]): Applied {
+  if (last === undefined) return { table, upTo: null, versions: [] };
+  const watermark = Number(last);
+  return { table, upTo: null, versions: idsWhere(sources, (when) => !(watermark < Number(when))) };
+}
+
+/** pgmigrations, as node-pg-migrate reads it: one row per applied migration, by file name without extension. */
+export function fromNodePgMigrations(table: string, names: string[], sources: TrackedSource[]): Applied {
+  const run = new Set(names);
+  return { table, upTo: null, versions: idsWhere(sources, (key) => run.has(key)) };
+}

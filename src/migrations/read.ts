@@ -1,10 +1,10 @@
 import { usageError } from '../errors.ts';
-import { readSqlFiles } from './folder.ts';
-import { readLayout, type MigrationSource, type ScriptSource } from './layouts.ts';
+import type { MigrationSource, ScriptSource } from './layouts.ts';
+import { readFolderLayout } from './locate.ts';
 import { appliedFromOption, markPending, nothingApplied, type Applied } from './pending.ts';
 import { splitStatements } from './split.ts';
 import { readApplied } from './tracking.ts';
-import type { Migration, MigrationFormat, MigrationScript, MigrationSet, ReadMigrationsOptions } from './types.ts';
+import type { Migration, MigrationFormat, MigrationScript, MigrationSet, ReadMigrationsOptions, Statement } from './types.ts';
 
 /**
  * A folder of migrations: its layout, every migration split into statements, ordered by version,
@@ -13,9 +13,9 @@ import type { Migration, MigrationFormat, MigrationScript, MigrationSet, ReadMig
 export async function readMigrations(folder: string, options: ReadMigrationsOptions): Promise<MigrationSet> {
   // check --from before any work, so a typo fails fast
   const fromOption = options.from === undefined ? undefined : appliedFromOption(options.from);
-  const layout = readLayout(folder, await readSqlFiles(folder));
+  const layout = await readFolderLayout(folder);
   const migrations = await Promise.all(layout.sources.map((source) => toMigration(source, layout.format)));
-  const applied: Applied = fromOption ?? (options.url ? await readApplied(options.url, layout.format) : nothingApplied);
+  const applied: Applied = fromOption ?? (options.url ? await readApplied(options.url, layout) : nothingApplied);
   return {
     folder,
     format: layout.format,
@@ -27,9 +27,39 @@ export async function readMigrations(folder: string, options: ReadMigrationsOpti
 async function toScript(source: ScriptSource): Promise<MigrationScript> {
   return {
     file: source.file,
-    statements: await splitStatements(source.text, source.file, source.lineOffset),
+    statements: source.separator
+      ? await splitPieces(source, source.separator)
+      : await splitStatements(source.text, source.file, source.lineOffset),
     inTransaction: source.inTransaction,
   };
+}
+
+/**
+ * Drizzle: the text cut at every separator (as drizzle-orm cuts it, even inside a string), each
+ * piece split on its own so no statement spans two pieces; lines stay lines of the whole file.
+ */
+async function splitPieces(source: ScriptSource, separator: string): Promise<Statement[]> {
+  const statements: Statement[] = [];
+  let start = 0;
+  let lineOffset = source.lineOffset;
+  while (start <= source.text.length) {
+    const cut = source.text.indexOf(separator, start);
+    const end = cut === -1 ? source.text.length : cut;
+    const piece = source.text.slice(start, end);
+    for (const statement of await splitStatements(piece, source.file, lineOffset)) {
+      statements.push({ ...statement, index: statements.length });
+    }
+    if (cut === -1) break;
+    lineOffset += newlines(source.text.slice(start, cut + separator.length));
+    start = cut + separator.length;
+  }
+  return statements;
+}
+
+function newlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }
 
 async function toMigration(source: MigrationSource, format: MigrationFormat): Promise<Omit<Migration, 'pending'>> {

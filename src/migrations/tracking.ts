@@ -1,7 +1,19 @@
 import pg from 'pg';
 import { RehearseError, infraError, usageError } from '../errors.ts';
-import { FROM_HINT, fromFlywayHistory, fromGolangMigrate, fromVersionRows, nothingApplied, type Applied, type FlywayRow } from './pending.ts';
-import type { MigrationFormat } from './types.ts';
+import type { Layout } from './layouts.ts';
+import {
+  FROM_HINT,
+  fromDrizzleMigrations,
+  fromFlywayHistory,
+  fromGolangMigrate,
+  fromNodePgMigrations,
+  fromPrismaMigrations,
+  fromVersionRows,
+  nothingApplied,
+  type Applied,
+  type FlywayRow,
+  type PrismaRow,
+} from './pending.ts';
 
 /**
  * Reads the migration tool's tracking table from the loaded database. I/O only: the rows it finds
@@ -10,8 +22,13 @@ import type { MigrationFormat } from './types.ts';
  * - plain, golang-migrate, dbmate: `schema_migrations` as the search_path resolves it; a `dirty`
  *   column means golang-migrate's shape (one row, the current version), otherwise one row per version.
  * - Flyway: `flyway_schema_history` on the search_path, else in whichever schema holds it.
+ * - Prisma: `_prisma_migrations` in `public` (Prisma's default schema), else on the search_path, else
+ *   in whichever schema holds it.
+ * - Drizzle: `__drizzle_migrations` in the `drizzle` schema (drizzle-orm's default), else on the
+ *   search_path, else in whichever schema holds it.
+ * - node-pg-migrate: `pgmigrations` in `public` (its default schema), else as for Prisma.
  */
-export async function readApplied(url: string, format: MigrationFormat): Promise<Applied> {
+export async function readApplied(url: string, layout: Layout): Promise<Applied> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
@@ -23,7 +40,18 @@ export async function readApplied(url: string, format: MigrationFormat): Promise
     );
   }
   try {
-    return format === 'flyway' ? await readFlyway(client) : await readSchemaMigrations(client);
+    switch (layout.format) {
+      case 'flyway':
+        return await readFlyway(client);
+      case 'prisma':
+        return await readPrisma(client, layout);
+      case 'drizzle':
+        return await readDrizzle(client, layout);
+      case 'node-pg-migrate':
+        return await readNodePgMigrate(client, layout);
+      default:
+        return await readSchemaMigrations(client);
+    }
   } catch (err) {
     if (err instanceof RehearseError) throw err;
     throw infraError(`cannot read the migration tracking table: ${(err as Error).message}`, FROM_HINT, err);
@@ -62,21 +90,85 @@ async function readSchemaMigrations(client: pg.Client): Promise<Applied> {
   );
 }
 
-async function readFlyway(client: pg.Client): Promise<Applied> {
-  const found = await client.query<{ name: string; visible: boolean }>(
-    `select c.oid::regclass::text as name, pg_table_is_visible(c.oid) as visible
-       from pg_class c
-      where c.relname = 'flyway_schema_history' and c.relkind in ('r', 'p', 'v', 'f')
+interface FoundTable {
+  /** as regclass prints it: schema-qualified when not on the search_path */
+  name: string;
+  columns: string[];
+}
+
+/**
+ * The tool's table `relname`: in `preferSchema` (the tool's default) if there, else the one the
+ * search_path sees, else the only one; several elsewhere and none of these is ambiguous (usage error).
+ */
+async function findTable(client: pg.Client, relname: string, tool: string, preferSchema?: string): Promise<FoundTable | undefined> {
+  const found = await client.query<FoundTable & { schema: string; visible: boolean }>(
+    `select c.oid::regclass::text as name, n.nspname::text as schema, pg_table_is_visible(c.oid) as visible,
+            array(select a.attname::text from pg_attribute a
+                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as columns
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relname = $1 and c.relkind in ('r', 'p', 'v', 'f')
       order by visible desc, name`,
+    [relname],
   );
-  const visible = found.rows.find((r) => r.visible);
-  if (!visible && found.rows.length > 1) {
+  const table =
+    found.rows.find((r) => preferSchema !== undefined && r.schema === preferSchema) ??
+    found.rows.find((r) => r.visible) ??
+    (found.rows.length === 1 ? found.rows[0] : undefined);
+  if (!table && found.rows.length > 1) {
     throw usageError(
-      `the database has several Flyway history tables (${found.rows.map((r) => r.name).join(', ')}) and none on the search_path`,
+      `the database has several ${tool} tables (${found.rows.map((r) => r.name).join(', ')}) and none on the search_path`,
       FROM_HINT,
     );
   }
-  const table = visible ?? found.rows[0];
+  return table && { name: table.name, columns: table.columns };
+}
+
+/** A usage error when the table lacks columns the tool writes. */
+function requireColumns(table: FoundTable, tool: string, needed: string[]): void {
+  const missing = needed.filter((c) => !table.columns.includes(c));
+  if (missing.length === 0) return;
+  throw usageError(
+    `${table.name} has no ${missing.join(', ')} column (columns: ${table.columns.join(', ')}); it is not the table ${tool} writes`,
+    FROM_HINT,
+  );
+}
+
+async function readPrisma(client: pg.Client, layout: Layout): Promise<Applied> {
+  const table = await findTable(client, '_prisma_migrations', 'Prisma migration', 'public');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'Prisma', ['migration_name', 'finished_at', 'rolled_back_at']);
+  const rows = await client.query<PrismaRow>(
+    `select migration_name::text as migration_name, finished_at is not null as finished, rolled_back_at is not null as rolled_back
+       from ${table.name}`,
+  );
+  return fromPrismaMigrations(table.name, rows.rows, layout.sources);
+}
+
+async function readDrizzle(client: pg.Client, layout: Layout): Promise<Applied> {
+  const table = await findTable(client, '__drizzle_migrations', 'Drizzle migration', 'drizzle');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'Drizzle', ['created_at']);
+  // the migrator's own query: the newest row only
+  const rows = await client.query<{ created_at: string | null }>(
+    `select created_at::text as created_at from ${table.name} order by created_at desc limit 1`,
+  );
+  return fromDrizzleMigrations(table.name, rows.rows[0]?.created_at, layout.sources);
+}
+
+async function readNodePgMigrate(client: pg.Client, layout: Layout): Promise<Applied> {
+  const table = await findTable(client, 'pgmigrations', 'node-pg-migrate', 'public');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'node-pg-migrate', ['name']);
+  const rows = await client.query<{ name: string }>(`select name::text as name from ${table.name}`);
+  return fromNodePgMigrations(
+    table.name,
+    rows.rows.map((r) => r.name),
+    layout.sources,
+  );
+}
+
+async function readFlyway(client: pg.Client): Promise<Applied> {
+  const table = await findTable(client, 'flyway_schema_history', 'Flyway history');
   if (!table) return nothingApplied;
   const rows = await client.query<FlywayRow>(
     `select version, type, success from ${table.name} order by installed_rank`,

@@ -1,5 +1,12 @@
 /** Migration folder layouts the tool reads (see docs/migration-formats.md). */
-export type MigrationFormat = 'plain' | 'golang-migrate' | 'flyway' | 'dbmate';
+export type MigrationFormat =
+  | 'plain'
+  | 'golang-migrate'
+  | 'flyway'
+  | 'dbmate'
+  | 'prisma'
+  | 'drizzle'
+  | 'node-pg-migrate';
 
 /** One SQL statement of a migration file, as the PostgreSQL parser split it. */
 export interface Statement {
@@ -21,12 +28,14 @@ export interface MigrationScript {
   /** path of the file it came from (relative to the working directory as given) */
   file: string;
   statements: Statement[];
-  /** run the transactional statements in one transaction (default true; dbmate `transaction:false` → false) */
+  /** run the transactional statements in one transaction (default true; dbmate `transaction:false` → false;
+   *  Prisma, Drizzle and node-pg-migrate: true, see docs/migration-formats.md for how each tool groups them) */
   inTransaction: boolean;
 }
 
 export interface Migration {
-  /** the version as the tool writes it (e.g. '003', '20240101120000', '1.2') */
+  /** the version as the tool writes it (e.g. '003', '20240101120000', '1.2'; Prisma, node-pg-migrate: the
+   *  folder's or file's number prefix; Drizzle: the tag's number prefix) */
   id: string;
   name: string;
   format: MigrationFormat;
@@ -39,9 +48,11 @@ export interface Migration {
 export interface MigrationSet {
   folder: string;
   format: MigrationFormat;
-  /** all migrations found, ordered by version */
+  /** all migrations found, in the order the tool runs them: by version (Prisma: by folder name;
+   *  Drizzle: journal order; node-pg-migrate: by the time its file name says) */
   migrations: Migration[];
-  /** tracking table consulted ('schema_migrations', 'flyway_schema_history', ...), null when none existed */
+  /** tracking table consulted ('schema_migrations', 'flyway_schema_history', '_prisma_migrations',
+   *  'drizzle.__drizzle_migrations', 'pgmigrations', ...), null when none existed */
   trackingTable: string | null;
 }
 

@@ -1,0 +1,5 @@
+-- Up Migration
+CREATE TABLE a (id int);
+
+-- Down Migration
+DROP TABLE a;

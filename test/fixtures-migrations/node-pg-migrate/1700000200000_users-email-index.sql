@@ -1,0 +1,2 @@
+-- Up Migration
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);

@@ -1,0 +1,2 @@
+-- CreateTable
+CREATE TABLE `User` (`id` INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`));

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Order" ADD COLUMN     "status" TEXT NOT NULL DEFAULT 'new';
