@@ -3,9 +3,11 @@ import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
-import { provision, type Instance } from './provision/index.ts';
+import { provision, restoreInContainer, type Instance } from './provision/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
+import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
 import { replay } from './replay/index.ts';
+import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
@@ -29,16 +31,24 @@ export async function rehearse(
   const t0 = performance.timeOrigin + performance.now();
   const report = emptyReport(argv, TOOL_VERSION, t0);
   let instance: Instance | undefined;
+  let traffic: TrafficRun | undefined;
+  let sampler: Sampler | undefined;
   let exitCode: number = ExitCode.infrastructure;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
     await readMigrations(plan.migrations.folder, {});
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
+    const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
     instance = await provision(plan.provision, log);
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
 
-    report.dataset = await loadDataset(instance.url, plan.load, log);
+    const inside = instance;
+    report.dataset = await loadDataset(instance.url, plan.load, log, {
+      ...(instance.container
+        ? { restoreWith: (dump, jobs) => restoreInContainer(inside, dump.path, dump.format, log, jobs !== undefined ? { jobs } : {}) }
+        : {}),
+    });
 
     const set = await readMigrations(plan.migrations.folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) });
     const pending = set.migrations.filter((m) => m.pending);
@@ -56,9 +66,46 @@ export async function rehearse(
     await instance.prepareForReplay();
     report.postgres.settings = await instance.settingsInForce();
 
-    const result = await replay({ url: instance.url, migrations: pending, log });
+    const url = instance.url;
+    const probes = new Map<string, ProbeResult[]>();
+    const states = ['initial'];
+    if (workload && plan.traffic) {
+      probes.set('initial', await probeAll(url, workload));
+      sampler = await startSampler(url, { sampleMs: plan.traffic.sampleMs, log });
+      traffic = await startTraffic(url, workload, { log, backgroundFrom: 'replay' });
+      log.info(`traffic baseline for ${plan.traffic.warmupMs} ms`);
+      await sleep(plan.traffic.warmupMs);
+    }
+
+    const result = await replay({
+      url,
+      migrations: pending,
+      timeouts: plan.timeouts,
+      log,
+      onStatementStart: (id, index) => traffic?.markPhase(phaseName(id, index)),
+      afterMigration: async (trace) => {
+        if (!workload) return;
+        probes.set(trace.id, await probeAll(url, workload));
+        states.push(trace.id);
+      },
+    });
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
+
+    if (workload && plan.traffic && traffic && sampler) {
+      traffic.markPhase(AFTER);
+      await sleep(plan.traffic.cooldownMs);
+      const load = await traffic.stop();
+      const samplerStats = sampler.stats();
+      const intervals = await sampler.stop();
+      traffic = sampler = undefined;
+      const attribution = attributeBlocking(intervals, result.migrations);
+      report.workload = { ...load, file: workload.file, sampler: samplerStats };
+      report.blocking = attribution.entries;
+      addImpact(report, attribution.statements);
+      report.summary = summarize(report.migrations);
+      report.compatibility = compatibilityMatrix(states, probes, workload.apps);
+    }
 
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
@@ -88,6 +135,9 @@ export async function rehearse(
     };
     if (!known) log.warn(`unexpected error: ${(err as Error)?.stack ?? String(err)}`);
   } finally {
+    // on an error path the traffic and the sampler may still run: stop them before the server
+    await traffic?.stop().catch(() => undefined);
+    await sampler?.stop().catch(() => undefined);
     if (instance) {
       await instance.stop().catch((err) => log.warn(`stopping the server failed: ${describeError(err)}`));
     }
@@ -99,4 +149,24 @@ export async function rehearse(
   report.run.exitCode = exitCode;
   report.run.status = exitCode === ExitCode.ok ? 'passed' : exitCode === ExitCode.migrationFailed ? 'failed' : 'error';
   return { report, exitCode };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Per statement: how many application queries it blocked and for how long. */
+function addImpact(report: Report, impact: StatementBlocking[]): void {
+  for (const m of report.migrations) {
+    for (const s of m.statements) {
+      const i = impact.find((x) => x.migrationId === m.id && x.statementIndex === s.index);
+      const lockWaitMs = i?.lockWaitMs ?? 0;
+      Object.assign(s, {
+        blockedQueries: i?.blockedQueries ?? 0,
+        maxBlockedMs: i?.maxBlockedMs ?? 0,
+        totalBlockedMs: i?.totalBlockedMs ?? 0,
+        lockWaitMs,
+        // the locks were held from when the statement got them, not while it waited for them
+        lockHeldMs: s.lockHeldMs > 0 ? Math.max(0, Math.round((s.lockHeldMs - lockWaitMs) * 1000) / 1000) : 0,
+      });
+    }
+  }
 }

@@ -1,15 +1,35 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { usageError } from '../errors.ts';
 import type { LoadSpec } from '../load/types.ts';
 import { parseSettingFlags } from '../provision/settings.ts';
 import type { ProvisionOptions } from '../provision/types.ts';
+import type { TimeoutPolicy } from '../replay/index.ts';
+import { parseDuration } from '../traffic/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
+import { BudgetsConfigSchema, resolveBudgets, resolveRegression } from './budgets.ts';
+import type { BudgetConfig } from '../report/budgets.ts';
+import type { RegressionOptions } from '../report/compare.ts';
+import { DEFAULT_FORMATS, parseFormats } from '../report/formats.ts';
+import type { OutputFormat } from '../report/types.ts';
 
 export { RunConfigSchema, type RunConfig };
+export { budgetFlags, BUDGET_FLAG_KEYS, BUDGET_NAMES, resolveRegression } from './budgets.ts';
+
+/** What `rehearse run` does with the report once the replay is over (src/cli.ts). */
+export interface ReportPlan {
+  /** json is always written; terminal is the printed summary */
+  formats: OutputFormat[];
+  /** --baseline: an earlier report.json to compare with */
+  baseline?: string;
+  /** --report-url: where readers find the files, named in the Markdown */
+  reportUrl?: string;
+  budgets: BudgetConfig;
+  regression: RegressionOptions;
+}
 
 /** What the orchestrator needs to run one rehearsal, fully resolved. */
 export interface RehearsalPlan {
@@ -17,24 +37,36 @@ export interface RehearsalPlan {
   load: LoadSpec;
   migrations: { folder: string; from?: string };
   inspect: { rollback: boolean; checkDrift: boolean; expectSchema?: string };
+  /** --workload: simulated application traffic during the replay */
+  traffic: { workload: string; sampleMs: number; warmupMs: number; cooldownMs: number } | null;
+  /** --lock-timeout and friends */
+  timeouts: TimeoutPolicy;
   outDir: string | undefined;
   quiet: boolean;
   json: boolean;
+  /** formats, budgets, baseline (absent: report.json, the summary and the default budgets) */
+  report?: ReportPlan;
 }
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The bundled example: the shop dataset and migrations rehearsing the playbook cases. */
 export const EXAMPLE = {
   fixture: 'shop',
-  scale: 50_000,
+  scale: 30_000,
   migrations: path.join(packageRoot, 'fixtures', 'shop', 'migrations'),
 };
-const CONFIG_NAMES = ['rehearse.config.json', 'rehearse.config.yaml', 'rehearse.config.yml'];
+const CONFIG_NAMES = ['rehearse.config.json', 'rehearse.config.yaml', 'rehearse.config.yml', 'rehearse.config.ts', 'rehearse.config.mts', 'rehearse.config.js', 'rehearse.config.mjs'];
+const CODE_CONFIG = /\.(ts|mts|cts|js|mjs|cjs)$/;
 
-/** Read a config file given with --config, or the first rehearse.config.* in the folder. */
-export function readConfigFile(explicit: string | undefined, cwd = process.cwd()): { file: string | null; config: RunConfig } {
+/**
+ * Read a config file given with --config, or the first rehearse.config.* in the folder. JSON and
+ * YAML are parsed; a .ts (or .js) file is imported through tsx and its default export (an object,
+ * or a function returning one) is the config.
+ */
+export async function readConfigFile(explicit: string | undefined, cwd = process.cwd()): Promise<{ file: string | null; config: RunConfig }> {
   const file = explicit ?? CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f));
   if (!file) return { file: null, config: {} };
+  if (CODE_CONFIG.test(file)) return { file, config: validate(await importConfig(file), file) };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -50,13 +82,34 @@ export function readConfigFile(explicit: string | undefined, cwd = process.cwd()
   return { file, config: validate(raw ?? {}, file) };
 }
 
+async function importConfig(file: string): Promise<unknown> {
+  if (!fs.existsSync(file)) throw usageError(`config file ${file} cannot be read`, 'check the --config path');
+  let mod: { default?: unknown };
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    mod = (await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown };
+  } catch (err) {
+    throw usageError(`${file}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`, 'the file must be valid TypeScript/JavaScript with `export default { … }`');
+  }
+  let raw = mod.default;
+  // a CommonJS-style module seen through ESM interop nests its default once more
+  if (raw && typeof raw === 'object' && 'default' in raw && Object.keys(raw).length === 1) raw = (raw as { default: unknown }).default;
+  if (typeof raw === 'function') raw = await (raw as () => unknown)();
+  if (raw === undefined) throw usageError(`${file}: no default export`, 'write `export default { migrations: "db/migrations", … }`');
+  return raw;
+}
+
 export function validate(raw: unknown, source: string): RunConfig {
   const parsed = RunConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const where = issue.path.join('.') || '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    throw usageError(`${source}: unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`, `known keys: ${Object.keys(RunConfigSchema.shape).join(', ')}`);
+    const nested = issue.path[0] === 'budgets';
+    throw usageError(
+      `${source}: ${nested ? 'budgets: ' : ''}unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+      `known keys: ${Object.keys(nested ? BudgetsConfigSchema.shape : RunConfigSchema.shape).join(', ')}`,
+    );
   }
   throw usageError(`${source}: ${where}: ${z.prettifyError(new z.ZodError([issue])).replace(/^✖ /, '').split('\n')[0]}`);
 }
@@ -73,6 +126,9 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     : fixture
       ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
       : { kind: 'none' };
+  if (!c.workload && (c.sampleMs !== undefined || c.warmup !== undefined || c.cooldown !== undefined)) {
+    throw usageError('--sample-ms, --warmup and --cooldown apply to --workload only');
+  }
   if (c.scale !== undefined && !fixture) throw usageError('--scale applies to --fixture only');
 
   const folder = c.migrations ?? (c.example ? relativeIfInside(EXAMPLE.migrations) : undefined);
@@ -80,10 +136,12 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
 
   const provider = c.provider ?? (c.databaseUrl ? 'url' : 'embedded');
   if (provider === 'url' && !c.databaseUrl) throw usageError('--provider url needs --database-url');
-  if (provider === 'embedded' && c.databaseUrl) throw usageError('--database-url is for --provider url');
-  if (provider === 'embedded' && (c.keep || c.useExistingDatabase)) {
+  if (provider !== 'url' && c.databaseUrl) throw usageError('--database-url is for --provider url');
+  if (provider !== 'url' && (c.keep || c.useExistingDatabase)) {
     throw usageError(`--${c.keep ? 'keep' : 'use-existing-database'} is for --provider url`);
   }
+  if (provider !== 'container' && (c.image || c.containerNetwork)) throw usageError('--image and --container-network are for --provider container');
+  if (provider === 'container' && c.postgres !== undefined && c.image) throw usageError('give --postgres or --image, not both', '--postgres 16 means --image postgres:16');
   if (c.useExistingDatabase && load.kind !== 'none') {
     throw usageError('--use-existing-database works on the data already in that database', 'drop --dump/--fixture, or drop --use-existing-database to load into a scratch database');
   }
@@ -98,6 +156,8 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     provision: {
       provider,
       ...(c.postgres !== undefined ? { postgresMajor: c.postgres } : {}),
+      ...(c.image ? { image: c.image } : {}),
+      ...(c.containerNetwork ? { containerNetwork: c.containerNetwork } : {}),
       settings,
       ...(c.databaseUrl ? { databaseUrl: c.databaseUrl } : {}),
       keep: c.keep ?? false,
@@ -105,10 +165,21 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     },
     load,
     migrations: { folder, ...(c.from !== undefined ? { from: c.from } : {}) },
+    traffic: c.workload
+      ? { workload: c.workload, sampleMs: c.sampleMs ?? 10, warmupMs: duration(c.warmup, 'warmup') ?? 2000, cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000 }
+      : null,
+    timeouts: timeoutPolicy(c),
     inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
     outDir: c.out,
     quiet: c.quiet ?? false,
     json: c.json ?? false,
+    report: {
+      formats: c.format !== undefined ? withJson(parseFormats(c.format, flags.format !== undefined ? '--format' : 'format')) : DEFAULT_FORMATS,
+      ...(c.baseline ? { baseline: c.baseline } : {}),
+      ...(c.reportUrl ? { reportUrl: c.reportUrl } : {}),
+      budgets: resolveBudgets(file.budgets, flags.budgets),
+      regression: resolveRegression(c.regressionThreshold, c.regressionMin),
+    },
   };
 }
 
@@ -120,4 +191,32 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 function relativeIfInside(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** '2s', '500ms', '1m' → milliseconds; a usage error names the flag. */
+function duration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === null) throw usageError(`--${flag} ${value}: not a duration`, 'write it with a unit: 500ms, 2s, 1m');
+  return ms;
+}
+
+function timeoutPolicy(c: RunConfig): TimeoutPolicy {
+  const lockTimeoutMs = duration(c.lockTimeout, 'lock-timeout');
+  const statementTimeoutMs = duration(c.statementTimeout, 'statement-timeout');
+  const retryBackoffMs = duration(c.retryBackoff, 'retry-backoff');
+  if ((c.retries !== undefined || retryBackoffMs !== undefined) && lockTimeoutMs === undefined) {
+    throw usageError('--retries and --retry-backoff retry on lock_timeout: give --lock-timeout too');
+  }
+  return {
+    ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
+    ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
+    ...(c.retries !== undefined ? { retries: c.retries } : {}),
+    ...(retryBackoffMs !== undefined ? { retryBackoffMs } : {}),
+  };
+}
+
+/** json is always written: listed first. */
+function withJson(formats: OutputFormat[]): OutputFormat[] {
+  return ['json', ...formats.filter((f) => f !== 'json')];
 }

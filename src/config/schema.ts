@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { BudgetsConfigSchema } from './budgets.ts';
 
 /**
- * Everything `rehearse run` can be told, by flag or by config file (rehearse.config.json|yaml).
+ * Everything `rehearse run` can be told, by flag or by config file (rehearse.config.json|yaml|ts).
  * Keys are the flags in camelCase; flags override the file. Unknown keys are errors.
  */
 export const RunConfigSchema = z
@@ -14,15 +15,32 @@ export const RunConfigSchema = z
     migrations: z.string().min(1).optional(),
     from: z.coerce.string().optional(),
     out: z.string().min(1).optional(),
-    provider: z.enum(['embedded', 'url']).optional(),
+    provider: z.enum(['embedded', 'url', 'container']).optional(),
+    image: z.string().min(1).optional(),
+    containerNetwork: z.string().min(1).optional(),
     postgres: z.coerce.number().int().optional(),
     pgSetting: z.union([z.array(z.string()), z.record(z.string(), z.coerce.string())]).optional(),
     databaseUrl: z.string().min(1).optional(),
     keep: z.boolean().optional(),
     useExistingDatabase: z.boolean().optional(),
+    workload: z.string().min(1).optional(),
+    sampleMs: z.coerce.number().int().positive().optional(),
+    warmup: z.string().optional(),
+    cooldown: z.string().optional(),
+    lockTimeout: z.string().optional(),
+    statementTimeout: z.string().optional(),
+    retries: z.coerce.number().int().nonnegative().optional(),
+    retryBackoff: z.string().optional(),
     rollback: z.boolean().optional(),
     checkDrift: z.boolean().optional(),
     expectSchema: z.string().min(1).optional(),
+    // reports, budgets, baseline (docs/budgets.md, docs/ci.md)
+    format: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    baseline: z.string().min(1).optional(),
+    reportUrl: z.string().min(1).optional(),
+    regressionThreshold: z.union([z.string(), z.number()]).optional(),
+    regressionMin: z.union([z.string(), z.number()]).optional(),
+    budgets: z.union([z.literal(false), BudgetsConfigSchema]).optional(),
     quiet: z.boolean().optional(),
     json: z.boolean().optional(),
   })

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Logger } from '../util/log.ts';
-import { inspectDump } from './detect.ts';
+import { inspectDump, type DumpInfo } from './detect.ts';
 import { DEFAULT_SEED, generateFixture, readFixture, validateScale } from './fixture.ts';
 import { restoreArchive, restorePlain } from './restore.ts';
 import { settle, summarizeTables } from './summary.ts';
@@ -17,7 +17,13 @@ export { knownFixtures, DEFAULT_SEED } from './fixture.ts';
  * `loadMs` is the wall time of all of it (restore/generation + VACUUM ANALYZE + CHECKPOINT);
  * `phaseMs` splits it.
  */
-export async function loadDataset(url: string, spec: LoadSpec, log: Logger): Promise<DatasetSummary> {
+export interface LoadOptions {
+  /** restore a dump some other way than with this machine's pg_restore/psql (the container provider
+   *  restores with the container's own tools, which match the server's version) */
+  restoreWith?: (dump: DumpInfo, jobs: number | undefined) => Promise<void>;
+}
+
+export async function loadDataset(url: string, spec: LoadSpec, log: Logger, options: LoadOptions = {}): Promise<DatasetSummary> {
   const started = performance.now();
   let source: DatasetSummary['source'];
   switch (spec.kind) {
@@ -25,7 +31,8 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger): Pro
       return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
     case 'dump': {
       const dump = await inspectDump(spec.path);
-      if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
+      if (options.restoreWith) await options.restoreWith(dump, spec.jobs);
+      else if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
       else await restoreArchive(dump, url, spec.jobs ?? os.availableParallelism(), log);
       source = { kind: 'dump', path: spec.path, format: dump.format };
       break;

@@ -6,6 +6,8 @@ import type { Instance, ProvisionOptions } from './types.ts';
 export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './types.ts';
 export { parseSettingFlags } from './settings.ts';
 export { bundledMajor } from './embedded-binaries.ts';
+export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container-types.ts';
+export { restoreInContainer } from './container-restore.ts';
 
 /** A PostgreSQL database the rehearsal may change freely. */
 export function provision(options: ProvisionOptions, log: Logger): Promise<Instance> {
@@ -14,5 +16,8 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
       return startEmbedded(options, log);
     case 'url':
       return connectUrl(options, log);
+    case 'container':
+      // loaded on demand: testcontainers (dockerode, undici, ...) costs startup time for other providers
+      return import('./container.ts').then((m) => m.startContainer(options, log));
   }
 }

@@ -1,4 +1,6 @@
-export type ProviderName = 'embedded' | 'url';
+import type { ContainerAccess } from './container-types.ts';
+
+export type ProviderName = 'embedded' | 'url' | 'container';
 
 /** Settings as name → value, exactly as PostgreSQL spells them. */
 export type PgSettings = Record<string, string>;
@@ -15,6 +17,11 @@ export interface ProvisionOptions {
   keep?: boolean;
   /** url: work in the database of the URL itself instead of a scratch database */
   useExistingDatabase?: boolean;
+  // ---- container provider (src/provision/container.ts) ----
+  /** container: the image, e.g. postgres:16 or rehearse-local/postgres:15 (default postgres:<postgresMajor, or 17>) */
+  image?: string;
+  /** container: 'host' shares the engine host's network (no port publishing); another value names a Docker network; default: a published port */
+  containerNetwork?: string;
 }
 
 /** A PostgreSQL database the run may change freely, and how to give it back. */
@@ -31,4 +38,6 @@ export interface Instance {
   settingsInForce(): Promise<PgSettings>;
   /** Stop/drop everything this instance started; safe to call twice. */
   stop(): Promise<void>;
+  /** container provider only: the server's container, to run its own pg_restore/psql/pg_dump */
+  readonly container?: ContainerAccess;
 }

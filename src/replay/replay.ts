@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
+import { MIGRATION_PREFIX } from '../observe/names.ts';
 import type { Logger } from '../util/log.ts';
 import { stripRowData } from '../util/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
@@ -15,6 +16,10 @@ export interface ReplayOptions {
   direction?: 'up' | 'down';
   /** --lock-timeout / --statement-timeout / --retries / --retry-backoff */
   timeouts?: TimeoutPolicy;
+  /** called right before each statement (traffic phases) */
+  onStatementStart?: (migrationId: string, statementIndex: number) => void;
+  /** awaited after each migration that applied (compatibility probes of that schema state) */
+  afterMigration?: (trace: MigrationTrace) => Promise<void>;
   log: Logger;
 }
 
@@ -25,7 +30,7 @@ export interface ReplayResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const APP = 'rehearse/migration';
+
 
 /**
  * Apply migrations statement by statement on one connection, tracing each statement: duration,
@@ -35,7 +40,7 @@ const APP = 'rehearse/migration';
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const { log } = options;
   const direction = options.direction ?? 'up';
-  const client = new pg.Client({ connectionString: options.url, application_name: APP });
+  const client = new pg.Client({ connectionString: options.url, application_name: MIGRATION_PREFIX });
   const sampler = new pg.Client({ connectionString: options.url, application_name: 'rehearse/lock-sampler' });
   await Promise.all([client.connect(), sampler.connect()]);
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -43,6 +48,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (t.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
   if (t.statementTimeoutMs !== undefined) await client.query(`SET statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
   const names = new Map<number, string>();
+  const ctx: Ctx = { client, sampler, pid, names, policy: options.timeouts ?? {}, log, onStatementStart: options.onStatementStart };
   const traces: MigrationTrace[] = [];
   let ok = true;
   try {
@@ -54,9 +60,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
         continue;
       }
       log.info(`${direction === 'up' ? 'applying' : 'rolling back'} ${migration.id} ${migration.name} (${script.statements.length} statements)`);
-      const trace = await runScript(client, sampler, pid, names, migration, script, options.timeouts ?? {}, log);
+      const trace = await runScript(ctx, migration, script);
       traces.push(trace);
       if (trace.status === 'failed') ok = false;
+      else await options.afterMigration?.(trace);
     }
   } finally {
     await Promise.allSettled([client.end(), sampler.end()]);
@@ -80,21 +87,24 @@ export interface TimeoutPolicy {
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
-async function runScript(
-  client: pg.Client,
-  sampler: pg.Client,
-  pid: number,
-  names: Map<number, string>,
-  migration: Migration,
-  script: MigrationScript,
-  policy: TimeoutPolicy,
-  log: Logger,
-): Promise<MigrationTrace> {
+/** What every step of one replay shares. */
+interface Ctx {
+  client: pg.Client;
+  sampler: pg.Client;
+  pid: number;
+  /** relation oid → name, filled as relations are seen (dropped ones keep their name) */
+  names: Map<number, string>;
+  policy: TimeoutPolicy;
+  log: Logger;
+  onStatementStart: ((migrationId: string, statementIndex: number) => void) | undefined;
+}
+
+async function runScript(ctx: Ctx, migration: Migration, script: MigrationScript): Promise<MigrationTrace> {
   const started = now();
   const statements: StatementTrace[] = [];
   let failed = false;
   for (const unit of planUnits(script)) {
-    const traces = await runUnit(client, sampler, pid, names, script, unit, policy, log);
+    const traces = await runUnit(ctx, migration.id, script, unit);
     statements.push(...traces);
     if (traces.some((t) => t.error)) {
       failed = true;
@@ -116,16 +126,8 @@ async function runScript(
  * Run one unit; when a statement in it times out waiting for a lock, roll the unit back and run it
  * again (per policy), recording each failed attempt on the statement that waited.
  */
-async function runUnit(
-  client: pg.Client,
-  sampler: pg.Client,
-  pid: number,
-  names: Map<number, string>,
-  script: MigrationScript,
-  unit: Unit,
-  policy: TimeoutPolicy,
-  log: Logger,
-): Promise<StatementTrace[]> {
+async function runUnit(ctx: Ctx, migrationId: string, script: MigrationScript, unit: Unit): Promise<StatementTrace[]> {
+  const { client, policy, log } = ctx;
   const failedAttempts = new Map<number, FailedAttempt[]>();
   for (let attempt = 0; ; attempt++) {
     const ours = unit.mode === 'wrapped' || unit.mode === 'single';
@@ -133,7 +135,7 @@ async function runUnit(
     let inTx = ours;
     const traces: StatementTrace[] = [];
     for (const stmt of unit.statements) {
-      const trace = await runStatement(client, sampler, pid, names, script, stmt, inTx && unit.mode !== 'single', log);
+      const trace = await runStatement(ctx, migrationId, script, stmt, inTx && unit.mode !== 'single');
       traces.push(trace);
       if (trace.error) break;
       if (opensTransaction(stmt)) inTx = true;
@@ -189,19 +191,12 @@ function withAttempts(traces: StatementTrace[], failed: Map<number, FailedAttemp
   return traces;
 }
 
-async function runStatement(
-  client: pg.Client,
-  sampler: pg.Client,
-  pid: number,
-  names: Map<number, string>,
-  script: MigrationScript,
-  stmt: Statement,
-  inTransaction: boolean,
-  log: Logger,
-): Promise<StatementTrace> {
+async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScript, stmt: Statement, inTransaction: boolean): Promise<StatementTrace> {
+  const { client, sampler, pid, names, log } = ctx;
   const before = await takeSnapshot(client, names);
   const sampling = stmt.transactional ? null : sampleLocks(sampler, pid, names);
   const watch = watchLongStatement(log, script, stmt);
+  ctx.onStatementStart?.(migrationId, stmt.index);
   const startedAt = now();
   let rowsAffected: number | null = null;
   let error: StatementError | undefined;

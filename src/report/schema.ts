@@ -45,6 +45,10 @@ const Statement = z.strictObject({
       line: z.number().int(),
     })
     .optional(),
+  blockedQueries: z.number().int().optional().describe('with a workload: query executions that waited on this statement'),
+  maxBlockedMs: ms.optional(),
+  totalBlockedMs: ms.optional(),
+  lockWaitMs: ms.optional().describe('how long the statement itself waited for its locks'),
   attempts: z.number().int().optional().describe('lock_timeout rehearsal: tries including the last (absent when the first settled it)'),
   failedAttempts: z
     .array(z.strictObject({ startedAt: isoTime, waitedMs: ms, sqlstate: z.string(), message: z.string() }))
@@ -74,7 +78,160 @@ const SchemaDiff = z
   })
   .describe('structural difference; object keys like table:public.orders (docs/schema-model.md)');
 
+const epochMs = z.number().describe('epoch milliseconds');
+const nullableMs = z.number().nonnegative().nullable();
+const Latency = {
+  count: z.number().int(),
+  ok: z.number().int(),
+  errors: z.record(z.string(), z.number().int()).describe('by SQLSTATE; EXPECT = an expectation failed, CLIENT = a driver error'),
+  timeouts: z.number().int(),
+  p50Ms: nullableMs,
+  p95Ms: nullableMs,
+  p99Ms: nullableMs,
+  maxMs: nullableMs,
+  meanMs: nullableMs,
+};
+const AppRole = z.enum(['old', 'new', 'other']);
+const Workload = z.strictObject({
+  file: z.string(),
+  startedAt: epochMs,
+  endedAt: epochMs,
+  sampler: z.strictObject({ samples: z.number().int(), meanIntervalMs: nullableMs, maxIntervalMs: nullableMs, errors: z.number().int() }),
+  phases: z.array(z.strictObject({ name: z.string(), startedAt: epochMs, endedAt: epochMs })).describe("baseline, '<migration>#<statement>' for each statement, after"),
+  apps: z.array(
+    z.strictObject({
+      name: z.string(),
+      role: AppRole,
+      clients: z.number().int(),
+      queries: z.array(
+        z.strictObject({
+          name: z.string(),
+          rate: z.number().nullable(),
+          dropped: z.number().int(),
+          ...Latency,
+          failures: z.array(z.strictObject({ sqlstate: z.string(), message: z.string(), count: z.number().int() })),
+          phases: z.array(z.strictObject({ phase: z.string(), ...Latency })),
+          timeline: z.strictObject({
+            bucketMs: z.number(),
+            buckets: z.array(z.strictObject({ t: z.number(), count: z.number().int(), errors: z.number().int(), p99Ms: nullableMs, maxMs: nullableMs })),
+          }),
+        }),
+      ),
+    }),
+  ),
+  background: z.array(
+    z.strictObject({
+      name: z.string(),
+      app: z.string(),
+      atMs: z.number(),
+      startedAt: epochMs.nullable(),
+      endedAt: epochMs.nullable(),
+      durationMs: nullableMs,
+      ok: z.boolean(),
+      sqlstate: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+});
+const Blocking = z.strictObject({
+  app: z.string().describe("the app that waited, or 'migration'"),
+  query: z.string(),
+  blockerKind: z.enum(['migration', 'app', 'other']).describe('kind of the root blocker'),
+  migrationId: z.string().nullable(),
+  statementIndex: z.number().int().nullable(),
+  migrationRole: z.enum(['holds', 'queued', 'waits']).nullable(),
+  rootBlocker: z.string(),
+  directBlocker: z.string(),
+  waitMs: ms,
+  startedAt: epochMs,
+  endedAt: epochMs,
+  relation: z.string().nullable(),
+  mode: z.string().nullable(),
+  waitEvent: z.string().nullable(),
+  pid: z.number().int(),
+  queryStart: epochMs.nullable(),
+});
+const Failure = z.strictObject({ query: z.string(), sqlstate: z.string(), message: z.string() });
+const Compatibility = z.strictObject({
+  states: z.array(z.string()).describe("'initial', then each migration id"),
+  apps: z.array(z.strictObject({ name: z.string(), role: AppRole })),
+  cells: z.array(z.strictObject({ state: z.string(), app: z.string(), ok: z.boolean(), failures: z.array(Failure) })),
+  oldAppLastState: z.string().nullable(),
+  newAppFirstState: z.string().nullable(),
+  rollout: z
+    .strictObject({
+      safe: z.boolean(),
+      beforeDeploy: z.array(z.string()),
+      whileBoth: z.array(z.string()),
+      afterOldGone: z.array(z.string()),
+      breaksBoth: z.array(z.string()),
+      summary: z.string(),
+    })
+    .nullable(),
+});
+
 const StatementRef = z.strictObject({ migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), ms });
+
+const OutputFormat = z.enum(['json', 'md', 'html', 'junit', 'terminal']);
+
+const BudgetResult = z.strictObject({
+  name: z.string().describe('config key: maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex'),
+  description: z.string(),
+  limit: z.number(),
+  unit: z.enum(['ms', 'rows', '%', 'count']),
+  ok: z.boolean(),
+  skipped: z.string().optional().describe('why the budget was not evaluated (ok is then true)'),
+  violations: z.array(
+    z.strictObject({
+      migrationId: z.string().nullable(),
+      statementIndex: z.number().int().nullable(),
+      file: z.string().nullable(),
+      line: z.number().int().nullable(),
+      value: z.number().describe("the measured figure, in the budget's unit"),
+      message: z.string(),
+    }),
+  ),
+});
+
+const MetricDelta = z.strictObject({
+  before: z.number(),
+  after: z.number(),
+  deltaMs: z.number(),
+  deltaPct: z.number().nullable().describe('null when before is 0'),
+  regression: z.boolean(),
+});
+
+const Comparison = z.strictObject({
+  baseline: z.strictObject({ file: z.string(), startedAt: isoTime, toolVersion: z.string() }),
+  thresholdPct: z.number().describe('a figure regressed when it grew by more than this percentage …'),
+  minDeltaMs: z.number().describe('… and by at least this many milliseconds'),
+  statements: z.array(
+    z.strictObject({
+      migrationId: z.string(),
+      statementIndex: z.number().int(),
+      file: z.string(),
+      line: z.number().int(),
+      durationMs: MetricDelta,
+      lockHeldMs: MetricDelta,
+      maxBlockedMs: MetricDelta.nullable(),
+      regression: z.boolean(),
+    }),
+  ).describe('matched by migration id + statement index'),
+  queries: z.array(z.strictObject({ app: z.string(), query: z.string(), p99Ms: MetricDelta })),
+  newFailures: z.array(
+    z.strictObject({
+      kind: z.enum(['run', 'statement', 'rollback', 'budget', 'compatibility']),
+      migrationId: z.string().nullable(),
+      statementIndex: z.number().int().nullable(),
+      file: z.string().nullable(),
+      line: z.number().int().nullable(),
+      message: z.string(),
+    }),
+  ),
+  added: z.array(z.strictObject({ migrationId: z.string(), statementIndex: z.number().int() })),
+  removed: z.array(z.strictObject({ migrationId: z.string(), statementIndex: z.number().int() })),
+  regressions: z.number().int().describe('regressed statements + regressed queries + new failures'),
+});
 
 export const ReportSchema = z
   .strictObject({
@@ -93,7 +250,7 @@ export const ReportSchema = z
       .strictObject({
         version: z.string(),
         major: z.number().int(),
-        provider: z.enum(['embedded', 'url']),
+        provider: z.enum(['embedded', 'url', 'container']),
         settings: z.record(z.string(), z.string()).describe('settings in force during the replay'),
       })
       .nullable(),
@@ -120,6 +277,9 @@ export const ReportSchema = z
       })
       .nullable(),
     migrations: z.array(Migration).describe('the pending migrations, in the order replayed'),
+    workload: Workload.nullable().describe('--workload: what the simulated applications lived through'),
+    blocking: z.array(Blocking).describe('every wait of an application query (or of the migration), attributed to its root blocker'),
+    compatibility: Compatibility.nullable().describe('schema state × app version'),
     schemaDiff: SchemaDiff.nullable().describe('schema before the replay → after it'),
     schemaHazards: z.array(
       z.strictObject({
@@ -161,6 +321,22 @@ export const ReportSchema = z
       longestLockHold: StatementRef.nullable(),
       rewrites: z.number().int(),
     }),
+    budgets: z.strictObject({ results: z.array(BudgetResult) }).optional().describe('rehearse run: the budgets (docs/budgets.md)'),
+    comparison: Comparison.optional().describe('rehearse run --baseline FILE: this run against an earlier report'),
+    verdict: z
+      .strictObject({
+        status: z.enum(['pass', 'fail', 'error']),
+        reasons: z.array(z.string()).describe('one line each, empty when it passed'),
+      })
+      .optional()
+      .describe('fail: a migration failed, the rollback did not restore, a budget failed or a regression over the baseline; error: the run could not finish'),
+    output: z
+      .strictObject({
+        dir: z.string().describe('the folder the run wrote to'),
+        formats: z.array(OutputFormat),
+        reportUrl: z.string().optional().describe('where readers find the files (--report-url)'),
+      })
+      .optional(),
   })
   .describe('pg-rehearse report.json');
 

@@ -1,6 +1,8 @@
 import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../inspect/types.ts';
 import type { DatasetSummary } from '../load/types.ts';
 import type { SchemaDiff, SchemaHazard } from '../schema/types.ts';
+import type { BlockingEntry, SamplerStats } from '../observe/types.ts';
+import type { CompatibilityMatrix, TrafficResult } from '../traffic/types.ts';
 import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
@@ -44,6 +46,12 @@ export interface Report {
     alreadyApplied: string[];
   } | null;
   migrations: ReportMigration[];
+  /** --workload: what the simulated applications lived through (times are epoch milliseconds) */
+  workload: (TrafficResult & { file: string; sampler: SamplerStats }) | null;
+  /** every wait of an application query (or of the migration) longer than one sample, attributed */
+  blocking: BlockingEntry[];
+  /** --workload: every query of every app probed before the first migration and after each */
+  compatibility: CompatibilityMatrix | null;
   /** schema before the replay → after it (null when the run stopped before) */
   schemaDiff: SchemaDiff | null;
   /** what the final schema carries that will hurt: invalid indexes, NOT VALID constraints, ... */
@@ -69,6 +77,109 @@ export interface Report {
     longestLockHold: StatementRef | null;
     rewrites: number;
   };
+  /** `rehearse run`: the budgets (docs/budgets.md), each with its violations */
+  budgets?: { results: BudgetResult[] };
+  /** `rehearse run --baseline FILE`: this run against an earlier report */
+  comparison?: Comparison;
+  /** `rehearse run`: the run, its budgets and its comparison in one word, with the reasons */
+  verdict?: Verdict;
+  /** `rehearse run`: where the files were written (the Markdown names it) */
+  output?: ReportOutput;
+}
+
+/** The formats a report renders to; json is always written, terminal is the printed summary. */
+export type OutputFormat = 'json' | 'md' | 'html' | 'junit' | 'terminal';
+
+export interface ReportOutput {
+  /** the folder the run wrote to, as given */
+  dir: string;
+  formats: OutputFormat[];
+  /** --report-url: where readers find the files (a CI run's artifacts page) */
+  reportUrl?: string;
+}
+
+export interface BudgetViolation {
+  /** null when the violation is not one migration's (a whole-run figure) */
+  migrationId: string | null;
+  /** null when it is a migration's as a whole (a schema state, say) */
+  statementIndex: number | null;
+  file: string | null;
+  line: number | null;
+  /** the measured figure, in the budget's unit */
+  value: number;
+  message: string;
+}
+
+export interface BudgetResult {
+  /** the config key: maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex */
+  name: string;
+  /** what is checked, with its limit, in words */
+  description: string;
+  limit: number;
+  unit: 'ms' | 'rows' | '%' | 'count';
+  ok: boolean;
+  /** set when the budget could not be evaluated (no traffic, no baseline): ok is then true */
+  skipped?: string;
+  violations: BudgetViolation[];
+}
+
+export interface Verdict {
+  /** pass; fail: a migration failed, the rollback did not restore, a budget failed or a regression over the baseline; error: the run could not finish */
+  status: 'pass' | 'fail' | 'error';
+  /** one line each, empty when it passed */
+  reasons: string[];
+}
+
+export interface MetricDelta {
+  before: number;
+  after: number;
+  deltaMs: number;
+  /** null when before is 0 */
+  deltaPct: number | null;
+  regression: boolean;
+}
+
+export interface StatementDelta {
+  migrationId: string;
+  statementIndex: number;
+  file: string;
+  line: number;
+  durationMs: MetricDelta;
+  lockHeldMs: MetricDelta;
+  /** with traffic in both reports */
+  maxBlockedMs: MetricDelta | null;
+  regression: boolean;
+}
+
+export interface QueryDelta {
+  app: string;
+  query: string;
+  p99Ms: MetricDelta;
+}
+
+export interface NewFailure {
+  kind: 'run' | 'statement' | 'rollback' | 'budget' | 'compatibility';
+  migrationId: string | null;
+  statementIndex: number | null;
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+export interface Comparison {
+  baseline: { file: string; startedAt: string; toolVersion: string };
+  /** a figure regressed when it grew by more than thresholdPct and by at least minDeltaMs */
+  thresholdPct: number;
+  minDeltaMs: number;
+  /** matched by migration id + statement index, in the new report's order */
+  statements: StatementDelta[];
+  queries: QueryDelta[];
+  newFailures: NewFailure[];
+  /** statements only in one report */
+  added: { migrationId: string; statementIndex: number }[];
+  removed: { migrationId: string; statementIndex: number }[];
+  /** regressed statements + regressed queries + new failures: `compare` exits 1 when > 0 */
+  regressions: number;
 }
 
 export interface StatementRef {
@@ -91,4 +202,14 @@ export type ReportStatement = Omit<MigrationTrace['statements'][number], 'starte
   offsetMs: number;
   /** strongest lock taken per relation */
   strongestLocks: { relation: string; mode: string }[];
-};
+} & Partial<StatementImpact>;
+
+/** With a workload: what the statement did to the applications (from the blocking sampler). */
+export interface StatementImpact {
+  /** application query executions that waited on this statement's locks (or queued behind it) */
+  blockedQueries: number;
+  maxBlockedMs: number;
+  totalBlockedMs: number;
+  /** how long the statement itself waited for its locks */
+  lockWaitMs: number;
+}

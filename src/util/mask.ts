@@ -18,5 +18,5 @@ export function maskUrl(url: string): string {
 export function stripRowData(detail: string): string {
   return detail
     .replace(/(Key \((?:[^()]|\([^()]*\))*\)=)\((?:[^()]|\([^()]*\))*\)/g, '$1(…)')
-    .replace(/(Failing row contains )\(.*\)/gs, '$1(…)');
+    .replace(/(Failing row contains )\([^\n]*\)/g, '$1(…)');
 }

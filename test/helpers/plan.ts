@@ -11,6 +11,8 @@ export function planOn(folder: string, extra: Partial<RehearsalPlan> = {}): Rehe
     load: { kind: 'none' },
     migrations: { folder },
     inspect: { rollback: false, checkDrift: false },
+    traffic: null,
+    timeouts: {},
     outDir: undefined,
     quiet: true,
     json: false,

@@ -30,16 +30,21 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   out.push(bold('pg-rehearse') + ` — ${pgLine}; ${dataLine}`);
 
   if (report.migrations.length > 0) {
-    const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - 90));
+    const traffic = report.workload !== null;
+    const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - (traffic ? 110 : 90)));
     const table = new Table({
-      head: ['#', 'statement', 'duration', 'strongest lock per table', 'lock held', 'rewritten'],
+      head: ['#', 'statement', 'duration', 'strongest lock per table', 'lock held', 'rewritten', ...(traffic ? ['app queries blocked'] : [])],
       style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
       wordWrap: true,
     });
     for (const m of report.migrations) {
       const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
-      table.push([{ colSpan: 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}` }]);
-      for (const s of m.statements) table.push(statementRow(s, sqlWidth, { red, yellow }));
+      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}` }]);
+      for (const s of m.statements) {
+        const row = statementRow(s, sqlWidth, { red, yellow });
+        if (traffic) row.push(blockedCell(s, { red, yellow }));
+        table.push(row);
+      }
     }
     out.push(table.toString());
   }
@@ -50,6 +55,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   if (s.longestLockHold) {
     out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${s.longestLockHold.file}:${s.longestLockHold.line}`);
   }
+  out.push(...trafficLines(report, { red, yellow, green }));
   out.push(...inspectLines(report, { red, yellow, green }));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
@@ -125,3 +131,54 @@ function diffLines(d: NonNullable<Report['schemaDiff']>): string[] {
     ...d.changed.map((ch) => `~ ${ch.kind} ${name(ch.object)} ${ch.attribute}: ${JSON.stringify(ch.before)} → ${JSON.stringify(ch.after)}`),
   ];
 }
+
+function blockedCell(s: ReportStatement, c: { red: Paint; yellow: Paint }): string {
+  const parts: string[] = [];
+  if (s.blockedQueries) {
+    const text = `${s.blockedQueries} × max ${ms(s.maxBlockedMs ?? 0)}`;
+    parts.push((s.maxBlockedMs ?? 0) >= 1000 ? c.red(text) : (s.maxBlockedMs ?? 0) >= 100 ? c.yellow(text) : text);
+  }
+  if (s.lockWaitMs) parts.push(`waited ${ms(s.lockWaitMs)}`);
+  if (s.attempts) parts.push(`${s.attempts} attempts`);
+  return parts.join('\n');
+}
+
+/** Latency per app query, the worst waits, the compatibility matrix and the rollout. */
+function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Paint }): string[] {
+  const w = report.workload;
+  if (!w) return [];
+  const out: string[] = [];
+  const t = new Table({ head: ['app', 'query', 'count', 'errors', 'p50 baseline', 'p99 baseline', 'p99 during', 'max'], style: { head: [], border: [] } });
+  for (const app of w.apps) {
+    for (const q of app.queries) {
+      const base = q.phases.find((p) => p.phase === 'baseline');
+      const during = q.phases.filter((p) => p.phase !== 'baseline' && p.phase !== 'after');
+      const p99During = Math.max(0, ...during.map((p) => p.p99Ms ?? 0));
+      const errors = Object.entries(q.errors).map(([k, n]) => `${k}×${n}`).join(' ');
+      t.push([app.name, q.name, String(q.count), errors ? c.red(errors) : '', fmt(base?.p50Ms), fmt(base?.p99Ms), fmt(p99During), fmt(q.maxMs)]);
+    }
+  }
+  out.push('application traffic (' + w.file + '):', t.toString());
+  const worst = [...report.blocking].filter((b) => b.app !== 'migration').sort((a, b) => b.waitMs - a.waitMs).slice(0, 5);
+  for (const b of worst) {
+    const by = b.blockerKind === 'migration' ? `migration ${b.migrationId} statement ${(b.statementIndex ?? 0) + 1}` : `${b.rootBlocker}${b.migrationId ? ` (queued behind migration ${b.migrationId} statement ${(b.statementIndex ?? 0) + 1})` : ''}`;
+    out.push(c.yellow(`blocked: ${b.app}/${b.query} waited ${ms(b.waitMs)} on ${b.relation ?? '?'} (${b.mode ?? '?'}), root blocker ${by}`));
+  }
+  const m = report.compatibility;
+  if (m) {
+    const ct = new Table({ head: ['app', ...m.states], style: { head: [], border: [] } });
+    for (const app of m.apps) {
+      ct.push([`${app.name} (${app.role})`, ...m.states.map((st) => (m.cells.find((x) => x.state === st && x.app === app.name)?.ok ? c.green('✓') : c.red('✗')))]);
+    }
+    out.push('compatibility (schema state × app version):', ct.toString());
+    if (m.rollout) out.push((m.rollout.safe ? c.green : c.red)(`rollout: ${m.rollout.summary}`));
+    const firstFail = m.cells.find((x) => !x.ok);
+    if (firstFail?.failures[0]) {
+      const f = firstFail.failures[0];
+      out.push(`  first failure: ${firstFail.app} at ${firstFail.state}: ${f.query} ${f.sqlstate} ${f.message}`);
+    }
+  }
+  return out;
+}
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '' : ms(v));

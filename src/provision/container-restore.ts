@@ -1,0 +1,135 @@
+import { createReadStream } from 'node:fs';
+import os from 'node:os';
+import { createGunzip } from 'node:zlib';
+import { infraError } from '../errors.ts';
+import type { DumpFormat } from '../load/index.ts';
+import type { Logger } from '../util/log.ts';
+import { maskSecrets } from '../util/mask.ts';
+import type { Instance } from './types.ts';
+
+/** How many stderr lines an error message quotes. */
+const QUOTED_LINES = 6;
+
+export interface ContainerRestoreOptions {
+  /** pg_restore -j (default: os.availableParallelism(); tar: 1) */
+  jobs?: number;
+}
+
+/**
+ * Restore a dump with the container's own client tools, so that an archive of a pg_dump newer than
+ * the host's pg_restore loads as long as the server's major reads it. Archives (custom, directory,
+ * tar) are copied into the container and restored there with pg_restore (no owners, no privileges,
+ * no tablespaces, stop at the first error), then the copy is removed; plain SQL (gzip too: unpacked
+ * on the host) is streamed into the container's psql. The same options and messages as the host
+ * restore of the load stage.
+ */
+export async function restoreInContainer(
+  instance: Instance,
+  dumpPath: string,
+  format: DumpFormat,
+  log: Logger,
+  options: ContainerRestoreOptions = {},
+): Promise<void> {
+  const box = instance.container;
+  if (!box) throw new Error(`restoreInContainer needs an instance of the container provider (got ${instance.provider})`);
+
+  if (format === 'plain' || format === 'plain-gzip') {
+    const progress = log.progress(`psql in the container: ${format === 'plain-gzip' ? 'gzipped plain SQL' : 'plain SQL'}`);
+    const problems: string[] = [];
+    const file = createReadStream(dumpPath);
+    let gzipError: Error | undefined;
+    const source = format === 'plain-gzip' ? file.pipe(createGunzip()).on('error', (e) => (gzipError = e)) : file;
+    const result = await box.exec(['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-f', '-'], {
+      stdin: source,
+      onStderrLine: (line) => {
+        if (problems.length < QUOTED_LINES && line.trim()) problems.push(line.replace(/^psql:<stdin>:(\d+):/, 'line $1:'));
+      },
+    });
+    if (gzipError) {
+      throw infraError(`${dumpPath} is a corrupt or truncated gzip file (${gzipError.message}); the database is partly loaded`, 'check the dump with gzip -t');
+    }
+    if (result.exitCode !== 0) {
+      throw infraError(`psql in the container loading ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`, hintFor(problems));
+    }
+    progress.done();
+    return;
+  }
+
+  const copyStep = log.progress(`copying ${dumpPath} into the container`);
+  const inside = await box.copyIn(dumpPath);
+  copyStep.done();
+  try {
+    const list = await box.exec(['pg_restore', '-l', inside]);
+    if (list.exitCode !== 0) {
+      if (/unsupported version \(\d+\.\d+\) in file header/.test(list.stderr)) {
+        const version = await box.exec(['pg_restore', '--version']);
+        throw infraError(
+          `${dumpPath} is a pg_dump archive too new for the container's ${version.stdout.trim() || 'pg_restore'} (image ${box.image})`,
+          'run the rehearsal on an image of the major that wrote the dump or later (--image postgres:<major>)',
+        );
+      }
+      throw infraError(`pg_restore in the container cannot read ${dumpPath}: ${quote(list.stderr.split('\n')) || `exit ${list.exitCode}`}`);
+    }
+    const entries = list.stdout.split('\n').filter((l) => /^\d+;/.test(l) && !/^\d+; \d+ \d+ (ACL|DEFAULT ACL) /.test(l)).length;
+
+    const requested = options.jobs ?? os.availableParallelism();
+    const jobs = format === 'tar' || !(requested >= 1) ? 1 : Math.floor(requested);
+    const progress = log.progress(`pg_restore ${format} archive in the container (${jobs} job${jobs === 1 ? '' : 's'})`);
+    const problems: string[] = [];
+    let done = 0;
+    let table = '';
+    const result = await box.exec(
+      ['pg_restore', '--no-owner', '--no-privileges', '--no-tablespaces', '--exit-on-error', '--verbose', '-j', String(jobs), '-d', dbName(instance.url), inside],
+      {
+        onStderrLine: (line) => {
+          const data = /^pg_restore: processing data for table "(.+)"$/.exec(line);
+          if (data || /^pg_restore: (creating|executing) /.test(line)) {
+            done++;
+            if (data) table = `, data of ${data[1]!.replace(/^public\./, '')}`;
+            progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
+          } else if (isProblem(line) && problems.length < QUOTED_LINES) {
+            problems.push(line);
+          }
+        },
+      },
+    );
+    if (result.exitCode !== 0) {
+      throw infraError(`pg_restore in the container of ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`, hintFor(problems));
+    }
+    progress.done(`${entries} items`);
+  } finally {
+    await box.removeCopy(inside).catch(() => undefined);
+  }
+}
+
+/** The database of the URL: pg_restore -d takes it, the PG* variables of the exec give the rest. */
+function dbName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+function isProblem(line: string): boolean {
+  return /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) && !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line);
+}
+
+function hintFor(lines: string[]): string | undefined {
+  const text = lines.join('\n');
+  if (/extension control file|extension ".*" is not available/.test(text)) {
+    return 'the dump needs an extension the image does not have: use an image that has it (e.g. postgis/postgis), or a dump without it';
+  }
+  if (/role ".*" does not exist/.test(text)) return 'create the roles the dump refers to first (pg_dumpall --roles-only), or use --provider url';
+  if (/unrecognized configuration parameter|invalid command \\restrict/.test(text)) {
+    return 'the dump comes from a newer pg_dump than this server: use an image of the major of the source server (--image postgres:<major>)';
+  }
+  return undefined;
+}
+
+function quote(lines: string[]): string {
+  return maskSecrets(
+    lines
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(0, QUOTED_LINES)
+      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l))
+      .join(' | '),
+  );
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rehearse } from '../src/rehearsal.ts';
+import { ReportSchema } from '../src/report/schema.ts';
+import { silentLogger } from '../src/util/log.ts';
+import { planOn } from './helpers/plan.ts';
+
+const shop = (migrations: string) => ({
+  ...planOn(path.resolve('fixtures/shop', migrations)),
+  load: { kind: 'fixture' as const, name: 'shop', scale: 2000, seed: 7 },
+  traffic: { workload: path.resolve('fixtures/shop/workloads/shop.yaml'), sampleMs: 10, warmupMs: 1000, cooldownMs: 500 },
+});
+
+describe('rehearse with a workload', () => {
+  it('the expand/contract example: latency, the lock queue behind the nightly report, the matrix and the rollout', async () => {
+    const { report, exitCode } = await rehearse(shop('migrations'), silentLogger);
+    ReportSchema.parse(report);
+    expect(exitCode).toBe(0);
+    const m = report.compatibility!;
+    expect(m.states).toEqual(['initial', '001', '002', '003', '004', '005', '006', '007', '008', '009', '010', '011', '012']);
+    expect(m.oldAppLastState).toBe('011');
+    expect(m.newAppFirstState).toBe('009'); // at 008 total_cents exists but is NULL: a semantic failure
+    expect(m.cells.find((c) => c.app === 'new' && c.state === '008')!.failures[0]).toMatchObject({ sqlstate: 'EXPECT' });
+    expect(m.rollout).toMatchObject({ safe: true, afterOldGone: ['012'] });
+
+    const old = report.workload!.apps.find((a) => a.name === 'old')!;
+    expect(old.queries.map((q) => q.name)).toEqual(['get_order', 'list_orders', 'place_order']);
+    expect(old.queries[0]!.count).toBeGreaterThan(20);
+    expect(old.queries[0]!.phases.map((p) => p.phase)).toContain('baseline');
+
+    // whatever statement the nightly report's transaction held up, the reads behind it are
+    // attributed to the report as root and to that statement as the one they queued behind
+    const queued = report.blocking.filter((b) => b.app !== 'migration' && b.rootBlocker === 'old/nightly_report' && b.migrationId !== null);
+    for (const b of queued) expect(b).toMatchObject({ blockerKind: 'app', migrationRole: 'queued' });
+    const statements = report.migrations.flatMap((mig) => mig.statements);
+    expect(statements.every((s) => typeof s.blockedQueries === 'number')).toBe(true);
+  });
+
+  it('the naive rename breaks the old app from its state on, and no rollout is safe', async () => {
+    const { report } = await rehearse(shop('migrations-naive-rename'), silentLogger);
+    ReportSchema.parse(report);
+    const m = report.compatibility!;
+    const oldAt001 = m.cells.find((c) => c.app === 'old' && c.state === '001')!;
+    expect(oldAt001.ok).toBe(false);
+    expect(oldAt001.failures.map((f) => f.sqlstate)).toContain('42703');
+    expect(m.cells.find((c) => c.app === 'old' && c.state === 'initial')!.ok).toBe(true);
+    expect(m.rollout).toMatchObject({ safe: false, breaksBoth: ['001'] });
+  });
+});
