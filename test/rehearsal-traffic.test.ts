@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
 import { ReportSchema } from '../src/report/schema.ts';
 import { silentLogger } from '../src/util/log.ts';
-import { planOn } from './helpers/plan.ts';
+import { filesIn, planOn } from './helpers/plan.ts';
 
 const shop = (migrations: string) => ({
   ...planOn(path.resolve('fixtures/shop', migrations)),
@@ -45,5 +45,59 @@ describe('rehearse with a workload', () => {
     expect(oldAt001.failures.map((f) => f.sqlstate)).toContain('42703');
     expect(m.cells.find((c) => c.app === 'old' && c.state === 'initial')!.ok).toBe(true);
     expect(m.rollout).toMatchObject({ safe: false, breaksBoth: ['001'] });
+  });
+});
+
+describe('lock_timeout rehearsal under traffic', () => {
+  it('a waiting ALTER that times out and retries keeps the queued reads under 400 ms, attempts listed', async () => {
+    const dump = path.join(
+      filesIn({
+        'orders.sql': 'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL);\nINSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g;\n',
+      }),
+      'orders.sql',
+    );
+    const dir = filesIn({
+      '001_wait.sql': 'SELECT pg_sleep(1);\n',
+      '002_add_column.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
+    });
+    const workload = path.join(
+      filesIn({
+        'w.yaml': [
+          'apps:',
+          '  old:',
+          '    clients: 4',
+          '    queries:',
+          '      - name: get_order',
+          '        sql: SELECT id, total FROM orders WHERE id = $1',
+          '        params: [{ int: [1, 1000] }]',
+          '        rate: 40',
+          'background:',
+          '  - name: long_report',
+          '    app: old',
+          '    at: 0.5s',
+          '    transaction:',
+          '      - sql: SELECT count(*) FROM orders',
+          '      - sql: SELECT pg_sleep(3)',
+        ].join('\n'),
+      }),
+      'w.yaml',
+    );
+    const { report, exitCode } = await rehearse(
+      {
+        ...planOn(dir),
+        load: { kind: 'dump', path: dump },
+        traffic: { workload, sampleMs: 10, warmupMs: 500, cooldownMs: 500 },
+        timeouts: { lockTimeoutMs: 200, retries: 30, retryBackoffMs: 300 },
+      },
+      silentLogger,
+    );
+    ReportSchema.parse(report);
+    expect(exitCode).toBe(0);
+    const alter = report.migrations[1]!.statements[0]!;
+    expect(alter.attempts).toBeGreaterThanOrEqual(2);
+    expect(alter.failedAttempts!.every((a) => a.sqlstate === '55P03')).toBe(true);
+    const reads = report.blocking.filter((b) => b.app === 'old' && b.query === 'get_order');
+    expect(reads.length).toBeGreaterThan(0); // the reads did queue behind the waiting ALTER…
+    expect(Math.max(...reads.map((b) => b.waitMs))).toBeLessThan(400); // …but never for long
   });
 });
