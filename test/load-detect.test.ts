@@ -9,7 +9,7 @@ import { likelyWriter, newestReadableBy, parseArchiveHeader } from '../src/load/
 import { parseToolVersion, clientConnection } from '../src/load/client-tools.ts';
 import { looksLikeSql } from '../src/load/detect.ts';
 import { splitSchema, splitSteps } from '../src/load/fixture.ts';
-import { restoredItem } from '../src/load/restore.ts';
+import { restoredItem } from '../src/load/restore-output.ts';
 
 /** Dump detection reads content only; these files are made by hand (test/load-dump.test.ts uses real pg_dump output). */
 let dir: string;

@@ -3,7 +3,7 @@ import { replay } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaDiff, type SchemaModel } from '../schema/index.ts';
 import { infraError } from '../errors.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
-import { createScratchDatabase } from './scratch.ts';
+import { createScratchDatabase, scratchDatabaseName } from '../provision/index.ts';
 import type { DriftResult } from './types.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { DriftResult } from './types.ts';
  */
 export async function checkDrift(serverUrl: string, set: MigrationSet, rehearsed: SchemaModel, log: Logger): Promise<DriftResult> {
   const step = log.progress('drift check: all migrations on an empty database');
-  const scratch = await createScratchDatabase(serverUrl, 'drift');
+  const scratch = await createScratchDatabase(serverUrl, scratchDatabaseName('drift'));
   try {
     const all = set.migrations.map((m) => ({ ...m, pending: true }));
     const result = await replay({ url: scratch.url, migrations: all, log: silentLogger });

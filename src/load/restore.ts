@@ -11,9 +11,8 @@ import { maskSecrets } from '../util/mask.ts';
 import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy } from './archive-version.ts';
 import { clientConnection, clientTool, missingToolError, type ClientTool } from './client-tools.ts';
 import type { DumpInfo } from './detect.ts';
+import { isProblem, psqlProblem, QUOTED_LINES, quote, restoredItem } from './restore-output.ts';
 
-/** How many stderr lines an error message quotes. */
-const QUOTED_LINES = 6;
 
 /**
  * A custom, directory or tar archive through pg_restore: no owners, no privileges (the roles of
@@ -100,7 +99,7 @@ export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Pr
   });
   const problems: string[] = [];
   readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (problems.length < QUOTED_LINES && line.trim()) problems.push(line.replace(/^psql:<stdin>:(\d+):/, 'line $1:'));
+    if (problems.length < QUOTED_LINES && line.trim()) problems.push(psqlProblem(line));
   });
 
   let read = 0;
@@ -140,22 +139,7 @@ export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Pr
   progress.done(mib(dump.size));
 }
 
-// ---- reading pg_restore --verbose ----
 
-/**
- * A restored TOC entry in pg_restore's verbose output: serial mode says "creating X" or
- * "processing data for table"; parallel mode adds "launching/finished item" (only "finished" counts).
- */
-export function restoredItem(line: string): { table?: string } | undefined {
-  const data = /^pg_restore: processing data for table "(.+)"$/.exec(line);
-  if (data) return { table: data[1]!.replace(/^public\./, '') };
-  if (/^pg_restore: (creating|executing) /.test(line)) return {};
-  return undefined;
-}
-
-function isProblem(line: string): boolean {
-  return /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) && !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line);
-}
 
 function hintFor(lines: string[], tool: ClientTool): string | undefined {
   const text = lines.join('\n');
@@ -170,17 +154,6 @@ function hintFor(lines: string[], tool: ClientTool): string | undefined {
     return 'the dump comes from a newer pg_dump than this server: run the rehearsal with --postgres set to the major of the source server';
   }
   return undefined;
-}
-
-function quote(lines: string[]): string {
-  return maskSecrets(
-    lines
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .slice(0, QUOTED_LINES)
-      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l))
-      .join(' | '),
-  );
 }
 
 const percent = (part: number, whole: number) => `${Math.min(100, Math.floor((100 * part) / whole))}%`;

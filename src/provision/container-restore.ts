@@ -2,13 +2,10 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { infraError } from '../errors.ts';
-import type { DumpFormat } from '../load/index.ts';
+import { isProblem, psqlProblem, QUOTED_LINES, quote, restoredItem, type DumpFormat } from '../load/index.ts';
 import type { Logger } from '../util/log.ts';
-import { maskSecrets } from '../util/mask.ts';
 import type { Instance } from './types.ts';
 
-/** How many stderr lines an error message quotes. */
-const QUOTED_LINES = 6;
 
 export interface ContainerRestoreOptions {
   /** pg_restore -j (default: os.availableParallelism(); tar: 1) */
@@ -42,7 +39,7 @@ export async function restoreInContainer(
     const result = await box.exec(['psql', '-v', 'ON_ERROR_STOP=1', '-X', '-q', '-f', '-'], {
       stdin: source,
       onStderrLine: (line) => {
-        if (problems.length < QUOTED_LINES && line.trim()) problems.push(line.replace(/^psql:<stdin>:(\d+):/, 'line $1:'));
+        if (problems.length < QUOTED_LINES && line.trim()) problems.push(psqlProblem(line));
       },
     });
     if (gzipError) {
@@ -82,10 +79,10 @@ export async function restoreInContainer(
       ['pg_restore', '--no-owner', '--no-privileges', '--no-tablespaces', '--exit-on-error', '--verbose', '-j', String(jobs), '-d', dbName(instance.url), inside],
       {
         onStderrLine: (line) => {
-          const data = /^pg_restore: processing data for table "(.+)"$/.exec(line);
-          if (data || /^pg_restore: (creating|executing) /.test(line)) {
+          const item = restoredItem(line);
+          if (item) {
             done++;
-            if (data) table = `, data of ${data[1]!.replace(/^public\./, '')}`;
+            if (item.table) table = `, data of ${item.table}`;
             progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
           } else if (isProblem(line) && problems.length < QUOTED_LINES) {
             problems.push(line);
@@ -107,10 +104,6 @@ function dbName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }
 
-function isProblem(line: string): boolean {
-  return /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) && !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line);
-}
-
 function hintFor(lines: string[]): string | undefined {
   const text = lines.join('\n');
   if (/extension control file|extension ".*" is not available/.test(text)) {
@@ -123,13 +116,3 @@ function hintFor(lines: string[]): string | undefined {
   return undefined;
 }
 
-function quote(lines: string[]): string {
-  return maskSecrets(
-    lines
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .slice(0, QUOTED_LINES)
-      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l))
-      .join(' | '),
-  );
-}

@@ -21,3 +21,4 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
       return import('./container.ts').then((m) => m.startContainer(options, log));
   }
 }
+export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { infraError, usageError } from '../errors.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
 import type { Logger } from '../util/log.ts';
 import { maskUrl } from '../util/mask.ts';
 import { serverVersion } from './embedded.ts';
+import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
 import { readSettingsInForce } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
@@ -51,38 +51,17 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
     };
   }
 
-  const name = scratchDatabaseName();
-  try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0`);
-  } catch (err) {
-    await admin.end();
-    throw infraError(`cannot create the scratch database ${name}: ${(err as Error).message}`, 'the user needs CREATEDB', err);
-  }
   await admin.end();
+  const scratch = await createScratchDatabase(given, scratchDatabaseName(null));
+  const name = new URL(scratch.url).pathname.slice(1);
   log.info(`scratch database ${name} created on ${parsed.host}`);
+  const url = scratch.url;
 
-  const scratch = new URL(given);
-  scratch.pathname = '/' + name;
-  const url = scratch.toString();
-
-  // one stop, however many callers (the normal path and a signal's cleanup) wait for it
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= doStop());
-  const doStop = async () => {
-    unregister();
-    if (options.keep) {
-      log.info(`kept scratch database ${name} (--keep)`);
-      return;
-    }
-    const c = new pg.Client({ connectionString: given });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  };
-  const unregister = onExitCleanup(stop);
+  const stop = () =>
+    (stopping ??= options.keep
+      ? Promise.resolve(scratch.keep()).then(() => log.info(`kept scratch database ${name} (--keep)`))
+      : scratch.drop());
 
   const version = await serverVersion(url);
   return {
@@ -96,7 +75,3 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
   };
 }
 
-export function scratchDatabaseName(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `rehearse_${stamp}_${Math.random().toString(36).slice(2, 6)}`;
-}

@@ -1,16 +1,8 @@
 import type { LockTaken } from '../replay/types.ts';
 
-/** PostgreSQL's table-level lock modes, weakest first (docs: "Explicit Locking", table 13.2). */
-export const LOCK_MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-] as const;
+import { LOCK_MODES } from '../observe/locks.ts';
+
+export { LOCK_MODES };
 
 export const lockStrength = (mode: string): number => LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]);
 

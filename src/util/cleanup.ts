@@ -17,14 +17,16 @@ export const interrupted = (): boolean => interruptedBy !== null;
 export function onExitCleanup(undo: Undo): () => void {
   if (!hooked) {
     hooked = true;
-    exitHook((done) => {
+    // On Ctrl-C/SIGTERM the hook gets `done` and the exit waits for it; on the plain 'exit' event
+    // it is called without (nothing async can run then) and only what is synchronous happens.
+    exitHook((done?: () => void) => {
       // While servers go down, open connections see "Connection terminated": that is expected
       // now and must not end the process before the folders are removed.
       interruptedBy = 'signal';
       const swallow = () => {};
       process.on('uncaughtException', swallow);
       process.on('unhandledRejection', swallow);
-      Promise.allSettled([...pending].map((u) => u())).finally(() => done());
+      Promise.allSettled([...pending].map((u) => u())).finally(() => done?.());
     });
   }
   pending.add(undo);

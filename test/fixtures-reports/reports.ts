@@ -6,7 +6,20 @@
  * - largeReport(n): n statements with long SQL, a big diff and many waits, for size limits.
  */
 import fs from 'node:fs';
+import type { BlockingEntry } from '../../src/observe/types.ts';
 import type { WithTraffic } from '../../src/report/traffic-types.ts';
+import type { PhaseLatency, QueryResult } from '../../src/traffic/types.ts';
+
+/** Hand-made figures filled out to the report's full shapes. */
+const phase = (name: string, count: number, p99Ms: number): PhaseLatency => ({
+  phase: name, count, ok: count, errors: {}, timeouts: 0, p50Ms: p99Ms / 2, p95Ms: p99Ms, p99Ms, maxMs: p99Ms, meanMs: p99Ms / 2,
+});
+const query = (q: Pick<QueryResult, 'name' | 'count' | 'errors' | 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs' | 'phases' | 'timeline'>): QueryResult => ({
+  rate: null, dropped: 0, ok: q.count - Object.values(q.errors).reduce((a, b) => a + b, 0), timeouts: 0, meanMs: q.p50Ms, failures: [], ...q,
+});
+const blocked = (b: Pick<BlockingEntry, 'app' | 'query' | 'blockerKind' | 'migrationId' | 'statementIndex' | 'migrationRole' | 'rootBlocker' | 'waitMs' | 'startedAt'>): BlockingEntry => ({
+  directBlocker: b.rootBlocker, endedAt: b.startedAt + b.waitMs, relation: 'orders', mode: 'AccessExclusiveLock', waitEvent: 'relation', pid: 4242, queryStart: b.startedAt, ...b,
+});
 
 const EXAMPLE = new URL('./example.json', import.meta.url);
 
@@ -41,12 +54,19 @@ export function trafficReport(): WithTraffic {
   };
   const during = (id: string) => (t: number) => t + 1000 > at(id) && t < at(id) + statementOf(r, id).lockHeldMs;
   r.workload = {
+    file: 'fixtures/shop/workloads/shop.yaml',
+    startedAt: origin - 2000,
+    endedAt: origin + 4500,
+    sampler: { samples: 650, meanIntervalMs: 10, maxIntervalMs: 14, errors: 0 },
+    phases: [],
+    background: [],
     apps: [
       {
         name: 'old',
         role: 'old',
+        clients: 4,
         queries: [
-          {
+          query({
             name: 'get_order',
             count: 3250,
             errors: {},
@@ -55,14 +75,14 @@ export function trafficReport(): WithTraffic {
             p99Ms: 310,
             maxMs: 1520,
             phases: [
-              { phase: 'baseline', count: 100, p99Ms: 2.5 },
-              { phase: '003#0', count: 15, p99Ms: 310 },
-              { phase: '009#0', count: 80, p99Ms: 4.1 },
-              { phase: 'after', count: 100, p99Ms: 2.7 },
+              phase('baseline', 100, 2.5),
+              phase('003#0', 15, 310),
+              phase('009#0', 80, 4.1),
+              phase('after', 100, 2.7),
             ],
             timeline: { bucketMs: 1000, buckets: buckets((t) => (during('003')(t) ? 310 : 2.5), () => 0) },
-          },
-          {
+          }),
+          query({
             name: 'update_order',
             count: 800,
             errors: { '57014': 2 },
@@ -71,18 +91,19 @@ export function trafficReport(): WithTraffic {
             p99Ms: 1510,
             maxMs: 1530,
             phases: [
-              { phase: 'baseline', count: 30, p99Ms: 4 },
-              { phase: '009#0', count: 25, p99Ms: 1510 },
+              phase('baseline', 30, 4),
+              phase('009#0', 25, 1510),
             ],
             timeline: { bucketMs: 1000, buckets: buckets((t) => (during('009')(t) ? 1510 : 4), (t) => (during('009')(t) ? 2 : 0)) },
-          },
+          }),
         ],
       },
       {
         name: 'new',
         role: 'new',
+        clients: 4,
         queries: [
-          {
+          query({
             name: 'get_order_v2',
             count: 3100,
             errors: { '42703': 40, EXPECT: 12 },
@@ -90,20 +111,20 @@ export function trafficReport(): WithTraffic {
             p95Ms: 3.9,
             p99Ms: 290,
             maxMs: 300,
-            phases: [{ phase: 'baseline', count: 100, p99Ms: 0.9 }],
+            phases: [phase('baseline', 100, 0.9)],
             timeline: { bucketMs: 1000, buckets: buckets((t) => (during('003')(t) ? 290 : 3), (t) => (t < at('008') ? 10 : 0)) },
-          },
+          }),
         ],
       },
     ],
   };
   r.blocking = [
-    { app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 290, startedAt: at('003', 0, 5) },
-    { app: 'new', query: 'get_order_v2', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 280, startedAt: at('003', 0, 12) },
-    { app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '004', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 004#0', waitMs: 40, startedAt: at('004', 0, 3) },
-    { app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 1500, startedAt: at('009', 0, 20) },
-    { app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 900, startedAt: at('009', 0, 400) },
-    { app: 'migration', query: '008#0', blockerKind: 'app', migrationId: '008', statementIndex: 0, migrationRole: 'waits', rootBlocker: 'old/nightly_report', waitMs: 120, startedAt: at('008', 0) },
+    blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 290, startedAt: at('003', 0, 5) }),
+    blocked({ app: 'new', query: 'get_order_v2', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 280, startedAt: at('003', 0, 12) }),
+    blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '004', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 004#0', waitMs: 40, startedAt: at('004', 0, 3) }),
+    blocked({ app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 1500, startedAt: at('009', 0, 20) }),
+    blocked({ app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 900, startedAt: at('009', 0, 400) }),
+    blocked({ app: 'migration', query: '008#0', blockerKind: 'app', migrationId: '008', statementIndex: 0, migrationRole: 'waits', rootBlocker: 'old/nightly_report', waitMs: 120, startedAt: at('008', 0) }),
   ];
   const states = ['initial', ...r.migrations.map((m) => m.id)];
   const newFails = (s: string) => s < '008' || s === 'initial';
@@ -178,7 +199,7 @@ export function largeReport(n = 300): WithTraffic {
   r.summary = { ...r.summary, statements: n, applied: migrations.length };
   r.dataset = { ...r.dataset!, tables: Array.from({ length: n }, (_, i) => ({ name: `orders_archive_${i}`, rows: 200_000 + i, rowsEstimated: false, bytes: 1 << 24 })) };
   r.blocking = migrations.flatMap((m) =>
-    m.statements.map((s) => ({ app: 'old', query: 'get_order', blockerKind: 'migration' as const, migrationId: m.id, statementIndex: s.index, migrationRole: 'holds', rootBlocker: `migration ${m.id}#${s.index}`, waitMs: s.maxBlockedMs!, startedAt: Date.parse(s.startedAt) + 1 })),
+    m.statements.map((s) => blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: m.id, statementIndex: s.index, migrationRole: 'holds', rootBlocker: `migration ${m.id}#${s.index}`, waitMs: s.maxBlockedMs!, startedAt: Date.parse(s.startedAt) + 1 })),
   );
   r.schemaDiff = {
     added: Array.from({ length: 600 }, (_, i) => ({ object: `column:public.orders_archive_${i % n}.customer_reference_number_${i}`, kind: 'column' as const, definition: `text NOT NULL DEFAULT 'unknown'::text` })),
