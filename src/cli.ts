@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePlan, resolveRegression, validate, type RunConfig } from './config/index.ts';
+import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './doctor/index.ts';
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
 import {
@@ -30,7 +31,8 @@ Exit codes:
   1  a migration failed (the report says which statement, file:line and SQLSTATE), a budget
      failed, or a regression over --baseline (compare: any regression)
   2  usage: bad flags, bad config, bad migration folder or file (syntax error at file:line)
-  3  infrastructure: the server, the dump, or the tools around them (pg_restore, psql)
+  3  infrastructure: the server, the dump, or the tools around them (pg_restore, psql);
+     doctor: a check failed
   130 interrupted (Ctrl-C, SIGTERM): servers stopped, the partial report written`;
 
 const RUN_EXAMPLES = `
@@ -48,6 +50,11 @@ Examples:
       every format, budgets checked, compared with last night's report
   $ rehearse run --example --max-lock-hold 500ms --max-rewrite-rows off
 
+  $ rehearse run --dump prod.dump --migrate-command "npx node-pg-migrate up" --workload workload.yaml
+      command mode: your migration tool applies the migrations (DATABASE_URL, PGHOST… and
+      PGAPPNAME=rehearse/migration point it at the rehearsal database); every statement its
+      connections run, the locks they hold and the rewrites are sampled from pg_stat_activity/pg_locks
+
 What is measured, per statement: duration, every lock taken (PostgreSQL's mode names, read from
 pg_locks), how long the locks were held (until the transaction ended), tables and indexes rewritten
 (relfilenode changed), WAL written, rows affected. The report is <out>/report.json; a summary is printed.
@@ -64,6 +71,25 @@ Examples:
   $ rehearse report report.json --format terminal
 
 The files are the same bytes the run wrote: report.md, report.html, junit.xml (report.json for json).`;
+
+const DOCTOR_HELP = `
+Checks, each ok / warn / FAIL (-- when not relevant to the options) with what to fix:
+  node        Node.js 20 or later
+  dump        --dump: its format, format version and size (what rehearse run would detect)
+  postgres    the major a run starts, against the pg_dump that wrote the dump and its source
+  pg_restore  on PATH; reads the dump's archive version (header, then pg_restore -l)
+  psql        on PATH (plain SQL dumps)
+  docker      --provider container: an engine answers (DOCKER_HOST honoured); the image is on it
+  embedded    --provider embedded: the binaries of --postgres are bundled, cached, or installed on demand
+  disk        free space in the temp folder against the dump restored (custom/directory x5, tar/plain x2, .sql.gz x10)
+  root        as root: the postgres user exists or can be created; binaries reachable by it
+
+Examples:
+  $ rehearse doctor
+  $ rehearse doctor --dump prod.dump --postgres 16
+  $ rehearse doctor --dump prod.dump --provider container --image rehearse-local/postgres:15
+
+Exit codes: 0 nothing failed (warnings allowed), 3 a check failed, 2 bad flags.`;
 
 const COMPARE_EXAMPLES = `
 Examples:
@@ -95,6 +121,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--scale <n>', 'fixture size: number of orders for shop (default 30000)'))
     .addOption(new Option('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'))
     .addOption(new Option('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle or node-pg-migrate layout'))
+    .addOption(new Option('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'))
     .addOption(new Option('--from <version>', 'treat migrations up to and including this version as applied'))
     .addOption(new Option('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'))
     .addOption(new Option('--provider <name>', 'where PostgreSQL runs: embedded (default), container (testcontainers), url (an existing server)').choices(['embedded', 'url', 'container']))
@@ -164,7 +191,34 @@ export function buildProgram(): Command {
     .action(async (oldFile: string, newFile: string, opts: Record<string, unknown>) => {
       process.exitCode = await compareCommand(oldFile, newFile, opts);
     });
+  program
+    .command('doctor')
+    .description('check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix')
+    .addOption(new Option('--dump <path>', 'the dump a run would restore'))
+    .addOption(new Option('--postgres <major>', 'the PostgreSQL major a run would start'))
+    .addOption(new Option('--provider <name>', 'embedded (default), container or url').choices(['embedded', 'url', 'container']))
+    .addOption(new Option('--image <image>', 'container provider: the image (default postgres:<--postgres or 17>)'))
+    .addOption(new Option('--config <file>', 'take dump, postgres, provider and image from this config file (default: ./rehearse.config.* if present)'))
+    .addOption(new Option('--json', 'print the checks as JSON'))
+    .addHelpText('after', DOCTOR_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      process.exitCode = await doctorCommand(opts);
+    });
   return program;
+}
+
+async function doctorCommand(opts: Record<string, unknown>): Promise<number> {
+  const { config } = await readConfigFile(opts.config as string | undefined);
+  const postgres = (opts.postgres as string | undefined) ?? config.postgres;
+  const major = postgres === undefined ? undefined : Number(postgres);
+  if (major !== undefined && !Number.isInteger(major)) throw new RehearseError('usage', `--postgres ${postgres}: not a PostgreSQL major`, { hint: 'e.g. --postgres 16' });
+  const provider = (opts.provider as DoctorOptions['provider'] | undefined) ?? config.provider ?? (config.databaseUrl ? 'url' : 'embedded');
+  const dump = (opts.dump as string | undefined) ?? config.dump;
+  const image = (opts.image as string | undefined) ?? config.image;
+  const checks = await runDoctor({ provider, ...(dump ? { dump } : {}), ...(major !== undefined ? { postgres: major } : {}), ...(image ? { image } : {}) });
+  if (opts.json) process.stdout.write(JSON.stringify({ checks, exitCode: doctorExitCode(checks) }, null, 2) + '\n');
+  else process.stdout.write(maskSecrets(renderChecks(checks, { color: colorFor(process.stdout) })) + '\n');
+  return doctorExitCode(checks);
 }
 
 /** Budget flags become the `budgets` layer of the flags' config (flags override the file key by key). */

@@ -6,7 +6,7 @@ import { readMigrations } from './migrations/index.ts';
 import { provision, restoreInContainer, type Instance } from './provision/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
-import { replay } from './replay/index.ts';
+import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
@@ -36,7 +36,9 @@ export async function rehearse(
   let exitCode: number = ExitCode.infrastructure;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
-    await readMigrations(plan.migrations.folder, {});
+    const folder = plan.migrations.folder;
+    if (folder) await readMigrations(folder, {});
+    if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
@@ -50,17 +52,20 @@ export async function rehearse(
         : {}),
     });
 
-    const set = await readMigrations(plan.migrations.folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) });
-    const pending = set.migrations.filter((m) => m.pending);
-    report.migrationSource = {
-      folder: set.folder,
-      format: set.format,
-      trackingTable: set.trackingTable,
-      from: plan.migrations.from ?? null,
-      total: set.migrations.length,
-      alreadyApplied: set.migrations.filter((m) => !m.pending).map((m) => m.id),
-    };
-    log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
+    // command mode without --migrations: the tool knows its migrations, nothing to read here
+    const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;
+    const pending = set?.migrations.filter((m) => m.pending) ?? [];
+    if (set) {
+      report.migrationSource = {
+        folder: set.folder,
+        format: set.format,
+        trackingTable: set.trackingTable,
+        from: plan.migrations.from ?? null,
+        total: set.migrations.length,
+        alreadyApplied: set.migrations.filter((m) => !m.pending).map((m) => m.id),
+      };
+      log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
+    }
 
     const before = await introspect(instance.url);
     await instance.prepareForReplay();
@@ -77,18 +82,20 @@ export async function rehearse(
       await sleep(plan.traffic.warmupMs);
     }
 
-    const result = await replay({
+    const replayOptions = {
       url,
-      migrations: pending,
       timeouts: plan.timeouts,
       log,
-      onStatementStart: (id, index) => traffic?.markPhase(phaseName(id, index)),
-      afterMigration: async (trace) => {
+      onStatementStart: (id: string, index: number) => traffic?.markPhase(phaseName(id, index)),
+      afterMigration: async (trace: MigrationTrace) => {
         if (!workload) return;
         probes.set(trace.id, await probeAll(url, workload));
         states.push(trace.id);
       },
-    });
+    };
+    // command mode: the tool applies the migrations, its statements are captured from outside
+    const command = plan.migrateCommand ? await runMigrateCommand({ ...replayOptions, command: plan.migrateCommand }) : null;
+    const result = command ?? (await replay({ ...replayOptions, migrations: pending }));
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
 
@@ -97,7 +104,7 @@ export async function rehearse(
       await sleep(plan.traffic.cooldownMs);
       const load = await traffic.stop();
       const samplerStats = sampler.stats();
-      const intervals = await sampler.stop();
+      const intervals = command ? asMigrationBackends(await sampler.stop(), command.pids) : await sampler.stop();
       traffic = sampler = undefined;
       const attribution = attributeBlocking(intervals, result.migrations);
       report.workload = { ...load, file: workload.file, sampler: samplerStats };
@@ -116,7 +123,7 @@ export async function rehearse(
     }
     if (plan.inspect.checkDrift) {
       // the history is all migrations; the rehearsed database is production plus the pending ones
-      if (result.ok) report.drift = await checkDrift(instance.url, set, after, log);
+      if (result.ok && set) report.drift = await checkDrift(instance.url, set, after, log);
       else log.warn('drift check skipped: a migration failed, so the rehearsed database is not the whole history');
     }
     if (plan.inspect.rollback) {

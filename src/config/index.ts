@@ -35,7 +35,10 @@ export interface ReportPlan {
 export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
-  migrations: { folder: string; from?: string };
+  /** the migration folder; null in command mode without --migrations */
+  migrations: { folder: string | null; from?: string };
+  /** --migrate-command: a migration tool applies the migrations, captured from outside (command mode) */
+  migrateCommand?: string;
   inspect: { rollback: boolean; checkDrift: boolean; expectSchema?: string };
   /** --workload: simulated application traffic during the replay */
   traffic: { workload: string; sampleMs: number; warmupMs: number; cooldownMs: number } | null;
@@ -131,8 +134,9 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   }
   if (c.scale !== undefined && !fixture) throw usageError('--scale applies to --fixture only');
 
-  const folder = c.migrations ?? (c.example ? relativeIfInside(EXAMPLE.migrations) : undefined);
-  if (!folder) throw usageError('no migrations to rehearse', 'pass --migrations DIR (or --example for the bundled example)');
+  const folder = c.migrations ?? (c.example && !c.migrateCommand ? relativeIfInside(EXAMPLE.migrations) : undefined);
+  if (!folder && !c.migrateCommand) throw usageError('no migrations to rehearse', 'pass --migrations DIR (or --example for the bundled example, or --migrate-command to run your migration tool)');
+  if (c.migrateCommand) commandModeChecks(c);
 
   const provider = c.provider ?? (c.databaseUrl ? 'url' : 'embedded');
   if (provider === 'url' && !c.databaseUrl) throw usageError('--provider url needs --database-url');
@@ -164,7 +168,8 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
-    migrations: { folder, ...(c.from !== undefined ? { from: c.from } : {}) },
+    migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
+    ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload
       ? { workload: c.workload, sampleMs: c.sampleMs ?? 10, warmupMs: duration(c.warmup, 'warmup') ?? 2000, cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000 }
       : null,
@@ -181,6 +186,14 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       regression: resolveRegression(c.regressionThreshold, c.regressionMin),
     },
   };
+}
+
+/** What command mode cannot do: the tool applies the migrations, not the replay. */
+function commandModeChecks(c: RunConfig): void {
+  if (c.rollback) throw usageError('--rollback applies the down scripts of --migrations itself; it does not combine with --migrate-command', 'rehearse the down command separately: --migrate-command "npx node-pg-migrate down"');
+  if (c.retries !== undefined || c.retryBackoff !== undefined) throw usageError('--retries and --retry-backoff need the replay; with --migrate-command the tool decides about retries', '--lock-timeout still applies: it is passed to the tool in PGOPTIONS');
+  if (c.checkDrift && !c.migrations) throw usageError('--check-drift with --migrate-command needs --migrations DIR (the history to compare with)');
+  if (c.from !== undefined && !c.migrations) throw usageError('--from applies to --migrations');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

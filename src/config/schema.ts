@@ -13,6 +13,7 @@ export const RunConfigSchema = z
     scale: z.coerce.number().int().positive().optional(),
     seed: z.coerce.number().int().optional(),
     migrations: z.string().min(1).optional(),
+    migrateCommand: z.string().min(1).optional(),
     from: z.coerce.string().optional(),
     out: z.string().min(1).optional(),
     provider: z.enum(['embedded', 'url', 'container']).optional(),

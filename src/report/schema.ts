@@ -19,7 +19,7 @@ const Statement = z.strictObject({
   index: z.number().int().describe('0-based position in its migration file'),
   sql: z.string(),
   file: z.string(),
-  line: z.number().int().describe('1-based line where the statement starts'),
+  line: z.number().int().describe("1-based line where the statement starts; 0 for a statement captured from a --migrate-command (file '')"),
   kind: z.string().describe('parse-tree node, e.g. AlterTableStmt'),
   inTransaction: z.boolean().describe('ran inside a transaction block; its locks are held until that transaction ends'),
   startedAt: isoTime,
@@ -27,7 +27,7 @@ const Statement = z.strictObject({
   offsetMs: ms.describe('from the first statement of the run'),
   durationMs: ms,
   locks: z.array(Lock).describe('relation locks the statement acquired'),
-  lockSource: z.enum(['exact', 'sampled']).describe('exact: pg_locks of the backend read after the statement in its transaction; sampled: polled while it ran outside a transaction'),
+  lockSource: z.enum(['exact', 'sampled']).describe('exact: pg_locks of the backend read after the statement in its transaction; sampled: polled while it ran (outside a transaction, or every statement of a --migrate-command)'),
   strongestLocks: z.array(z.strictObject({ relation: z.string(), mode: z.string() })).describe('strongest mode per table'),
   lockHeldMs: ms.describe("from the statement's start to the end of its transaction; 0 when it took no lock"),
   rewrites: z
@@ -56,6 +56,27 @@ const Statement = z.strictObject({
     .describe('tries that hit lock_timeout, each rolled back with its transaction and retried'),
 });
 
+const Rewrite = z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() });
+
+const CommandRun = z
+  .strictObject({
+    command: z.string().describe('the command line, passwords masked'),
+    capture: z.literal('sampled').describe("every figure of this migration was sampled from outside (pg_stat_activity, pg_locks every few ms), not read exactly"),
+    exitCode: z.number().int().nullable().describe('null when a signal ended it'),
+    signal: z.string().nullable(),
+    stdout: z.string().describe('the last lines, passwords masked'),
+    stderr: z.string().describe('the last lines, passwords masked'),
+    backends: z.number().int().describe('connections of the command seen on the rehearsal database'),
+    samples: z.number().int(),
+    meanIntervalMs: z.number().nonnegative().nullable().describe('spacing of the polls: the precision achieved'),
+    maxIntervalMs: z.number().nonnegative().nullable(),
+    bookkeeping: z.array(z.string()).describe("the tool's own statements left out of statements[] (transaction control, SET, its tracking table, catalog reads): first line of each"),
+    rewrites: z
+      .array(Rewrite.extend({ statementIndex: z.number().int().nullable() }))
+      .describe('relations rewritten by the whole command; statementIndex null when no single statement held their AccessExclusiveLock'),
+  })
+  .describe('command mode (--migrate-command): the migration tool run as a child process');
+
 const Migration = z.strictObject({
   id: z.string(),
   name: z.string(),
@@ -64,6 +85,7 @@ const Migration = z.strictObject({
   startedAt: isoTime.nullable(),
   durationMs: ms,
   statements: z.array(Statement),
+  command: CommandRun.optional(),
 });
 
 const ObjectKind = z.enum([

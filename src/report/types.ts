@@ -6,6 +6,7 @@ import type { CompatibilityMatrix, TrafficResult } from '../traffic/types.ts';
 import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
+import type { CommandRun } from '../replay/command-types.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -193,6 +194,8 @@ export interface StatementRef {
 export type ReportMigration = Omit<MigrationTrace, 'startedAt' | 'statements'> & {
   startedAt: string | null;
   statements: ReportStatement[];
+  /** command mode (--migrate-command): the command, its exit and output; its statements were sampled */
+  command?: CommandRun;
 };
 
 export type ReportStatement = Omit<MigrationTrace['statements'][number], 'startedAt' | 'endedAt'> & {

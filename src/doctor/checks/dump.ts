@@ -1,0 +1,88 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { RehearseError, describeError } from '../../errors.ts';
+import { formatArchiveVersion, likelyWriter } from '../../load/archive-version.ts';
+import { inspectDump, type DumpInfo } from '../../load/detect.ts';
+import type { Check } from '../types.ts';
+
+/** A dump as the doctor sees it: what the load stage detects, its size on disk, and for plain SQL
+ *  the versions pg_dump wrote in its header. */
+export interface DumpFacts extends DumpInfo {
+  /** bytes on disk (a directory archive: all its files) */
+  bytes: number;
+  /** plain SQL: "-- Dumped from database version 16.4" / "-- Dumped by pg_dump version 17.2" */
+  sourceVersion?: string;
+  pgDumpVersion?: string;
+}
+
+export async function checkDump(file: string): Promise<{ check: Check; facts: DumpFacts | null }> {
+  let info: DumpInfo;
+  try {
+    info = await inspectDump(file);
+  } catch (err) {
+    const hint = err instanceof RehearseError ? err.hint : undefined;
+    return { check: { name: 'dump', status: 'fail', message: describeError(err), ...(hint ? { fix: hint } : {}) }, facts: null };
+  }
+  const bytes = info.format === 'directory' ? await folderBytes(info.path) : info.size;
+  const header = info.format === 'plain' || info.format === 'plain-gzip' ? await plainHeader(info.path, info.format === 'plain-gzip') : {};
+  const facts: DumpFacts = { ...info, bytes, ...header };
+  const what = info.archiveVersion
+    ? `${info.format} archive, format ${formatArchiveVersion(info.archiveVersion)} (${likelyWriter(info.archiveVersion)})`
+    : `${info.format === 'plain-gzip' ? 'gzipped plain SQL' : 'plain SQL'}${header.pgDumpVersion ? ` by pg_dump ${header.pgDumpVersion}` : ''}${header.sourceVersion ? ` of PostgreSQL ${header.sourceVersion}` : ''}`;
+  return { check: { name: 'dump', status: 'ok', message: `${file}: ${what}, ${formatBytes(bytes)}` }, facts };
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await folderBytes(p);
+    else if (entry.isFile()) total += (await fs.stat(p)).size;
+  }
+  return total;
+}
+
+/** The versions in the comment header pg_dump writes at the top of a plain dump. */
+async function plainHeader(file: string, gzipped: boolean): Promise<{ sourceVersion?: string; pgDumpVersion?: string }> {
+  const head = await firstBytes(file, gzipped, 8192);
+  const from = /^-- Dumped from database version (\S+)/m.exec(head)?.[1];
+  const by = /^-- Dumped by pg_dump version (\S+)/m.exec(head)?.[1];
+  return { ...(from ? { sourceVersion: from } : {}), ...(by ? { pgDumpVersion: by } : {}) };
+}
+
+function firstBytes(file: string, gzipped: boolean, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const source = createReadStream(file, gzipped ? {} : { end: limit - 1 });
+    const stream = gzipped ? source.pipe(createGunzip()) : source;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      source.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
+    };
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= limit) finish();
+    });
+    stream.on('end', finish);
+    stream.on('error', finish);
+    source.on('error', finish);
+  });
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
