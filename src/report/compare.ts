@@ -1,4 +1,4 @@
-import { fmtMs, fmtPct } from './render/common.ts';
+import { fmtMs, fmtPct, fileLine } from './render/common.ts';
 import { appName, type TrafficStatement, type WithTraffic } from './traffic-types.ts';
 import type { Comparison, MetricDelta, NewFailure, QueryDelta, StatementDelta } from './types.ts';
 
@@ -134,7 +134,7 @@ export function renderComparison(c: Comparison, options: { color?: boolean; limi
   const reg = c.statements.filter((s) => s.regression);
   for (const s of reg.slice(0, limit)) {
     const parts = [`duration ${fmt(s.durationMs)}`, `lock held ${fmt(s.lockHeldMs)}`, ...(s.maxBlockedMs ? [`blocked ${fmt(s.maxBlockedMs)}`] : [])];
-    out.push(red(`✗ ${s.migrationId} statement ${s.statementIndex + 1} ${s.file}:${s.line}: ${parts.join(', ')}`));
+    out.push(red(`✗ ${s.migrationId} statement ${s.statementIndex + 1} ${fileLine(s.file, s.line)}: ${parts.join(', ')}`));
   }
   if (reg.length > limit) out.push(red(`  … ${reg.length - limit} more regressed statements`));
   for (const q of c.queries.filter((x) => x.p99Ms.regression)) out.push(red(`✗ ${q.app}/${q.query} p99 ${fmt(q.p99Ms)}`));

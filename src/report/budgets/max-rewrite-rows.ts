@@ -13,12 +13,28 @@ export const maxRewriteRows: Budget = {
     const limit = config.maxRewriteRows ?? Infinity;
     const rows = tableRows(report);
     const violations: BudgetViolation[] = [];
-    for (const { m, s } of allStatements(report)) {
-      const big = s.rewrites
+    const over = (rewrites: { relation: string; relkind: string | null }[]) =>
+      rewrites
         .filter((r) => r.relkind === null || TABLE_KINDS.has(r.relkind))
         .map((r) => ({ relation: r.relation, rows: rows(r.relation) ?? 0 }))
         .filter((r) => r.rows > limit)
         .sort((a, b) => b.rows - a.rows);
+    for (const m of report.migrations) {
+      // command mode: a rewrite seen for the whole command but tied to no one statement
+      const loose = over((m.command?.rewrites ?? []).filter((r) => r.statementIndex === null));
+      if (loose[0]) {
+        violations.push({
+          migrationId: m.id,
+          statementIndex: null,
+          file: null,
+          line: null,
+          value: loose[0].rows,
+          message: `the migration command rewrote ${loose.map((r) => `${r.relation} (${fmtInt(r.rows)} rows)`).join(', ')}, over ${fmtInt(limit)} rows`,
+        });
+      }
+    }
+    for (const { m, s } of allStatements(report)) {
+      const big = over(s.rewrites);
       const worst = big[0];
       if (!worst) continue;
       const lock = s.strongestLocks.find((l) => l.relation === worst.relation);

@@ -1,4 +1,4 @@
-import { fmtMs } from '../render/common.ts';
+import { fmtMs, fileLine } from '../render/common.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 type Paint = (s: string) => string;
@@ -30,7 +30,7 @@ export function renderVerdictLines(report: WithTraffic, options: { color?: boole
     const line = `baseline ${cmp.baseline.file}: ${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'} (over +${cmp.thresholdPct} % and ${fmtMs(cmp.minDeltaMs)})`;
     out.push(cmp.regressions ? red(line) : green(line));
     for (const s of cmp.statements.filter((x) => x.regression).slice(0, 5)) {
-      out.push(red(`    ${s.file}:${s.line}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`));
+      out.push(red(`    ${fileLine(s.file, s.line)}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`));
     }
     for (const f of cmp.newFailures.slice(0, 5)) out.push(red(`    new failure: ${f.message}`));
   }

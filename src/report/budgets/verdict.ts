@@ -1,4 +1,4 @@
-import { allStatements } from '../render/common.ts';
+import { allStatements, fileLine } from '../render/common.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 import type { Verdict } from '../types.ts';
 
@@ -12,7 +12,7 @@ export function computeVerdict(report: WithTraffic): Verdict {
   const failed = allStatements(report).find(({ s }) => s.error);
   if (failed?.s.error) {
     const e = failed.s.error;
-    reasons.push(`migration ${failed.m.id} ${failed.m.name} failed at ${e.file}:${e.line}: ${e.sqlstate} ${e.message}`);
+    reasons.push(`migration ${failed.m.id} ${failed.m.name} failed at ${fileLine(e.file, e.line)}: ${e.sqlstate} ${e.message}`);
   } else if (report.migrations.some((m) => m.status === 'failed')) {
     reasons.push(`migration ${report.migrations.find((m) => m.status === 'failed')!.id} failed`);
   }

@@ -50,8 +50,9 @@ export const blocksApps = (mode: string): boolean => lockStrength(mode) >= lockS
 
 export const lockEffect = (mode: string): string => LOCK_BLOCKS[mode] ?? '';
 
-export const fileLine = (file: string, line: number | null): string => `${file}${line !== null ? `:${line}` : ''}`;
-export const baseLine = (file: string, line: number | null): string => `${path.basename(file)}${line !== null ? `:${line}` : ''}`;
+/** Where a statement is: file:line, or — in command mode, where statements come from no file — the command. */
+export const fileLine = (file: string, line: number | null): string => (file ? `${file}${line !== null ? `:${line}` : ''}` : 'the migration command');
+export const baseLine = (file: string, line: number | null): string => (file ? fileLine(path.basename(file), line) : fileLine(file, line));
 
 /** Statements of the ups, with their migration, in replay order. */
 export function allStatements(report: WithTraffic): { m: TrafficMigration; s: TrafficStatement }[] {

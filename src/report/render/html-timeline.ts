@@ -1,5 +1,5 @@
 import { lockStrength } from '../locks.ts';
-import { blockingStart, clean, fmtMs, lockName, oneLine, timeOrigin } from './common.ts';
+import { blockingStart, clean, fmtMs, lockName, oneLine, timeOrigin, fileLine } from './common.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /**
@@ -76,7 +76,7 @@ export function renderTimeline(report: WithTraffic): string {
     }
     for (const s of ran) {
       const strongest = s.strongestLocks[0];
-      const tip = `${m.id} statement ${s.index + 1} (${s.file}:${s.line})\n${oneLine(s.sql, 160)}\nduration ${fmtMs(s.durationMs)}` +
+      const tip = `${m.id} statement ${s.index + 1} (${fileLine(s.file, s.line)})\n${oneLine(s.sql, 160)}\nduration ${fmtMs(s.durationMs)}` +
         (strongest ? `\n${lockName(strongest.mode)} on ${strongest.relation}, held ${fmtMs(s.lockHeldMs)}` : '') +
         (s.rewrites.length ? `\nrewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : '') +
         (s.maxBlockedMs ? `\nblocked app queries up to ${fmtMs(s.maxBlockedMs)}` : '') +

@@ -1,3 +1,4 @@
+import { fileLine } from './common.ts';
 import path from 'node:path';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../types.ts';
@@ -53,13 +54,13 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const parts = [`${s.applied} applied`, `${s.failed} failed`, `${s.skipped} skipped`, `${s.statements} statements`, `${s.rewrites} rewrites`];
   out.push(parts.join(', ') + (report.migrations.length === 0 && report.migrationSource ? ' — nothing pending' : ''));
   if (s.longestLockHold) {
-    out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${s.longestLockHold.file}:${s.longestLockHold.line}`);
+    out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${fileLine(s.longestLockHold.file, s.longestLockHold.line)}`);
   }
   out.push(...trafficLines(report, { red, yellow, green }));
   out.push(...inspectLines(report, { red, yellow, green }));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
-    out.push(red(`failed: ${failed.error.file}:${failed.error.line}: ${failed.error.sqlstate} ${failed.error.message}`));
+    out.push(red(`failed: ${fileLine(failed.error.file, failed.error.line)}: ${failed.error.sqlstate} ${failed.error.message}`));
   }
   if (report.run.error) {
     out.push(red(`error: ${report.run.error.message}`) + (report.run.error.hint ? `\n  ${report.run.error.hint}` : ''));
@@ -75,7 +76,7 @@ function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string
     return l.mode === 'AccessExclusiveLock' ? c.yellow(label) : label;
   });
   return [
-    `${s.index + 1} L${s.line}`,
+    s.file ? `${s.index + 1} L${s.line}` : `${s.index + 1}`,
     s.error ? c.red(`${text}\n✗ ${s.error.sqlstate} ${s.error.message}`) : text,
     ms(s.durationMs),
     locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? ' (sampled)' : ''),
@@ -106,10 +107,10 @@ function inspectLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
     } else {
       out.push(c.red(`rollback: the down migrations did NOT restore the starting schema`));
       const failed = rb.migrations.flatMap((m) => m.statements).find((s) => s.error);
-      if (failed?.error) out.push(c.red(`  ${failed.error.file}:${failed.error.line}: ${failed.error.sqlstate} ${failed.error.message}`));
+      if (failed?.error) out.push(c.red(`  ${fileLine(failed.error.file, failed.error.line)}: ${failed.error.sqlstate} ${failed.error.message}`));
       for (const line of diffLines(rb.diff).slice(0, 12)) out.push(`  ${line}`);
     }
-    for (const w of rb.dataLoss) out.push(c.yellow(`data loss: ${w.message} (${w.file}:${w.line})`));
+    for (const w of rb.dataLoss) out.push(c.yellow(`data loss: ${w.message} (${fileLine(w.file, w.line)})`));
   }
   if (report.drift) {
     out.push(report.drift.drifted ? c.yellow('drift: the database differs from what the migrations build') : c.green('drift: none'));
