@@ -99,21 +99,6 @@ export async function rehearse(
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
 
-    if (workload && plan.traffic && traffic && sampler) {
-      traffic.markPhase(AFTER);
-      await sleep(plan.traffic.cooldownMs);
-      const load = await traffic.stop();
-      const samplerStats = sampler.stats();
-      const intervals = command ? asMigrationBackends(await sampler.stop(), command.pids) : await sampler.stop();
-      traffic = sampler = undefined;
-      const attribution = attributeBlocking(intervals, result.migrations);
-      report.workload = { ...load, file: workload.file, sampler: samplerStats };
-      report.blocking = attribution.entries;
-      addImpact(report, attribution.statements);
-      report.summary = summarize(report.migrations);
-      report.compatibility = compatibilityMatrix(states, probes, workload.apps);
-    }
-
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
     report.schemaHazards = schemaHazards(after);
@@ -121,16 +106,35 @@ export async function rehearse(
       report.expectedSchema = await compareWithExpected(instance.url, plan.inspect.expectSchema, after);
       if (!report.expectedSchema.matches) log.warn(`the final schema differs from ${plan.inspect.expectSchema}`);
     }
-    if (plan.inspect.checkDrift) {
+    if (plan.inspect.checkDrift && set) {
       // the history is all migrations; the rehearsed database is production plus the pending ones
-      if (result.ok && set) report.drift = await checkDrift(instance.url, set, after, log);
+      if (result.ok) report.drift = await checkDrift(instance.url, set, after, log);
       else log.warn('drift check skipped: a migration failed, so the rehearsed database is not the whole history');
     }
+    // the downs run under the same traffic as the ups: phases and blocking are theirs, as '<id>:down'
+    let downs: MigrationTrace[] = [];
     if (plan.inspect.rollback) {
       const applied = pending.filter((m) => result.migrations.find((t) => t.id === m.id)?.status === 'applied');
-      const rollback = await rehearseRollback(instance.url, applied, before, log);
+      const rollback = await rehearseRollback(instance.url, applied, before, log, (id, index) => traffic?.markPhase(phaseName(downId(id), index)));
+      downs = rollback.migrations;
       report.rollback = { ...rollback, migrations: reportMigrations(rollback.migrations) };
       if (!rollback.restored && exitCode === ExitCode.ok) exitCode = ExitCode.migrationFailed;
+    }
+
+    if (workload && plan.traffic && traffic && sampler) {
+      traffic.markPhase(AFTER);
+      await sleep(plan.traffic.cooldownMs);
+      const load = await traffic.stop();
+      const samplerStats = sampler.stats();
+      const intervals = command ? asMigrationBackends(await sampler.stop(), command.pids) : await sampler.stop();
+      traffic = sampler = undefined;
+      const attribution = attributeBlocking(intervals, [...result.migrations, ...downs.map((d) => ({ ...d, id: downId(d.id) }))]);
+      report.workload = { ...load, file: workload.file, sampler: samplerStats };
+      report.blocking = attribution.entries;
+      addImpact(report.migrations, attribution.statements);
+      if (report.rollback) addImpact(report.rollback.migrations, attribution.statements, downId);
+      report.summary = summarize(report.migrations);
+      report.compatibility = compatibilityMatrix(states, probes, workload.apps);
     }
   } catch (err) {
     const known = err instanceof RehearseError;
@@ -160,11 +164,14 @@ export async function rehearse(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A down migration's id in traffic phases and blocking attribution: '012:down'. */
+const downId = (id: string) => `${id}:down`;
+
 /** Per statement: how many application queries it blocked and for how long. */
-function addImpact(report: Report, impact: StatementBlocking[]): void {
-  for (const m of report.migrations) {
+function addImpact(migrations: Report['migrations'], impact: StatementBlocking[], idOf: (id: string) => string = (id) => id): void {
+  for (const m of migrations) {
     for (const s of m.statements) {
-      const i = impact.find((x) => x.migrationId === m.id && x.statementIndex === s.index);
+      const i = impact.find((x) => x.migrationId === idOf(m.id) && x.statementIndex === s.index);
       const lockWaitMs = i?.lockWaitMs ?? 0;
       Object.assign(s, {
         blockedQueries: i?.blockedQueries ?? 0,

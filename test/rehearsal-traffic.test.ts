@@ -12,8 +12,8 @@ const shop = (migrations: string) => ({
 });
 
 describe('rehearse with a workload', () => {
-  it('the expand/contract example: latency, the lock queue behind the nightly report, the matrix and the rollout', async () => {
-    const { report, exitCode } = await rehearse(shop('migrations'), silentLogger);
+  it('the expand/contract example: latency, the lock queue behind the nightly report, the matrix and the rollout; the rollback under the same traffic', async () => {
+    const { report, exitCode } = await rehearse({ ...shop('migrations'), inspect: { rollback: true, checkDrift: false } }, silentLogger);
     ReportSchema.parse(report);
     expect(exitCode).toBe(0);
     const m = report.compatibility!;
@@ -34,6 +34,11 @@ describe('rehearse with a workload', () => {
     for (const b of queued) expect(b).toMatchObject({ blockerKind: 'app', migrationRole: 'queued' });
     const statements = report.migrations.flatMap((mig) => mig.statements);
     expect(statements.every((s) => typeof s.blockedQueries === 'number')).toBe(true);
+
+    // the downs ran while the apps ran: their own phases, their own blocking figures
+    expect(report.rollback!.restored).toBe(true);
+    expect(report.workload!.phases.map((p) => p.name)).toContain('012:down#0');
+    expect(report.rollback!.migrations.flatMap((mig) => mig.statements).every((s) => typeof s.blockedQueries === 'number')).toBe(true);
   });
 
   it('the naive rename breaks the old app from its state on, and no rollout is safe', async () => {

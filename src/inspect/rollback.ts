@@ -10,7 +10,14 @@ import type { DataLossWarning, RollbackResult } from './types.ts';
  * Apply the down migrations of what was applied, newest first, each traced like the ups; before
  * each, count what its drops would destroy; then compare with the schema before the ups.
  */
-export async function rehearseRollback(url: string, applied: Migration[], before: SchemaModel, log: Logger): Promise<RollbackResult> {
+export async function rehearseRollback(
+  url: string,
+  applied: Migration[],
+  before: SchemaModel,
+  log: Logger,
+  /** called right before each down statement (traffic phases) */
+  onStatementStart?: (migrationId: string, statementIndex: number) => void,
+): Promise<RollbackResult> {
   const traces: MigrationTrace[] = [];
   const dataLoss: DataLossWarning[] = [];
   let failed = false;
@@ -20,7 +27,7 @@ export async function rehearseRollback(url: string, applied: Migration[], before
       continue;
     }
     dataLoss.push(...(await dataLossOf(url, migration)));
-    const { migrations, ok } = await replay({ url, migrations: [migration], direction: 'down', log });
+    const { migrations, ok } = await replay({ url, migrations: [migration], direction: 'down', log, ...(onStatementStart ? { onStatementStart } : {}) });
     traces.push(...migrations);
     if (!ok || !migration.down) failed = true;
   }
