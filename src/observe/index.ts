@@ -3,7 +3,7 @@
  * turns what it sees into blocking intervals (who waited, for whom, the root of the lock queue);
  * attributeBlocking() ties them to migration statements and application queries.
  */
-export { startSampler, type Sampler, type SamplerOptions } from './sampler.ts';
+export { clockOffset, startSampler, type Sampler, type SamplerOptions } from './sampler.ts';
 export { BlockingTracker } from './intervals.ts';
 export { attributeBlocking } from './attribute.ts';
 export { conflicts, LOCK_MODES } from './locks.ts';

@@ -145,7 +145,7 @@ export async function startSampler(url: string, options: SamplerOptions = {}): P
 }
 
 /** Server clock minus our clock, from the quickest of a few round trips. */
-async function clockOffset(client: pg.Client, now: () => number): Promise<number> {
+export async function clockOffset(client: pg.Client, now: () => number): Promise<number> {
   let best = { rtt: Infinity, offset: 0 };
   for (let i = 0; i < 5; i++) {
     const sent = now();

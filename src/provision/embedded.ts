@@ -11,6 +11,7 @@ import { freePort } from '../util/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
 import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
+import { firstPrivateAncestor } from '../util/paths.ts';
 
 export const REHEARSAL_DATABASE = 'rehearse';
 
@@ -147,17 +148,6 @@ async function assertReachable(dir: string, what: string): Promise<void> {
       `${what} in ${dir} cannot be reached by the postgres user: ${blocked} is private (no x bit for others)`,
       'PostgreSQL refuses to run as root, so it runs as "postgres"; install the project outside that folder, or set PG_REHEARSE_CACHE for on-demand majors',
     );
-  }
-}
-
-async function firstPrivateAncestor(p: string): Promise<string | null> {
-  let dir = path.resolve(p);
-  for (;;) {
-    const st = await fs.stat(dir).catch(() => null);
-    if (st && (st.mode & 0o001) === 0) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
   }
 }
 

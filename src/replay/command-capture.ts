@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import type { CommandTracker, Poll, PolledLock } from './command-tracker.ts';
+import { clockOffset } from '../observe/sampler.ts';
 
 /** Object ids below this are PostgreSQL's own catalogs (FirstNormalObjectId). */
 const FIRST_USER_OID = 16384;
@@ -52,7 +53,7 @@ const now = () => performance.timeOrigin + performance.now();
  * (performance.timeOrigin + now, the clock of traffic and blocking) with the offset measured here.
  */
 export async function startCapture(client: pg.Client, tracker: CommandTracker, options: CaptureOptions) {
-  const offset = await clockOffset(client);
+  const offset = await clockOffset(client, now);
   const local = (ms: number | null) => (ms === null ? null : Number(ms) - offset);
   const interval = options.intervalMs ?? 5;
   let knownBackends = 0;
@@ -108,14 +109,3 @@ export async function startCapture(client: pg.Client, tracker: CommandTracker, o
   };
 }
 
-/** Server clock minus ours, from the quickest of a few round trips. */
-async function clockOffset(client: pg.Client): Promise<number> {
-  let best = { rtt: Infinity, offset: 0 };
-  for (let i = 0; i < 5; i++) {
-    const sent = now();
-    const res = await client.query<{ t: number }>('SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS t');
-    const received = now();
-    if (received - sent < best.rtt) best = { rtt: received - sent, offset: Number(res.rows[0]!.t) - (sent + received) / 2 };
-  }
-  return best.offset;
-}

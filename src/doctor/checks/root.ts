@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Check, DoctorOptions } from '../types.ts';
+import { firstPrivateAncestor } from '../../util/paths.ts';
 
 /**
  * As root the embedded server runs as the `postgres` user (PostgreSQL refuses root): the user must
@@ -60,15 +61,4 @@ async function onPath(program: string): Promise<boolean> {
     if (await fs.access(path.join(dir, program), fs.constants.X_OK).then(() => true, () => false)) return true;
   }
   return false;
-}
-
-async function firstPrivateAncestor(p: string): Promise<string | null> {
-  let dir = path.resolve(p);
-  for (;;) {
-    const st = await fs.stat(dir).catch(() => null);
-    if (st && (st.mode & 0o001) === 0) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
 }
