@@ -20,8 +20,9 @@ export interface RehearsalOutcome {
 
 /**
  * The one place that knows the order of the stages:
- * read migrations → provision → load → find pending → replay → report.
- * Whatever happens, the server is stopped and a report (possibly partial) is returned.
+ * check inputs → provision → load → find pending → (traffic, sampler, probes) → replay or command
+ * → schema diff, expected schema, drift, rollback → attribution → report.
+ * Whatever happens, traffic and server are stopped and a report (possibly partial) is returned.
  */
 export async function rehearse(
   plan: RehearsalPlan,
