@@ -84,7 +84,7 @@ describe('every budget passes and fails, with its exit code', () => {
       ['003', 0, 12300],
       ['009', 0, 37650],
     ]);
-    expect(fail.result.violations[0]!.message).toMatch(/old\/get_order p99 310 ms while 003#0 ran, 3 ms in its baseline phase/);
+    expect(fail.result.violations[0]!.message).toMatch(/old\/get_order p99 310 ms while 003 statement 1 ran, 3 ms in its baseline phase/);
     // increases under p99IncreaseMin are noise
     expect(check(trafficReport(), { maxP99IncreasePct: 100, p99IncreaseMinMs: 2000 }).exitCode).toBe(0);
   });

@@ -36,13 +36,16 @@ export const maxP99Increase: Budget = {
           for (const p of during) {
             if (!exceeds(ref, p.p99Ms!)) continue;
             const st = statementOf(p.phase);
+            // phases count statements from 0 ('011#1'); people, and the rest of the report, from 1
+            const cut = p.phase.lastIndexOf('#');
+            const running = `${p.phase.slice(0, cut)} statement ${Number(p.phase.slice(cut + 1)) + 1}`;
             violations.push({
               migrationId: st?.migrationId ?? p.phase.slice(0, p.phase.lastIndexOf('#')),
               statementIndex: st?.statementIndex ?? Number(p.phase.slice(p.phase.lastIndexOf('#') + 1)),
               file: st?.file ?? null,
               line: st?.line ?? null,
               value: increase(ref, p.p99Ms!),
-              message: `${app.name}/${q.name} p99 ${fmtMs(p.p99Ms!)} while ${p.phase} ran, ${fmtMs(ref)} in ${refLabel} (${fmtPct(increase(ref, p.p99Ms!))}, limit +${pct} %)`,
+              message: `${app.name}/${q.name} p99 ${fmtMs(p.p99Ms!)} while ${running} ran, ${fmtMs(ref)} in ${refLabel} (${fmtPct(increase(ref, p.p99Ms!))}, limit +${pct} %)`,
             });
           }
         } else if (prior !== null && q.p99Ms !== null) {
