@@ -138,6 +138,11 @@ export function looksLikeSql(head: Uint8Array): boolean {
 
 // ---- file reading helpers ----
 
+/** The first `limit` bytes of a dump file, unpacked first when it is gzipped. */
+export function dumpHead(file: string, gzipped: boolean, limit: number): Promise<Buffer> {
+  return gzipped ? gunzipHead(file, limit) : readHead(file, limit);
+}
+
 async function readHead(file: string, bytes: number): Promise<Buffer> {
   const fh = await fs.open(file, 'r');
   try {

@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { RehearseError, describeError } from '../../errors.ts';
 import { formatArchiveVersion, likelyWriter } from '../../load/archive-version.ts';
-import { inspectDump, type DumpInfo } from '../../load/detect.ts';
+import { dumpHead, inspectDump, type DumpInfo } from '../../load/detect.ts';
 import type { Check } from '../types.ts';
 
 /** A dump as the doctor sees it: what the load stage detects, its size on disk, and for plain SQL
@@ -46,34 +44,10 @@ async function folderBytes(dir: string): Promise<number> {
 
 /** The versions in the comment header pg_dump writes at the top of a plain dump. */
 async function plainHeader(file: string, gzipped: boolean): Promise<{ sourceVersion?: string; pgDumpVersion?: string }> {
-  const head = await firstBytes(file, gzipped, 8192);
+  const head = (await dumpHead(file, gzipped, 8192).catch(() => Buffer.alloc(0))).toString('utf8');
   const from = /^-- Dumped from database version (\S+)/m.exec(head)?.[1];
   const by = /^-- Dumped by pg_dump version (\S+)/m.exec(head)?.[1];
   return { ...(from ? { sourceVersion: from } : {}), ...(by ? { pgDumpVersion: by } : {}) };
-}
-
-function firstBytes(file: string, gzipped: boolean, limit: number): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const source = createReadStream(file, gzipped ? {} : { end: limit - 1 });
-    const stream = gzipped ? source.pipe(createGunzip()) : source;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      source.destroy();
-      resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
-    };
-    stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total >= limit) finish();
-    });
-    stream.on('end', finish);
-    stream.on('error', finish);
-    source.on('error', finish);
-  });
 }
 
 export function formatBytes(n: number): string {
