@@ -1,22 +1,15 @@
 import { parseApplicationName } from './names.ts';
 import type { ActivityRow, ActivitySample, Backend, BlockingInterval } from './types.ts';
 
-interface OpenWait {
+/** A wait still going on: what becomes its interval, plus where the tracker is with it. */
+type OpenWait = Pick<
+  BlockingInterval,
+  'blocked' | 'directBlocker' | 'rootBlocker' | 'relation' | 'mode' | 'locktype' | 'waitEventType' | 'waitEvent' | 'startedAt' | 'samples' | 'queryStart'
+> & {
   key: string;
   pid: number;
-  queryStart: number | null;
-  blocked: Backend;
-  directBlocker: Backend;
-  rootBlocker: Backend;
-  relation: string | null;
-  mode: string | null;
-  locktype: string | null;
-  waitEventType: string | null;
-  waitEvent: string | null;
-  startedAt: number;
   lastSeen: number;
-  samples: number;
-}
+};
 
 /**
  * Turns samples of pg_stat_activity into blocking intervals, one sample at a time (only the open
