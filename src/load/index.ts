@@ -57,4 +57,4 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
     tables,
   };
 }
-export { isProblem, psqlProblem, QUOTED_LINES, quote, restoredItem } from './restore-output.ts';
+export { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';

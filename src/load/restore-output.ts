@@ -37,3 +37,26 @@ export function quote(lines: string[]): string {
       .join(' | '),
   );
 }
+
+/**
+ * What `pg_restore --verbose` prints on stderr, line by line: restored items drive the progress
+ * line ("12/40 items, data of orders"), problem lines are kept to quote in an error.
+ */
+export function pgRestoreStderr(progress: { update(detail: string): void }, entries: number) {
+  const problems: string[] = [];
+  let done = 0;
+  let table = '';
+  return {
+    problems,
+    onLine(line: string): void {
+      const item = restoredItem(line);
+      if (item) {
+        done++;
+        if (item.table) table = `, data of ${item.table}`;
+        progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
+      } else if (isProblem(line) && problems.length < QUOTED_LINES) {
+        problems.push(line);
+      }
+    },
+  };
+}

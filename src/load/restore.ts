@@ -11,7 +11,7 @@ import { maskSecrets } from '../util/mask.ts';
 import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy } from './archive-version.ts';
 import { clientConnection, clientTool, missingToolError, type ClientTool } from './client-tools.ts';
 import type { DumpInfo } from './detect.ts';
-import { isProblem, psqlProblem, QUOTED_LINES, quote, restoredItem } from './restore-output.ts';
+import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';
 
 
 /**
@@ -28,20 +28,9 @@ export async function restoreArchive(dump: DumpInfo, url: string, jobs: number, 
 
   const progress = log.progress(`pg_restore ${dump.format} archive (${j} job${j === 1 ? '' : 's'})`);
   const child = execa('pg_restore', args, { env, reject: false, stdin: 'ignore', stdout: 'ignore', buffer: { stderr: false } });
-  const problems: string[] = [];
-  let done = 0;
-  let table = '';
-  const lines = readline.createInterface({ input: child.stderr! });
-  lines.on('line', (line) => {
-    const item = restoredItem(line);
-    if (item) {
-      done++;
-      if (item.table) table = `, data of ${item.table}`;
-      progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
-    } else if (isProblem(line) && problems.length < QUOTED_LINES) {
-      problems.push(line);
-    }
-  });
+  const stderr = pgRestoreStderr(progress, entries);
+  const problems = stderr.problems;
+  readline.createInterface({ input: child.stderr! }).on('line', stderr.onLine);
   const result = await child;
   if (result.failed) {
     if (result.code === 'ENOENT') throw missingToolError('pg_restore');

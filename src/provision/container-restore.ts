@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { infraError } from '../errors.ts';
-import { isProblem, psqlProblem, QUOTED_LINES, quote, restoredItem, type DumpFormat } from '../load/index.ts';
+import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote, type DumpFormat } from '../load/index.ts';
 import type { Logger } from '../util/log.ts';
 import type { Instance } from './types.ts';
 
@@ -72,23 +72,11 @@ export async function restoreInContainer(
     const requested = options.jobs ?? os.availableParallelism();
     const jobs = format === 'tar' || !(requested >= 1) ? 1 : Math.floor(requested);
     const progress = log.progress(`pg_restore ${format} archive in the container (${jobs} job${jobs === 1 ? '' : 's'})`);
-    const problems: string[] = [];
-    let done = 0;
-    let table = '';
+    const stderr = pgRestoreStderr(progress, entries);
+    const problems = stderr.problems;
     const result = await box.exec(
       ['pg_restore', '--no-owner', '--no-privileges', '--no-tablespaces', '--exit-on-error', '--verbose', '-j', String(jobs), '-d', dbName(instance.url), inside],
-      {
-        onStderrLine: (line) => {
-          const item = restoredItem(line);
-          if (item) {
-            done++;
-            if (item.table) table = `, data of ${item.table}`;
-            progress.update(`${Math.min(done, entries)}/${entries} items${table}`);
-          } else if (isProblem(line) && problems.length < QUOTED_LINES) {
-            problems.push(line);
-          }
-        },
-      },
+      { onStderrLine: stderr.onLine },
     );
     if (result.exitCode !== 0) {
       throw infraError(`pg_restore in the container of ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`, hintFor(problems));
