@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
 import { detectDumpFormat, loadDataset, type DumpFormat } from '../src/load/index.ts';
 import { clientTool } from '../src/load/client-tools.ts';
 import { silentLogger } from '../src/util/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { buildDumps, tableFingerprints, type SourceDumps } from './helpers/dumps.ts';
+import { rejection } from './helpers/errors.ts';
 
 let dumps: SourceDumps;
 
@@ -17,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dumps?.cleanup();
 });
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<RehearseError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RehearseError);
-  return err as RehearseError;
-}
 
 describe('restoring a dump', () => {
   const cases: { kind: keyof SourceDumps & ('custom' | 'directory' | 'tar' | 'plain' | 'plainGz'); format: DumpFormat }[] = [

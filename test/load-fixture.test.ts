@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
 import { knownFixtures, loadDataset, summarizeTables } from '../src/load/index.ts';
 import { silentLogger } from '../src/util/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { tableFingerprints } from './helpers/dumps.ts';
+import { rejection } from './helpers/errors.ts';
 
 const SHOP_TABLES = ['order_items', 'orders', 'products', 'users'];
 
@@ -11,15 +11,6 @@ async function shop(scale: number, seed?: number) {
   const url = await freshDatabase('fixture');
   const summary = await loadDataset(url, { kind: 'fixture', name: 'shop', scale, ...(seed === undefined ? {} : { seed }) }, silentLogger);
   return { url, summary };
-}
-
-async function rejection(p: Promise<unknown>): Promise<RehearseError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RehearseError);
-  return err as RehearseError;
 }
 
 describe('shop fixture', () => {

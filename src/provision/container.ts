@@ -11,8 +11,8 @@ import type { Logger } from '../util/log.ts';
 import { freePort } from '../util/net.ts';
 import { execInContainer, type Docker } from './container-exec.ts';
 import type { ContainerAccess } from './container-types.ts';
-import { REHEARSAL_DATABASE, serverVersion } from './embedded.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, toPostgresFlags } from './settings.ts';
+import { REHEARSAL_DATABASE } from './embedded.ts';
+import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 
 /** The major of the default image (postgres:<major>) when neither --image nor --postgres is given. */

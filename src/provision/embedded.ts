@@ -9,7 +9,7 @@ import { onExitCleanup } from '../util/cleanup.ts';
 import type { Logger } from '../util/log.ts';
 import { freePort } from '../util/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { firstPrivateAncestor } from '../util/paths.ts';
 
@@ -148,17 +148,6 @@ async function assertReachable(dir: string, what: string): Promise<void> {
       `${what} in ${dir} cannot be reached by the postgres user: ${blocked} is private (no x bit for others)`,
       'PostgreSQL refuses to run as root, so it runs as "postgres"; install the project outside that folder, or set PG_REHEARSE_CACHE for on-demand majors',
     );
-  }
-}
-
-export async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return rows[0]!.v.split(' ')[0]!;
-  } finally {
-    await client.end();
   }
 }
 

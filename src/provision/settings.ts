@@ -85,3 +85,15 @@ export async function readSettingsInForce(url: string, extra: string[] = []): Pr
     await client.end();
   }
 }
+
+/** server_version of the server behind a URL, e.g. "17.10". */
+export async function serverVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+    return rows[0]!.v.split(' ')[0]!;
+  } finally {
+    await client.end();
+  }
+}

@@ -2,9 +2,8 @@ import pg from 'pg';
 import { infraError, usageError } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import { maskUrl } from '../util/mask.ts';
-import { serverVersion } from './embedded.ts';
 import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
-import { readSettingsInForce } from './settings.ts';
+import { readSettingsInForce, serverVersion } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
 /**
