@@ -6,7 +6,7 @@ import type { Logger } from '../util/log.ts';
 import { stripRowData } from '../util/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
 import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
-import type { MigrationTrace, StatementError, StatementTrace } from './types.ts';
+import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace } from './types.ts';
 
 export interface ReplayOptions {
   url: string;
@@ -31,7 +31,6 @@ export interface ReplayResult {
 
 const now = () => performance.timeOrigin + performance.now();
 
-
 /**
  * Apply migrations statement by statement on one connection, tracing each statement: duration,
  * locks acquired, how long they were held, rewrites, WAL, rows. Stops at the first failing
@@ -48,7 +47,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (t.lockTimeoutMs !== undefined) await client.query(`SET lock_timeout = ${Math.round(t.lockTimeoutMs)}`);
   if (t.statementTimeoutMs !== undefined) await client.query(`SET statement_timeout = ${Math.round(t.statementTimeoutMs)}`);
   const names = new Map<number, string>();
-  const ctx: Ctx = { client, sampler, pid, names, policy: options.timeouts ?? {}, log, onStatementStart: options.onStatementStart };
+  const ctx: Ctx = { client, sampler, pid, names, policy: t, log, onStatementStart: options.onStatementStart };
   const traces: MigrationTrace[] = [];
   let ok = true;
   try {
@@ -158,25 +157,20 @@ async function runUnit(ctx: Ctx, migrationId: string, script: MigrationScript, u
       holdUntil(traces, endedAt);
       return withAttempts(traces, failedAttempts);
     }
-    if (ours || inTx) {
+    if (inTx) {
       if (!ours) log.warn(`${script.file}: the file leaves a transaction open; committing it`);
       await client.query('COMMIT');
     }
-    holdUntil(traces, unit.mode === 'outside' ? null : now());
+    holdUntil(traces, now());
     return withAttempts(traces, failedAttempts);
   }
 }
 
-interface FailedAttempt {
-  startedAt: string;
-  waitedMs: number;
-  sqlstate: string;
-  message: string;
-}
-
-/** Locks are held until the transaction ends: from each statement's start to `endedAt`. */
-function holdUntil(traces: StatementTrace[], endedAt: number | null): void {
-  if (endedAt === null) return; // outside a transaction: runStatement set it
+/**
+ * Locks are held until the transaction ends: from each statement's start to `endedAt`. Sampled
+ * locks (outside a transaction) ended with their statement: runStatement set those.
+ */
+function holdUntil(traces: StatementTrace[], endedAt: number): void {
   for (const t of traces) if (t.locks.length > 0 && t.lockSource === 'exact') t.lockHeldMs = round(endedAt - t.startedAt);
 }
 

@@ -54,7 +54,15 @@ export interface StatementTrace {
   /** lock_timeout rehearsal: tries including the last one (absent when the first try settled it) */
   attempts?: number;
   /** the tries that hit lock_timeout before, each rolled back with its transaction */
-  failedAttempts?: { startedAt: string; waitedMs: number; sqlstate: string; message: string }[];
+  failedAttempts?: FailedAttempt[];
+}
+
+/** A try of a statement that hit lock_timeout (its transaction was rolled back and run again). */
+export interface FailedAttempt {
+  startedAt: string;
+  waitedMs: number;
+  sqlstate: string;
+  message: string;
 }
 
 export type MigrationStatus = 'applied' | 'failed' | 'skipped';
