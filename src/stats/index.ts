@@ -1,0 +1,2 @@
+export * from './schema.ts';
+export { readStatsFile } from './read.ts';
