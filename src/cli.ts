@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePlan, resolveRegression, validate, type RunConfig } from './config/index.ts';
 import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './doctor/index.ts';
-import { ExitCode, RehearseError } from './errors.ts';
+import { ExitCode, RehearseError } from './core/errors.ts';
 import { rehearse } from './rehearsal.ts';
 import {
   compareReports,
@@ -20,10 +20,10 @@ import {
   type OutputFormat,
   type WithTraffic,
 } from './report/index.ts';
-import { interrupted, onExitCleanup } from './util/cleanup.ts';
-import { createLogger } from './util/log.ts';
-import { maskSecrets } from './util/mask.ts';
-import { TOOL_VERSION } from './version.ts';
+import { interrupted, onExitCleanup } from './core/cleanup.ts';
+import { createLogger } from './core/log.ts';
+import { maskSecrets } from './core/mask.ts';
+import { TOOL_VERSION } from './core/version.ts';
 
 const EXIT_CODES = `
 Exit codes:

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RehearsalPlan } from './config/index.ts';
-import { ExitCode, RehearseError, describeError } from './errors.ts';
+import { ExitCode, RehearseError, describeError } from './core/errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
 import { provision, restoreInContainer, type Instance } from './provision/index.ts';
@@ -10,8 +10,9 @@ import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type Migr
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
-import type { Logger } from './util/log.ts';
-import { TOOL_VERSION } from './version.ts';
+import type { Logger } from './core/log.ts';
+import { TOOL_VERSION } from './core/version.ts';
+import { sleep } from './core/numbers.ts';
 
 export interface RehearsalOutcome {
   report: Report;
@@ -162,8 +163,6 @@ export async function rehearse(
   report.run.status = exitCode === ExitCode.ok ? 'passed' : exitCode === ExitCode.migrationFailed ? 'failed' : 'error';
   return { report, exitCode };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A down migration's id in traffic phases and blocking attribution: '012:down'. */
 const downId = (id: string) => `${id}:down`;

@@ -2,7 +2,7 @@ import type { Migration } from '../migrations/types.ts';
 import { replay } from '../replay/index.ts';
 import type { MigrationTrace } from '../replay/types.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaModel } from '../schema/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { dataLossOf } from './data-loss.ts';
 import type { DataLossWarning, RollbackResult } from './types.ts';
 

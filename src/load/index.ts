@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { inspectDump, type DumpInfo } from './detect.ts';
 import { DEFAULT_SEED, generateFixture, readFixture, validateScale } from './fixture.ts';
 import { restoreArchive, restorePlain } from './restore.ts';

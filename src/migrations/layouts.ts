@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { hasDbmateMarker, parseDbmate } from './dbmate.ts';
 import { compareNodePgMigrateNames, hasNodePgMigrateMarker, parseNodePgMigrate } from './node-pg-migrate.ts';
 import type { MigrationFormat } from './types.ts';

@@ -1,6 +1,7 @@
 import type { MigrationTrace, StatementTrace } from '../replay/types.ts';
 import { conflicts } from './locks.ts';
 import type { Attribution, Backend, BlockerKind, BlockingEntry, BlockingInterval, StatementBlocking } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 /** Slack for comparing sampled times with the replay's statement times (sampling precision). */
 const TOLERANCE_MS = 25;
@@ -151,4 +152,3 @@ function perStatement(entries: BlockingEntry[], statements: Located[]): Statemen
   }));
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

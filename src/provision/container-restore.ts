@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { createGunzip } from 'node:zlib';
-import { infraError } from '../errors.ts';
+import { infraError } from '../core/errors.ts';
 import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote, type DumpFormat } from '../load/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import type { Instance } from './types.ts';
 
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { startEmbedded } from './embedded.ts';
 import { connectUrl } from './url.ts';
 import type { Instance, ProvisionOptions } from './types.ts';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { describeError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 import type { CommandTracker, Poll, PolledLock } from './command-tracker.ts';
 import { clockOffset } from '../observe/sampler.ts';
 

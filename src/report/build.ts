@@ -1,7 +1,8 @@
 import type { MigrationTrace, StatementTrace } from '../replay/types.ts';
-import { maskSecrets } from '../util/mask.ts';
+import { maskSecrets } from '../core/mask.ts';
 import { strongestLocks } from './locks.ts';
 import { SCHEMA_VERSION, type Report, type ReportMigration, type StatementRef } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
@@ -72,4 +73,3 @@ export function emptyReport(argv: string[], version: string, startedAt: number):
 }
 
 export type { StatementTrace };
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -1,6 +1,7 @@
 import { fmtMs, fmtPct, fileLine } from './render/common.ts';
 import { appName, type TrafficStatement, type WithTraffic } from './traffic-types.ts';
 import type { Comparison, MetricDelta, NewFailure, QueryDelta, StatementDelta } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 /**
  * `rehearse compare OLD.json NEW.json` and `rehearse run --baseline FILE`: per statement (matched
@@ -120,7 +121,6 @@ const unkey = (k: string) => {
   const [migrationId, statementIndex] = JSON.parse(k) as [string, number];
   return { migrationId, statementIndex };
 };
-const round = (v: number) => Math.round(v * 1000) / 1000;
 
 /** What `rehearse compare` prints: the regressions first, then the largest changes. */
 export function renderComparison(c: Comparison, options: { color?: boolean; limit?: number } = {}): string {

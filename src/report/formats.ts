@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { FILE_NAMES } from './render/common.ts';
 import { renderHtml } from './render/html.ts';
 import { renderJunit } from './render/junit.ts';
@@ -9,8 +9,9 @@ import { renderTerminal } from './render/terminal.ts';
 import type { WithTraffic } from './traffic-types.ts';
 import type { OutputFormat, Report } from './types.ts';
 import { serializeReport } from './write.ts';
+import { OUTPUT_FORMATS } from '../core/names.ts';
 
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'md', 'html', 'junit', 'terminal'];
+export { OUTPUT_FORMATS };
 /** The formats written to files, and their names in the output folder. */
 export type FileFormat = Exclude<OutputFormat, 'terminal'>;
 export const FORMAT_FILES: Record<FileFormat, string> = FILE_NAMES;
@@ -24,7 +25,7 @@ export function parseFormats(value: string | string[], source = '--format'): Out
   const out: OutputFormat[] = [];
   for (const n of names) {
     const f = (alias[n] ?? n) as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(f)) throw usageError(`${source}: unknown format "${n}"`, `formats: ${OUTPUT_FORMATS.join(', ')}`);
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw usageError(`${source}: unknown format "${n}"`, `formats: ${OUTPUT_FORMATS.join(', ')}`);
     if (!out.includes(f)) out.push(f);
   }
   if (out.length === 0) throw usageError(`${source}: no format given`, `formats: ${OUTPUT_FORMATS.join(', ')}`);

@@ -1,13 +1,13 @@
 import type { LockTaken } from '../replay/types.ts';
 
-import { LOCK_MODES } from '../observe/locks.ts';
+import { LOCK_MODES, type LockMode } from '../core/names.ts';
 
 export { LOCK_MODES };
 
-export const lockStrength = (mode: string): number => LOCK_MODES.indexOf(mode as (typeof LOCK_MODES)[number]);
+export const lockStrength = (mode: string): number => LOCK_MODES.indexOf(mode as LockMode);
 
 /** What each mode blocks in an application's terms (same docs table, the conflicts column). */
-export const LOCK_BLOCKS: Record<string, string> = {
+export const LOCK_BLOCKS: Record<LockMode, string> = {
   AccessShareLock: 'only ACCESS EXCLUSIVE',
   RowShareLock: 'EXCLUSIVE and stronger',
   RowExclusiveLock: 'SHARE and stronger',

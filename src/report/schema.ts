@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Report } from './types.ts';
+import { OUTPUT_FORMATS, PROVIDERS } from '../core/names.ts';
 
 /**
  * The report's shape as a zod schema: tests validate every report against it, and
@@ -194,7 +195,7 @@ const Compatibility = z.strictObject({
 
 const StatementRef = z.strictObject({ migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), ms });
 
-const OutputFormat = z.enum(['json', 'md', 'html', 'junit', 'terminal']);
+const OutputFormat = z.enum(OUTPUT_FORMATS);
 
 const BudgetResult = z.strictObject({
   name: z.string().describe('config key: maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex'),
@@ -272,7 +273,7 @@ export const ReportSchema = z
       .strictObject({
         version: z.string(),
         major: z.number().int(),
-        provider: z.enum(['embedded', 'url', 'container']),
+        provider: z.enum(PROVIDERS),
         settings: z.record(z.string(), z.string()).describe('settings in force during the replay'),
       })
       .nullable(),

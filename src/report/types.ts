@@ -7,6 +7,7 @@ import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
 import type { CommandRun } from '../replay/command-types.ts';
+import type { OutputFormat } from '../core/names.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -88,8 +89,7 @@ export interface Report {
   output?: ReportOutput;
 }
 
-/** The formats a report renders to; json is always written, terminal is the printed summary. */
-export type OutputFormat = 'json' | 'md' | 'html' | 'junit' | 'terminal';
+export type { OutputFormat };
 
 export interface ReportOutput {
   /** the folder the run wrote to, as given */

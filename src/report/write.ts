@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { maskSecrets } from '../util/mask.ts';
+import { maskSecrets } from '../core/mask.ts';
 import type { Report } from './types.ts';
 
 /** report.json: the single source every other format renders. Secrets masked on the way out. */

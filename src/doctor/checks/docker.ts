@@ -1,4 +1,4 @@
-import { RehearseError, describeError } from '../../errors.ts';
+import { RehearseError, describeError } from '../../core/errors.ts';
 import type { Check, DoctorOptions } from '../types.ts';
 
 /** How long the engine may take to answer before the doctor says it does not. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { RehearseError, describeError } from '../../errors.ts';
+import { RehearseError, describeError } from '../../core/errors.ts';
 import { formatArchiveVersion, likelyWriter } from '../../load/archive-version.ts';
 import { dumpHead, inspectDump, type DumpInfo } from '../../load/detect.ts';
 import type { Check } from '../types.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { maskSecrets, stripRowData } from '../../util/mask.ts';
+import { maskSecrets, stripRowData } from '../../core/mask.ts';
 import { LOCK_BLOCKS, lockStrength } from '../locks.ts';
 import type { SchemaDiff } from '../../schema/types.ts';
 import { appName, epochOf, type BlockingRecord, type TrafficMigration, type TrafficStatement, type WithTraffic } from '../traffic-types.ts';
@@ -48,7 +48,7 @@ export const lockName = (mode: string): string => mode.replace(/Lock$/, '');
 /** A mode that makes application reads or writes wait: ShareLock and stronger. */
 export const blocksApps = (mode: string): boolean => lockStrength(mode) >= lockStrength('ShareLock');
 
-export const lockEffect = (mode: string): string => LOCK_BLOCKS[mode] ?? '';
+export const lockEffect = (mode: string): string => LOCK_BLOCKS[mode as keyof typeof LOCK_BLOCKS] ?? '';
 
 /** Where a statement is: file:line, or — in command mode, where statements come from no file — the command. */
 export const fileLine = (file: string, line: number | null): string => (file ? `${file}${line !== null ? `:${line}` : ''}` : 'the migration command');

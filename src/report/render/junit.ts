@@ -1,4 +1,4 @@
-import { maskSecrets } from '../../util/mask.ts';
+import { maskSecrets } from '../../core/mask.ts';
 import { clean, fileLine, fmtMs } from './common.ts';
 import type { TrafficMigration, WithTraffic } from '../traffic-types.ts';
 
