@@ -18,7 +18,7 @@ import {
   writeFormats,
   writeFormatsFromJson,
   type OutputFormat,
-  type WithTraffic,
+  type Report,
 } from './report/index.ts';
 import { interrupted, onExitCleanup } from './core/cleanup.ts';
 import { createLogger } from './core/log.ts';
@@ -304,8 +304,8 @@ async function compareCommand(oldFile: string, newFile: string, opts: Record<str
     (opts.regressionThreshold as string | undefined) ?? config.regressionThreshold,
     (opts.regressionMin as string | undefined) ?? config.regressionMin,
   );
-  const before: WithTraffic = (await readReportFile(oldFile)).report;
-  const after: WithTraffic = (await readReportFile(newFile)).report;
+  const before: Report = (await readReportFile(oldFile)).report;
+  const after: Report = (await readReportFile(newFile)).report;
   const comparison = compareReports(before, after, { ...regression, baselineFile: oldFile });
   if (opts.json) process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
   else process.stdout.write(renderComparison(comparison, { color: colorFor(process.stdout) }) + '\n');

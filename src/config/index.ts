@@ -11,10 +11,10 @@ import type { TimeoutPolicy } from '../replay/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
 import { BudgetsConfigSchema, resolveBudgets, resolveRegression } from './budgets.ts';
-import type { BudgetConfig } from '../report/budgets.ts';
-import type { RegressionOptions } from '../report/compare.ts';
-import { DEFAULT_FORMATS, parseFormats } from '../report/formats.ts';
-import type { OutputFormat } from '../report/types.ts';
+import type { BudgetConfig } from '../report/policy/budgets.ts';
+import type { RegressionOptions } from '../report/policy/compare.ts';
+import { DEFAULT_FORMATS, parseFormats } from '../report/io/formats.ts';
+import type { OutputFormat } from '../report/model/types.ts';
 
 export { RunConfigSchema, type RunConfig };
 export { budgetFlags, BUDGET_FLAG_KEYS, BUDGET_NAMES, resolveRegression } from './budgets.ts';

@@ -1,6 +1,6 @@
-import { allStatements } from '../render/common.ts';
-import type { WithTraffic } from '../traffic-types.ts';
 import type { Budget } from './types.ts';
+import { allStatements } from '../queries.ts';
+import type { Report } from '../../model/types.ts';
 
 /** noInvalidIndex: no invalid index (left by a failed or interrupted concurrent build) in the final schema. */
 export const noInvalidIndex: Budget = {
@@ -28,7 +28,7 @@ export const noInvalidIndex: Budget = {
 };
 
 /** The statement that built the index: a CREATE INDEX naming it, a failed one first. */
-function creator(report: WithTraffic, object: string) {
+function creator(report: Report, object: string) {
   const name = object.replace(/^[a-z_]+:/, '').split('.').at(-1)!.replace(/"/g, '');
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`INDEX\\s+(?:CONCURRENTLY\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?(?:"?[\\w$]+"?\\.)?"?${escaped}"?(?![\\w$])`, 'i');

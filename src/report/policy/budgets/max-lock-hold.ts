@@ -1,8 +1,10 @@
-import { allStatements, blocksApps, fmtInt, fmtMs, lockEffect, lockName, oneLine } from '../render/common.ts';
-import { lockStrength } from '../locks.ts';
-import type { BudgetViolation } from '../types.ts';
-import { TABLE_KINDS, tableRows } from './tables.ts';
+import { lockStrength } from '../../model/locks.ts';
+import type { BudgetViolation } from '../../model/types.ts';
+import { TABLE_KINDS, tableRows } from '../tables.ts';
 import type { Budget } from './types.ts';
+import { allStatements } from '../queries.ts';
+import { blocksApps, lockEffect } from '../../model/locks.ts';
+import { fmtInt, fmtMs, lockName, oneLine } from '../../format/text.ts';
 
 /**
  * maxLockHold: no statement may hold a lock that makes application reads or writes wait

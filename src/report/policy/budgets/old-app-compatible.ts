@@ -1,6 +1,7 @@
-import { appName, type Compatibility } from '../traffic-types.ts';
-import type { BudgetViolation } from '../types.ts';
+import type { BudgetViolation } from '../../model/types.ts';
 import type { Budget } from './types.ts';
+import { appName } from '../queries.ts';
+import type { CompatibilityMatrix } from '../../../traffic/index.ts';
 
 /**
  * oldAppCompatible: the old app version passes its probes at every schema state before the contract
@@ -63,7 +64,7 @@ export const oldAppCompatible: Budget = {
   },
 };
 
-function roles(c: Compatibility): { old: string | undefined; neu: string | undefined } {
+function roles(c: CompatibilityMatrix): { old: string | undefined; neu: string | undefined } {
   const apps = c.apps.map((a) => (typeof a === 'string' ? { name: a, role: undefined } : { name: a.name, role: a.role }));
   const old = apps.find((a) => a.role === 'old') ?? apps.find((a) => a.name === 'old') ?? apps[0];
   const neu = apps.find((a) => a.role === 'new') ?? apps.find((a) => a.name === 'new') ?? (apps.length > 1 ? apps.at(-1) : undefined);

@@ -6,14 +6,13 @@ import { maxStatement } from './budgets/max-statement.ts';
 import { noInvalidIndex } from './budgets/no-invalid-index.ts';
 import { oldAppCompatible } from './budgets/old-app-compatible.ts';
 import type { Budget, BudgetConfig } from './budgets/types.ts';
-import { computeVerdict } from './budgets/verdict.ts';
+import { computeVerdict } from './verdict.ts';
 import { compareReports, DEFAULT_REGRESSION, type RegressionOptions } from './compare.ts';
-import type { WithTraffic } from './traffic-types.ts';
-import type { BudgetResult, Report } from './types.ts';
+import type { BudgetResult, Report } from '../model/types.ts';
 
 export type { Budget, BudgetConfig } from './budgets/types.ts';
-export { computeVerdict } from './budgets/verdict.ts';
-export { renderVerdictLines } from './budgets/terminal.ts';
+export { computeVerdict } from './verdict.ts';
+export { renderVerdictLines } from '../render/verdict.ts';
 
 /**
  * Defaults for a production OLTP service (reasons in docs/budgets.md): a lock that blocks reads or
@@ -38,7 +37,7 @@ export const DEFAULT_BUDGETS: BudgetConfig = {
 export const BUDGETS: Budget[] = [maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex];
 
 /** Evaluate the budgets that are on. */
-export function evaluateBudgets(report: WithTraffic, config: BudgetConfig, baseline?: WithTraffic): { results: BudgetResult[] } {
+export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?: Report): { results: BudgetResult[] } {
   const results: BudgetResult[] = [];
   // a run that stopped before any statement ran has nothing to check: not a pass
   const nothingRan = report.run.status === 'error' && report.migrations.every((m) => m.statements.length === 0);
@@ -62,7 +61,7 @@ export function evaluateBudgets(report: WithTraffic, config: BudgetConfig, basel
 export interface FinalizeOptions {
   budgets: BudgetConfig;
   /** the --baseline report and the path it was read from */
-  baseline?: { report: WithTraffic; file: string };
+  baseline?: { report: Report; file: string };
   regression?: RegressionOptions;
 }
 
@@ -71,7 +70,7 @@ export interface FinalizeOptions {
  * exit code follows (a run that passed but failed a budget or regressed exits 1). Returns it.
  */
 export function finalizeReport(report: Report, options: FinalizeOptions): number {
-  const r: WithTraffic = report;
+  const r: Report = report;
   report.budgets = evaluateBudgets(r, options.budgets, options.baseline?.report);
   if (options.baseline) report.comparison = compareReports(options.baseline.report, r, { ...DEFAULT_REGRESSION, ...options.regression, baselineFile: options.baseline.file });
   report.verdict = computeVerdict(r);

@@ -1,8 +1,8 @@
-import type { MigrationTrace, StatementTrace } from '../replay/types.ts';
-import { maskSecrets } from '../core/mask.ts';
+import type { MigrationTrace, StatementTrace } from '../../replay/types.ts';
+import { maskSecrets } from '../../core/mask.ts';
 import { strongestLocks } from './locks.ts';
 import { SCHEMA_VERSION, type Report, type ReportMigration, type StatementRef } from './types.ts';
-import { round } from '../core/numbers.ts';
+import { round } from '../../core/numbers.ts';
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
 

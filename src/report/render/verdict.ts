@@ -1,10 +1,10 @@
-import { fmtMs, fileLine } from '../render/common.ts';
-import type { WithTraffic } from '../traffic-types.ts';
+import { fmtMs, fileLine } from '../format/text.ts';
+import type { Report } from '../model/types.ts';
 
 type Paint = (s: string) => string;
 
 /** The lines printed after the run's summary: budgets, the baseline comparison, the verdict. */
-export function renderVerdictLines(report: WithTraffic, options: { color?: boolean } = {}): string {
+export function renderVerdictLines(report: Report, options: { color?: boolean } = {}): string {
   const paint = (code: number): Paint => (s) => (options.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const red = paint(31);
   const green = paint(32);

@@ -1,6 +1,6 @@
-import type { LockTaken } from '../replay/types.ts';
+import type { LockTaken } from '../../replay/types.ts';
 
-import { LOCK_MODES, type LockMode } from '../core/names.ts';
+import { LOCK_MODES, type LockMode } from '../../core/names.ts';
 
 export { LOCK_MODES };
 
@@ -33,3 +33,8 @@ export function strongestLocks(locks: LockTaken[]): { relation: string; mode: st
     .map(([relation, mode]) => ({ relation, mode }))
     .sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode) || a.relation.localeCompare(b.relation));
 }
+
+/** A mode that makes application reads or writes wait: ShareLock and stronger. */
+export const blocksApps = (mode: string): boolean => lockStrength(mode) >= lockStrength('ShareLock');
+
+export const lockEffect = (mode: string): string => LOCK_BLOCKS[mode as keyof typeof LOCK_BLOCKS] ?? '';

@@ -1,13 +1,14 @@
-import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../inspect/types.ts';
-import type { DatasetSummary } from '../load/types.ts';
-import type { SchemaDiff, SchemaHazard } from '../schema/types.ts';
-import type { BlockingEntry, SamplerStats } from '../observe/types.ts';
-import type { CompatibilityMatrix, TrafficResult } from '../traffic/types.ts';
-import type { MigrationFormat } from '../migrations/types.ts';
-import type { PgSettings, ProviderName } from '../provision/types.ts';
-import type { MigrationTrace } from '../replay/types.ts';
-import type { CommandRun } from '../replay/command-types.ts';
-import type { OutputFormat } from '../core/names.ts';
+import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../inspect/types.ts';
+import type { DatasetSummary } from '../../load/types.ts';
+import type { SchemaDiff, SchemaHazard } from '../../schema/types.ts';
+import type { BlockingEntry, SamplerStats } from '../../observe/types.ts';
+import type { CompatibilityMatrix, TrafficResult } from '../../traffic/types.ts';
+import type { MigrationFormat } from '../../migrations/types.ts';
+import type { PgSettings, ProviderName } from '../../provision/types.ts';
+import type { MigrationTrace } from '../../replay/types.ts';
+import type { CommandRun } from '../../replay/command-types.ts';
+import type { Nullable, StatementLocation } from '../../core/location.ts';
+import type { OutputFormat } from '../../core/names.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -99,13 +100,11 @@ export interface ReportOutput {
   reportUrl?: string;
 }
 
-export interface BudgetViolation {
-  /** null when the violation is not one migration's (a whole-run figure) */
-  migrationId: string | null;
-  /** null when it is a migration's as a whole (a schema state, say) */
-  statementIndex: number | null;
-  file: string | null;
-  line: number | null;
+/**
+ * A budget violation's place: migrationId null when it is not one migration's (a whole-run figure),
+ * statementIndex null when it is a migration's as a whole (a schema state, say).
+ */
+export interface BudgetViolation extends Nullable<StatementLocation> {
   /** the measured figure, in the budget's unit */
   value: number;
   message: string;
@@ -140,11 +139,7 @@ export interface MetricDelta {
   regression: boolean;
 }
 
-export interface StatementDelta {
-  migrationId: string;
-  statementIndex: number;
-  file: string;
-  line: number;
+export interface StatementDelta extends StatementLocation {
   durationMs: MetricDelta;
   lockHeldMs: MetricDelta;
   /** with traffic in both reports */
@@ -158,12 +153,8 @@ export interface QueryDelta {
   p99Ms: MetricDelta;
 }
 
-export interface NewFailure {
+export interface NewFailure extends Nullable<StatementLocation> {
   kind: 'run' | 'statement' | 'rollback' | 'budget' | 'compatibility';
-  migrationId: string | null;
-  statementIndex: number | null;
-  file: string | null;
-  line: number | null;
   message: string;
 }
 
@@ -183,11 +174,7 @@ export interface Comparison {
   regressions: number;
 }
 
-export interface StatementRef {
-  migrationId: string;
-  statementIndex: number;
-  file: string;
-  line: number;
+export interface StatementRef extends StatementLocation {
   ms: number;
 }
 

@@ -1,5 +1,5 @@
-import type { BudgetResult, BudgetViolation } from '../types.ts';
-import type { WithTraffic } from '../traffic-types.ts';
+import type { BudgetResult, BudgetViolation } from '../../model/types.ts';
+import type { Report } from '../../model/types.ts';
 
 /**
  * The limits, resolved (null or false: the budget is off). Defaults and reasons: docs/budgets.md.
@@ -30,10 +30,10 @@ export interface BudgetConfig {
 }
 
 export interface BudgetContext {
-  report: WithTraffic;
+  report: Report;
   config: BudgetConfig;
   /** the --baseline report, when given */
-  baseline?: WithTraffic | undefined;
+  baseline?: Report | undefined;
 }
 
 export interface BudgetOutcome {

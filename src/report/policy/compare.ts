@@ -1,7 +1,8 @@
-import { fmtMs, fmtPct, fileLine } from './render/common.ts';
-import { appName, type TrafficStatement, type WithTraffic } from './traffic-types.ts';
-import type { Comparison, MetricDelta, NewFailure, QueryDelta, StatementDelta } from './types.ts';
-import { round } from '../core/numbers.ts';
+import type { Comparison, MetricDelta, NewFailure, QueryDelta, StatementDelta } from '../model/types.ts';
+import { round } from '../../core/numbers.ts';
+import { fmtMs, fmtPct, fileLine } from '../format/text.ts';
+import { appName } from './queries.ts';
+import type { ReportStatement, Report } from '../model/types.ts';
 
 /**
  * `rehearse compare OLD.json NEW.json` and `rehearse run --baseline FILE`: per statement (matched
@@ -17,7 +18,7 @@ export interface RegressionOptions {
 
 export const DEFAULT_REGRESSION: RegressionOptions = { thresholdPct: 50, minDeltaMs: 25 };
 
-export function compareReports(before: WithTraffic, after: WithTraffic, options: RegressionOptions & { baselineFile: string }): Comparison {
+export function compareReports(before: Report, after: Report, options: RegressionOptions & { baselineFile: string }): Comparison {
   const delta = (b: number, a: number): MetricDelta => {
     const deltaMs = round(a - b);
     return {
@@ -28,7 +29,7 @@ export function compareReports(before: WithTraffic, after: WithTraffic, options:
       regression: a > b * (1 + options.thresholdPct / 100) && a - b >= options.minDeltaMs,
     };
   };
-  const old = new Map<string, TrafficStatement>();
+  const old = new Map<string, ReportStatement>();
   for (const m of before.migrations) for (const s of m.statements) old.set(key(m.id, s.index), s);
   const seen = new Set<string>();
 

@@ -1,6 +1,7 @@
-import { allStatements, fmtMs, hasTraffic, longestBlocking, oneLine } from '../render/common.ts';
-import type { BudgetViolation } from '../types.ts';
+import type { BudgetViolation } from '../../model/types.ts';
 import type { Budget } from './types.ts';
+import { allStatements, hasTraffic, longestBlocking } from '../queries.ts';
+import { fmtMs, oneLine } from '../../format/text.ts';
 
 /** maxBlocked: no application query may wait longer than the limit on a migration statement's locks. */
 export const maxBlocked: Budget = {

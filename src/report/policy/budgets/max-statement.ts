@@ -1,5 +1,6 @@
-import { allStatements, fmtMs, oneLine } from '../render/common.ts';
 import type { Budget } from './types.ts';
+import { allStatements } from '../queries.ts';
+import { fmtMs, oneLine } from '../../format/text.ts';
 
 /** maxStatement: no statement may run longer than the limit. */
 export const maxStatement: Budget = {

@@ -1,12 +1,13 @@
-import { allStatements, fileLine } from '../render/common.ts';
-import type { WithTraffic } from '../traffic-types.ts';
-import type { Verdict } from '../types.ts';
+import type { Verdict } from '../model/types.ts';
+import { allStatements } from './queries.ts';
+import { fileLine } from '../format/text.ts';
+import type { Report } from '../model/types.ts';
 
 /**
  * pass, fail or error, with one line per reason: a failed migration, a rollback that did not
  * restore, each failed budget, regressions over the baseline; error when the run could not finish.
  */
-export function computeVerdict(report: WithTraffic): Verdict {
+export function computeVerdict(report: Report): Verdict {
   const reasons: string[] = [];
   if (report.run.status === 'error' && report.run.error) reasons.push(`the run could not finish: ${report.run.error.message}`);
   const failed = allStatements(report).find(({ s }) => s.error);

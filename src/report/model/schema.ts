@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Report } from './types.ts';
-import { OUTPUT_FORMATS, PROVIDERS } from '../core/names.ts';
+import { OUTPUT_FORMATS, PROVIDERS } from '../../core/names.ts';
 
 /**
  * The report's shape as a zod schema: tests validate every report against it, and

@@ -1,7 +1,8 @@
-import { fmtMs, fmtPct } from '../render/common.ts';
-import type { TrafficApp, TrafficQuery, WithTraffic } from '../traffic-types.ts';
-import type { BudgetViolation } from '../types.ts';
+import type { BudgetViolation } from '../../model/types.ts';
 import type { Budget } from './types.ts';
+import { fmtMs, fmtPct } from '../../format/text.ts';
+import type { AppResult, QueryResult } from '../../../traffic/index.ts';
+import type { Report } from '../../model/types.ts';
 
 /**
  * maxP99Increase: an application query's p99 latency while a statement runs may not exceed its
@@ -69,11 +70,11 @@ export const maxP99Increase: Budget = {
 
 const increase = (ref: number, v: number) => (ref > 0 ? Math.round(((v - ref) / ref) * 1000) / 10 : 100_000);
 
-function baselineQuery(baseline: WithTraffic | undefined, app: TrafficApp, q: TrafficQuery): TrafficQuery | undefined {
+function baselineQuery(baseline: Report | undefined, app: AppResult, q: QueryResult): QueryResult | undefined {
   return baseline?.workload?.apps.find((a) => a.name === app.name)?.queries.find((x) => x.name === q.name);
 }
 
-function statementFinder(report: WithTraffic) {
+function statementFinder(report: Report) {
   return (phase: string) => {
     for (const m of report.migrations)
       for (const s of m.statements) if (`${m.id}#${s.index}` === phase) return { migrationId: m.id, statementIndex: s.index, file: s.file, line: s.line };

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { maskSecrets } from '../core/mask.ts';
-import type { Report } from './types.ts';
+import { maskSecrets } from '../../core/mask.ts';
+import type { Report } from '../model/types.ts';
 
 /** report.json: the single source every other format renders. Secrets masked on the way out. */
 export function serializeReport(report: Report): string {

@@ -1,15 +1,14 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../core/errors.ts';
-import { FILE_NAMES } from './render/common.ts';
-import { renderHtml } from './render/html.ts';
-import { renderJunit } from './render/junit.ts';
-import { renderMarkdown } from './render/markdown.ts';
-import { renderTerminal } from './render/terminal.ts';
-import type { WithTraffic } from './traffic-types.ts';
-import type { OutputFormat, Report } from './types.ts';
+import { usageError } from '../../core/errors.ts';
+import { renderHtml } from '../render/html.ts';
+import { renderJunit } from '../render/junit.ts';
+import { renderMarkdown } from '../render/markdown.ts';
+import { renderTerminal } from '../render/terminal.ts';
+import type { OutputFormat, Report } from '../model/types.ts';
 import { serializeReport } from './write.ts';
-import { OUTPUT_FORMATS } from '../core/names.ts';
+import { OUTPUT_FORMATS } from '../../core/names.ts';
+import { FILE_NAMES } from '../model/files.ts';
 
 export { OUTPUT_FORMATS };
 /** The formats written to files, and their names in the output folder. */
@@ -38,7 +37,7 @@ export function parseFormats(value: string | string[], source = '--format'): Out
  */
 export function renderFileFormat(json: string, format: FileFormat): string {
   if (format === 'json') return json;
-  const report = JSON.parse(json) as WithTraffic;
+  const report = JSON.parse(json) as Report;
   switch (format) {
     case 'md':
       return renderMarkdown(report);
@@ -79,7 +78,7 @@ export async function writeFormatsFromJson(json: string, dir: string, formats: r
  * A saved report.json, read for `rehearse report`, `compare` and `--baseline`: its text and the
  * parsed report. A usage error (exit 2) when it is missing, not JSON or not a pg-rehearse report.
  */
-export async function readReportFile(file: string): Promise<{ json: string; report: WithTraffic }> {
+export async function readReportFile(file: string): Promise<{ json: string; report: Report }> {
   let json: string;
   try {
     json = await fs.readFile(file, 'utf8');
@@ -97,5 +96,5 @@ export async function readReportFile(file: string): Promise<{ json: string; repo
     throw usageError(`${file}: not a pg-rehearse report.json`, 'give the report.json that rehearse run wrote');
   }
   if (r.schemaVersion !== '1.0') throw usageError(`${file}: report schemaVersion ${String(r.schemaVersion)} is not supported (this pg-rehearse reads 1.0)`);
-  return { json, report: raw as WithTraffic };
+  return { json, report: raw as Report };
 }

@@ -1,7 +1,8 @@
-import { allStatements, fmtInt, lockName, oneLine } from '../render/common.ts';
-import type { BudgetViolation } from '../types.ts';
-import { TABLE_KINDS, tableRows } from './tables.ts';
+import type { BudgetViolation } from '../../model/types.ts';
+import { TABLE_KINDS, tableRows } from '../tables.ts';
 import type { Budget } from './types.ts';
+import { allStatements } from '../queries.ts';
+import { fmtInt, lockName, oneLine } from '../../format/text.ts';
 
 /** maxRewriteRows: no statement may rewrite (relfilenode changed) a table above the limit's rows. */
 export const maxRewriteRows: Budget = {
