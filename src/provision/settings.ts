@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { withClient } from '../core/client.ts';
 import type { PgSettings } from './types.ts';
 

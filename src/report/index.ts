@@ -7,8 +7,10 @@ export type * from './model/types.ts';
 export { renderMarkdown, MARKDOWN_LIMIT } from './render/markdown.ts';
 export { renderHtml } from './render/html.ts';
 export { renderJunit } from './render/junit.ts';
-export { evaluateBudgets, finalizeReport, computeVerdict, renderVerdictLines, DEFAULT_BUDGETS, BUDGETS, type BudgetConfig } from './policy/budgets.ts';
-export { compareReports, renderComparison, DEFAULT_REGRESSION, type RegressionOptions } from './policy/compare.ts';
+export { evaluateBudgets, finalizeReport, computeVerdict, DEFAULT_BUDGETS, BUDGETS, type BudgetConfig } from './policy/budgets.ts';
+export { renderVerdictLines } from './render/verdict.ts';
+export { renderComparison } from './render/comparison.ts';
+export { compareReports, DEFAULT_REGRESSION, type RegressionOptions } from './policy/compare.ts';
 export {
   writeFormats,
   writeFormatsFromJson,

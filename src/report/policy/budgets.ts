@@ -12,7 +12,6 @@ import type { BudgetResult, Report } from '../model/types.ts';
 
 export type { Budget, BudgetConfig } from './budgets/types.ts';
 export { computeVerdict } from './verdict.ts';
-export { renderVerdictLines } from '../render/verdict.ts';
 
 /**
  * Defaults for a production OLTP service (reasons in docs/budgets.md): a lock that blocks reads or
