@@ -6,7 +6,7 @@
  * - largeReport(n): n statements with long SQL, a big diff and many waits, for size limits.
  */
 import fs from 'node:fs';
-import type { BlockingEntry } from '../../src/observe/types.ts';
+import type { BlockingEntry } from '../../src/analyze/index.ts';
 import type { PhaseLatency, QueryResult } from '../../src/traffic/types.ts';
 import type { Report } from '../../src/report/model/types.ts';
 

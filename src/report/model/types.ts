@@ -1,7 +1,8 @@
 import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../inspect/types.ts';
 import type { DatasetSummary } from '../../load/types.ts';
 import type { SchemaDiff, SchemaHazard } from '../../schema/types.ts';
-import type { BlockingEntry, SamplerStats } from '../../observe/types.ts';
+import type { SamplerStats } from '../../observe/index.ts';
+import type { BlockingEntry } from '../../analyze/index.ts';
 import type { CompatibilityMatrix, TrafficResult } from '../../traffic/types.ts';
 import type { MigrationFormat } from '../../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../../provision/types.ts';

@@ -1,4 +1,4 @@
-import type { BlockingEntry } from '../../observe/index.ts';
+import type { BlockingEntry } from '../../analyze/index.ts';
 import type { Report, ReportMigration, ReportStatement } from '../model/types.ts';
 
 /**

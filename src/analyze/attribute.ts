@@ -1,6 +1,6 @@
-import type { MigrationTrace, StatementTrace } from '../replay/types.ts';
-import { conflicts } from './locks.ts';
-import type { Attribution, Backend, BlockerKind, BlockingEntry, BlockingInterval, StatementBlocking } from './types.ts';
+import type { MigrationTrace, StatementTrace } from '../replay/index.ts';
+import { conflicts, type Backend, type BlockingInterval } from '../observe/index.ts';
+import type { Attribution, BlockerKind, BlockingEntry, StatementBlocking } from './types.ts';
 import { round } from '../core/numbers.ts';
 
 /** Slack for comparing sampled times with the replay's statement times (sampling precision). */
