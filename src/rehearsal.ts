@@ -3,7 +3,7 @@ import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './core/errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
-import { provision, restoreInContainer, type Instance } from './provision/index.ts';
+import { provision, type Instance } from './provision/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, downId } from './analyze/index.ts';
@@ -48,12 +48,7 @@ export async function rehearse(
     instance = await provision(plan.provision, log);
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
 
-    const inside = instance;
-    report.dataset = await loadDataset(instance.url, plan.load, log, {
-      ...(instance.container
-        ? { restoreWith: (dump, jobs) => restoreInContainer(inside, dump.path, dump.format, log, jobs !== undefined ? { jobs } : {}) }
-        : {}),
-    });
+    report.dataset = await loadDataset(instance.url, plan.load, log, { container: instance.container });
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here
     const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;

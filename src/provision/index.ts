@@ -7,7 +7,6 @@ export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './typ
 export { parseSettingFlags } from './settings.ts';
 export { bundledMajor } from './embedded-binaries.ts';
 export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container-types.ts';
-export { restoreInContainer } from './container-restore.ts';
 
 /** A PostgreSQL database the rehearsal may change freely. */
 export function provision(options: ProvisionOptions, log: Logger): Promise<Instance> {

@@ -2,10 +2,21 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { infraError } from '../core/errors.ts';
-import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote, type DumpFormat } from '../load/index.ts';
+import type { ContainerAccess } from '../provision/index.ts';
+import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';
+import type { DumpFormat } from './types.ts';
 import type { Logger } from '../core/log.ts';
-import type { Instance } from './types.ts';
 
+
+/**
+ * Where a container restore goes: the database's URL and the container's tools (the interface the
+ * container provider implements: provision's ContainerAccess; an Instance of that provider is one).
+ */
+export interface ContainerTarget {
+  readonly url: string;
+  readonly provider?: string;
+  readonly container?: ContainerAccess;
+}
 
 export interface ContainerRestoreOptions {
   /** pg_restore -j (default: os.availableParallelism(); tar: 1) */
@@ -21,7 +32,7 @@ export interface ContainerRestoreOptions {
  * restore of the load stage.
  */
 export async function restoreInContainer(
-  instance: Instance,
+  instance: ContainerTarget,
   dumpPath: string,
   format: DumpFormat,
   log: Logger,
