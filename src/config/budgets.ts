@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { usageError } from '../core/errors.ts';
-import { DEFAULT_BUDGETS, type BudgetConfig } from '../report/policy/budgets.ts';
-import { DEFAULT_REGRESSION, type RegressionOptions } from '../report/policy/compare.ts';
+import { DEFAULT_BUDGETS, type BudgetConfig } from '../report/index.ts';
+import { DEFAULT_REGRESSION, type RegressionOptions } from '../report/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import { BUDGET_NAMES } from '../core/names.ts';
 

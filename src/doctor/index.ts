@@ -6,7 +6,7 @@
  * Exit 0 when nothing fails, 3 (infrastructure) otherwise.
  */
 import { ExitCode } from '../core/errors.ts';
-import { bundledMajor } from '../provision/embedded-binaries.ts';
+import { bundledMajor } from '../provision/index.ts';
 import { checkClientTools } from './checks/client-tools.ts';
 import { checkDisk } from './checks/disk.ts';
 import { checkDocker } from './checks/docker.ts';

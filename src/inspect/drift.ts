@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../migrations/types.ts';
+import type { MigrationSet } from '../migrations/index.ts';
 import { replay } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaDiff, type SchemaModel } from '../schema/index.ts';
 import { infraError } from '../core/errors.ts';

@@ -61,3 +61,15 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
 }
 export { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';
 export { restoreInContainer, type ContainerRestoreOptions, type ContainerTarget } from './container-restore.ts';
+export type { ArchiveVersion } from './archive-version.ts';
+export type { ClientTool } from './client-tools.ts';
+export type { ClientToolName } from './client-tools.ts';
+export type { DumpInfo } from './detect.ts';
+export { INSTALL_CLIENT_HINT } from './client-tools.ts';
+export { clientTool } from './client-tools.ts';
+export { dumpHead } from './detect.ts';
+export { formatArchiveVersion } from './archive-version.ts';
+export { inspectDump } from './detect.ts';
+export { likelyWriter } from './archive-version.ts';
+export { minimumReaderMajor } from './archive-version.ts';
+export { newestReadableBy } from './archive-version.ts';

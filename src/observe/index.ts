@@ -5,7 +5,6 @@
  */
 export { clockOffset, startSampler, type Sampler, type SamplerOptions } from './sampler.ts';
 export { BlockingTracker } from './intervals.ts';
-export { attributeBlocking } from '../analyze/attribute.ts';
 export { conflicts, LOCK_MODES, type LockMode } from './locks.ts';
 export {
   APP_PREFIX,

@@ -21,3 +21,7 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
   }
 }
 export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
+export { cacheDir } from './embedded-binaries.ts';
+
+/** The Docker engine the container provider uses (testcontainers' client and dockerode), loaded on demand. */
+export const dockerEngine = async () => (await import('./container.ts')).dockerEngine();

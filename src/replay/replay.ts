@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
-import { MIGRATION_PREFIX } from '../observe/names.ts';
+import type { Migration, MigrationScript, Statement } from '../migrations/index.ts';
+import { MIGRATION_PREFIX } from '../observe/index.ts';
 import type { Logger } from '../core/log.ts';
 import { stripRowData } from '../core/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';

@@ -1,4 +1,4 @@
-import type { MigrationTrace, StatementTrace } from '../../replay/types.ts';
+import type { MigrationTrace, StatementTrace } from '../../replay/index.ts';
 import { maskSecrets } from '../../core/mask.ts';
 import { strongestLocks } from './locks.ts';
 import { SCHEMA_VERSION, type Report, type ReportMigration, type StatementRef } from './types.ts';

@@ -1,4 +1,4 @@
-import type { LockTaken } from '../../replay/types.ts';
+import type { LockTaken } from '../../replay/index.ts';
 
 import { LOCK_MODES, type LockMode } from '../../core/names.ts';
 

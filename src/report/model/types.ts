@@ -1,13 +1,13 @@
-import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../inspect/types.ts';
-import type { DatasetSummary } from '../../load/types.ts';
-import type { SchemaDiff, SchemaHazard } from '../../schema/types.ts';
+import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../inspect/index.ts';
+import type { DatasetSummary } from '../../load/index.ts';
+import type { SchemaDiff, SchemaHazard } from '../../schema/index.ts';
 import type { SamplerStats } from '../../observe/index.ts';
 import type { BlockingEntry } from '../../analyze/index.ts';
-import type { CompatibilityMatrix, TrafficResult } from '../../traffic/types.ts';
-import type { MigrationFormat } from '../../migrations/types.ts';
-import type { PgSettings, ProviderName } from '../../provision/types.ts';
-import type { MigrationTrace } from '../../replay/types.ts';
-import type { CommandRun } from '../../replay/command-types.ts';
+import type { CompatibilityMatrix, TrafficResult } from '../../traffic/index.ts';
+import type { MigrationFormat } from '../../migrations/index.ts';
+import type { PgSettings, ProviderName } from '../../provision/index.ts';
+import type { MigrationTrace } from '../../replay/index.ts';
+import type { CommandRun } from '../../replay/index.ts';
 import type { Nullable, StatementLocation } from '../../core/location.ts';
 import type { OutputFormat } from '../../core/names.ts';
 

@@ -1,6 +1,6 @@
 import { esc, lockColor, renderTimeline } from './html-timeline.ts';
 import { STYLE } from './html-style.ts';
-import type { SchemaDiff } from '../../schema/types.ts';
+import type { SchemaDiff } from '../../schema/index.ts';
 import type { MetricDelta } from '../model/types.ts';
 import { allStatements, compatRows, hasTraffic, longestBlocking, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
 import { baseLine, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName } from '../format/text.ts';
