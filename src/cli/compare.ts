@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
 import { readConfigFile, resolveRegression } from '../config/index.ts';
 import { ExitCode } from '../core/errors.ts';
 import { compareReports, readReportFile, renderComparison, type Report } from '../report/index.ts';
-import { addOptions, colorFor, flag, parseOptions, value, type OptionsOf } from './options.ts';
+import { colorFor, flag, defineCommand, value, type OptionsOf } from './options.ts';
 
 /** `rehearse compare <old.json> <new.json>` */
 export const COMPARE_OPTIONS = {
@@ -23,18 +22,17 @@ longest blocked wait, an app query's p99) regressed when it grew by more than th
 (default 50 %) and by at least the minimum (default 25ms); a statement, budget or compatibility
 cell failing now and not before is a new failure. Exit code 1 when there is any, 0 otherwise.`;
 
-export function registerCompare(program: Command): void {
-  const command = program
-    .command('compare')
-    .description('compare two reports: per-statement deltas of duration, lock hold and blocking, new failures; exit 1 on any regression')
-    .argument('<old.json>', 'the earlier report (last night)')
-    .argument('<new.json>', 'the later report (tonight)');
-  addOptions(command, COMPARE_OPTIONS)
-    .addHelpText('after', COMPARE_EXAMPLES)
-    .action(async (oldFile: string, newFile: string, opts: unknown) => {
-      process.exitCode = await compareCommand(oldFile, newFile, parseOptions(COMPARE_OPTIONS, opts));
-    });
-}
+export const COMPARE_COMMAND = defineCommand({
+  name: 'compare',
+  description: 'compare two reports: per-statement deltas of duration, lock hold and blocking, new failures; exit 1 on any regression',
+  args: [
+    ['<old.json>', 'the earlier report (last night)'],
+    ['<new.json>', 'the later report (tonight)'],
+  ],
+  options: COMPARE_OPTIONS,
+  help: COMPARE_EXAMPLES,
+  run: ([oldFile, newFile], opts) => compareCommand(oldFile!, newFile!, opts),
+});
 
 export async function compareCommand(oldFile: string, newFile: string, opts: CompareOptions): Promise<number> {
   const { config } = await readConfigFile(opts.config);

@@ -1,10 +1,9 @@
-import type { Command } from 'commander';
 import { readConfigFile } from '../config/index.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { RehearseError } from '../core/errors.ts';
 import { PROVIDERS } from '../core/names.ts';
 import { doctorExitCode, renderChecks, runDoctor } from '../doctor/index.ts';
-import { addOptions, colorFor, flag, oneOf, parseOptions, value, type OptionsOf } from './options.ts';
+import { colorFor, flag, oneOf, defineCommand, value, type OptionsOf } from './options.ts';
 
 /** `rehearse doctor` */
 export const DOCTOR_OPTIONS = {
@@ -36,16 +35,13 @@ Examples:
 
 Exit codes: 0 nothing failed (warnings allowed), 3 a check failed, 2 bad flags.`;
 
-export function registerDoctor(program: Command): void {
-  const command = program
-    .command('doctor')
-    .description('check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix');
-  addOptions(command, DOCTOR_OPTIONS)
-    .addHelpText('after', DOCTOR_HELP)
-    .action(async (opts: unknown) => {
-      process.exitCode = await doctorCommand(parseOptions(DOCTOR_OPTIONS, opts));
-    });
-}
+export const DOCTOR_COMMAND = defineCommand({
+  name: 'doctor',
+  description: 'check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix',
+  options: DOCTOR_OPTIONS,
+  help: DOCTOR_HELP,
+  run: (_args, opts) => doctorCommand(opts),
+});
 
 export async function doctorCommand(opts: DoctorCommandOptions): Promise<number> {
   const { config } = await readConfigFile(opts.config);

@@ -40,7 +40,7 @@ export function optionsSchema<D extends OptionDefs>(defs: D): z.ZodObject<Shape<
 }
 
 /** Add the definitions to a commander command, in their order. */
-export function addOptions(command: Command, defs: OptionDefs): Command {
+function addOptions(command: Command, defs: OptionDefs): Command {
   for (const d of Object.values(defs)) {
     const o = new Option(d.flags, d.description);
     if (d.choices) o.choices(d.choices);
@@ -51,7 +51,7 @@ export function addOptions(command: Command, defs: OptionDefs): Command {
 }
 
 /** Commander's option values, parsed by the command's schema (a mismatch is a usage error). */
-export function parseOptions<D extends OptionDefs>(defs: D, values: unknown): OptionsOf<D> {
+function parseOptions<D extends OptionDefs>(defs: D, values: unknown): OptionsOf<D> {
   const parsed = optionsSchema(defs).safeParse(values);
   if (parsed.success) return parsed.data as OptionsOf<D>;
   const issue = parsed.error.issues[0]!;
@@ -64,3 +64,30 @@ function collect(value: string, previous: string[]): string[] {
 
 export const colorFor = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR;
 export const shown = (file: string) => path.relative(process.cwd(), file) || file;
+
+/** A command: its name, positional arguments, option table, help text after the options, and what it does. */
+export interface CommandSpec<D extends OptionDefs = OptionDefs> {
+  name: string;
+  description: string;
+  /** positional arguments: [name as in the usage line, description] */
+  args?: [string, string][];
+  options: D;
+  /** printed after the generated option list: examples, exit codes */
+  help: string;
+  /** resolves with the exit code */
+  run(args: string[], opts: OptionsOf<D>): Promise<number>;
+}
+
+export const defineCommand = <D extends OptionDefs>(spec: CommandSpec<D>): CommandSpec<D> => spec;
+
+/** Add a command to the program: commander parses, the option table's schema types, the spec runs. */
+export function registerCommand<D extends OptionDefs>(program: Command, spec: CommandSpec<D>): void {
+  const command = program.command(spec.name).description(spec.description);
+  for (const [name, description] of spec.args ?? []) command.argument(name, description);
+  addOptions(command, spec.options)
+    .addHelpText('after', spec.help)
+    .action(async (...received: unknown[]) => {
+      const n = spec.args?.length ?? 0;
+      process.exitCode = await spec.run(received.slice(0, n) as string[], parseOptions(spec.options, received[n]));
+    });
+}

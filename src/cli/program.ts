@@ -2,11 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, RehearseError } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { TOOL_VERSION } from '../core/version.ts';
-import { registerCompare } from './compare.ts';
-import { registerDoctor } from './doctor.ts';
+import { COMPARE_COMMAND } from './compare.ts';
+import { DOCTOR_COMMAND } from './doctor.ts';
 import { EXIT_CODES } from './help.ts';
-import { registerReport } from './report.ts';
-import { registerRun } from './run.ts';
+import { registerCommand } from './options.ts';
+import { REPORT_COMMAND } from './report.ts';
+import { RUN_COMMAND } from './run.ts';
 
 /** The program: one module per command (run, report, compare, doctor), each with its option table. */
 export function buildProgram(): Command {
@@ -15,10 +16,10 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\nStart with:  rehearse run --example\n${EXIT_CODES}`);
-  registerRun(program);
-  registerReport(program);
-  registerCompare(program);
-  registerDoctor(program);
+  registerCommand(program, RUN_COMMAND);
+  registerCommand(program, REPORT_COMMAND);
+  registerCommand(program, COMPARE_COMMAND);
+  registerCommand(program, DOCTOR_COMMAND);
   return program;
 }
 

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Command } from 'commander';
 import { ExitCode } from '../core/errors.ts';
 import { readReportFile, parseFormats, renderTerminalOf, renderVerdictLines, writeFormatsFromJson, type OutputFormat } from '../report/index.ts';
-import { addOptions, colorFor, flag, parseOptions, shown, value, type OptionsOf } from './options.ts';
+import { colorFor, flag, defineCommand, shown, value, type OptionsOf } from './options.ts';
 
 /** `rehearse report <report.json>` */
 export const REPORT_OPTIONS = {
@@ -19,17 +18,14 @@ Examples:
 
 The files are the same bytes the run wrote: report.md, report.html, junit.xml (report.json for json).`;
 
-export function registerReport(program: Command): void {
-  const command = program
-    .command('report')
-    .description('render a saved report.json again: md, html, junit, terminal — the same bytes the run wrote')
-    .argument('<report.json>', 'a report written by rehearse run');
-  addOptions(command, REPORT_OPTIONS)
-    .addHelpText('after', REPORT_EXAMPLES)
-    .action(async (file: string, opts: unknown) => {
-      process.exitCode = await reportCommand(file, parseOptions(REPORT_OPTIONS, opts));
-    });
-}
+export const REPORT_COMMAND = defineCommand({
+  name: 'report',
+  description: 'render a saved report.json again: md, html, junit, terminal — the same bytes the run wrote',
+  args: [['<report.json>', 'a report written by rehearse run']],
+  options: REPORT_OPTIONS,
+  help: REPORT_EXAMPLES,
+  run: ([file], opts) => reportCommand(file!, opts),
+});
 
 export async function reportCommand(file: string, opts: ReportOptions): Promise<number> {
   const { json, report } = await readReportFile(file);

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { ExitCode } from '../core/errors.ts';
@@ -7,7 +6,7 @@ import { PROVIDERS } from '../core/names.ts';
 import { rehearse } from '../rehearsal.ts';
 import { defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
 import { EXIT_CODES } from './help.ts';
-import { addOptions, colorFor, flag, oneOf, parseOptions, repeated, shown, value, type OptionsOf } from './options.ts';
+import { colorFor, flag, oneOf, defineCommand, repeated, shown, value, type OptionsOf } from './options.ts';
 
 /** `rehearse run`: its options, in the order the help lists them. */
 export const RUN_OPTIONS = {
@@ -90,16 +89,13 @@ Budgets (docs/budgets.md), on by default: --max-lock-hold 1s (locks that block r
 index left. A failed budget exits 1; each violation names its migration, statement and file:line.
 ${EXIT_CODES}`;
 
-export function registerRun(program: Command): void {
-  const command = program
-    .command('run')
-    .description('restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report');
-  addOptions(command, RUN_OPTIONS)
-    .addHelpText('after', RUN_EXAMPLES)
-    .action(async (opts: unknown) => {
-      process.exitCode = await runCommand(parseOptions(RUN_OPTIONS, opts));
-    });
-}
+export const RUN_COMMAND = defineCommand({
+  name: 'run',
+  description: 'restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report',
+  options: RUN_OPTIONS,
+  help: RUN_EXAMPLES,
+  run: (_args, opts) => runCommand(opts),
+});
 
 /** Budget flags become the `budgets` layer of the flags' config (flags override the file key by key). */
 function runFlags(values: Omit<RunOptions, 'config'>): Record<string, unknown> {
