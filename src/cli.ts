@@ -42,6 +42,8 @@ Examples:
   $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
       restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
   $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
+  $ rehearse run --empty --migrations migrations
+      a fresh install: every migration of the history (diesel, sqlx, goose, sqitch, Liquibase, Atlas, …) on an empty database
   $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
       a scratch database rehearse_<timestamp> on that server, dropped at the end
   $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB
@@ -119,8 +121,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--dump <path>', 'a pg_dump archive or plain SQL file (.sql, .sql.gz); format detected from content'))
     .addOption(new Option('--fixture <name>', 'generate a bundled synthetic dataset instead of a dump (shop)'))
     .addOption(new Option('--scale <n>', 'fixture size: number of orders for shop (default 30000)'))
+    .addOption(new Option('--empty', 'a fresh install: no dump or fixture, the whole migration history replayed on an empty database'))
     .addOption(new Option('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'))
-    .addOption(new Option('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle or node-pg-migrate layout'))
+    .addOption(new Option('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate, diesel, sqlx, goose, sqitch, Liquibase formatted SQL or Atlas layout'))
     .addOption(new Option('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'))
     .addOption(new Option('--from <version>', 'treat migrations up to and including this version as applied'))
     .addOption(new Option('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'))

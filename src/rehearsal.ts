@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
-import { readMigrations } from './migrations/index.ts';
+import { ensureTrackingTable, readMigrations } from './migrations/index.ts';
 import { provision, restoreInContainer, type Instance } from './provision/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
@@ -66,6 +66,9 @@ export async function rehearse(
         alreadyApplied: set.migrations.filter((m) => !m.pending).map((m) => m.id),
       };
       log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
+      // histories refer to the tool's own table: it exists before the replay, as the tool makes it
+      const created = await ensureTrackingTable(instance.url, set.format, set.project);
+      if (created) log.info(`created ${created} as ${set.format} creates it (the replay records no rows in it)`);
     }
 
     const before = await introspect(instance.url);

@@ -1,3 +1,4 @@
+import { ensureTrackingTable } from '../migrations/index.ts';
 import type { MigrationSet } from '../migrations/types.ts';
 import { replay } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaDiff, type SchemaModel } from '../schema/index.ts';
@@ -15,6 +16,7 @@ export async function checkDrift(serverUrl: string, set: MigrationSet, rehearsed
   const step = log.progress('drift check: all migrations on an empty database');
   const scratch = await createScratchDatabase(serverUrl, scratchDatabaseName('drift'));
   try {
+    await ensureTrackingTable(scratch.url, set.format, set.project);
     const all = set.migrations.map((m) => ({ ...m, pending: true }));
     const result = await replay({ url: scratch.url, migrations: all, log: silentLogger });
     if (!result.ok) {

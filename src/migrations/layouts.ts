@@ -35,6 +35,8 @@ export interface MigrationSource {
   name: string;
   up: ScriptSource;
   down?: ScriptSource;
+  /** sqitch: the verify script */
+  verify?: ScriptSource;
   /** dbmate: the text before `-- migrate:up`, where dbmate allows only comments */
   preamble?: ScriptSource;
   /** what the tool's tracking table records for this migration when it is not the version itself:
@@ -44,6 +46,8 @@ export interface MigrationSource {
 
 export interface Layout {
   format: MigrationFormat;
+  /** sqitch: the plan's %project (the registry's rows are per project) */
+  project?: string;
   /** ordered by version */
   sources: MigrationSource[];
 }
