@@ -22,6 +22,7 @@ import {
   FILE_NAMES,
 } from './common.ts';
 import type { MetricDelta } from '../types.ts';
+import { LONG_HISTORY, historyMarkdown, summariseHistory } from './history.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
@@ -155,6 +156,8 @@ function documentParts(report: WithTraffic): Part[] {
   if (report.run.error && report.run.error.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
   parts.push(NOTE);
 
+  // a long history (a fresh install): the slowest, the strongest locks and the failures first
+  if (report.migrations.length >= LONG_HISTORY) parts.push(historyMarkdown(summariseHistory(report), tx, code));
   // per migration: the worst lock hold and the longest blocking
   if (report.migrations.length > 0) {
     const head = traffic

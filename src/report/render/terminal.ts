@@ -2,6 +2,7 @@ import { fileLine } from './common.ts';
 import path from 'node:path';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../types.ts';
+import { LONG_HISTORY, historyLines, summariseHistory } from './history.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -30,7 +31,9 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     : 'dataset: not loaded';
   out.push(bold('pg-rehearse') + ` — ${pgLine}; ${dataLine}`);
 
-  if (report.migrations.length > 0) {
+  if (report.migrations.length >= LONG_HISTORY) {
+    out.push(...historyLines(summariseHistory(report)));
+  } else if (report.migrations.length > 0) {
     const traffic = report.workload !== null;
     const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - (traffic ? 110 : 90)));
     const table = new Table({
