@@ -19,6 +19,65 @@ interface TrackingDdl {
 }
 
 const DDL: Partial<Record<MigrationFormat, TrackingDdl>> = {
+  // golang-migrate database/postgres ensureVersionTable
+  'golang-migrate': {
+    table: 'schema_migrations',
+    probe: 'schema_migrations',
+    ddl: 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)',
+  },
+  // dbmate pkg/driver/postgres CreateMigrationsTable
+  dbmate: {
+    table: 'schema_migrations',
+    probe: 'schema_migrations',
+    ddl: 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version varchar(128) primary key)',
+  },
+  // Flyway's PostgreSQL createMetaDataTable.sql
+  flyway: {
+    table: 'flyway_schema_history',
+    probe: 'flyway_schema_history',
+    ddl: `CREATE TABLE "flyway_schema_history" (
+    "installed_rank" INT NOT NULL,
+    "version" VARCHAR(50),
+    "description" VARCHAR(200) NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL,
+    "checksum" INTEGER,
+    "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),
+    "execution_time" INTEGER NOT NULL,
+    "success" BOOLEAN NOT NULL
+);
+ALTER TABLE "flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
+CREATE INDEX "flyway_schema_history_s_idx" ON "flyway_schema_history" ("success");`,
+  },
+  // prisma-engines' PostgreSQL migrations table
+  prisma: {
+    table: '_prisma_migrations',
+    probe: '_prisma_migrations',
+    ddl: `CREATE TABLE "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+);`,
+  },
+  // drizzle-orm pg-core dialect migrate()
+  drizzle: {
+    table: 'drizzle.__drizzle_migrations',
+    probe: 'drizzle.__drizzle_migrations',
+    ddl: `CREATE SCHEMA IF NOT EXISTS "drizzle";
+CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);`,
+  },
+  // node-pg-migrate runner ensureMigrationsTable (public.pgmigrations by default)
+  'node-pg-migrate': {
+    table: 'pgmigrations',
+    probe: 'public.pgmigrations',
+    ddl: 'CREATE TABLE "public"."pgmigrations" (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)',
+  },
   // diesel_migrations/src/migration/setup_migration_table.sql
   diesel: {
     table: '__diesel_schema_migrations',
