@@ -18,7 +18,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * semicolons, CREATE INDEX CONCURRENTLY and a view over sqitch's own registry — replayed with --empty.
  */
 describe('a long history, --empty', () => {
-  it('applies all 300 changes, memory bounded, summarised in the terminal and in Markdown under its limit', async () => {
+  // ~40 s on a quiet 2-core machine; the timeout leaves room for a loaded one
+  it('applies all 300 changes, memory bounded, summarised in the terminal and in Markdown under its limit', { timeout: 300_000 }, async () => {
     const count = 300;
     generateHistory('sqitch', count, dir);
     const plan = resolvePlan({}, { empty: true, migrations: dir, databaseUrl: inject('pgUrl'), quiet: true });
