@@ -67,7 +67,8 @@ export async function rehearse(
       };
       log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
       // histories refer to the tool's own table: it exists before the replay, as the tool makes it
-      const created = await ensureTrackingTable(instance.url, set.format, set.project);
+      // (in command mode the tool creates its own)
+      const created = plan.migrateCommand ? null : await ensureTrackingTable(instance.url, set.format, set.project);
       if (created) log.info(`created ${created} as ${set.format} creates it (the replay records no rows in it)`);
     }
 
