@@ -172,7 +172,7 @@ export function checkMeta(command: string, file: string, line: number, runner: S
   }
   if (HARMLESS.test(command)) return;
   const reason = REFUSED.find(([re]) => re.test(command))?.[1] ?? 'the replay runs SQL only and does not know what it does';
-  throw usageError(`${where}: psql meta-command ${firstWord(command)} is not replayed: ${reason}`, 'see docs/migration-formats.md#psql-meta-commands');
+  throw usageError(`${where}: psql meta-command ${firstWord(command)} is not replayed: ${reason}`, 'see docs/migration-formats.md#copy--from-stdin-and-psql-meta-commands');
 }
 
 /** A COPY … FROM stdin block is refused where the tool's driver cannot feed it. */
