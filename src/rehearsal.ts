@@ -56,6 +56,7 @@ export async function rehearse(
     // command mode without --migrations: the tool knows its migrations, nothing to read here
     const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;
     const pending = set?.migrations.filter((m) => m.pending) ?? [];
+    let createdTracking: { schema: string } | undefined;
     if (set) {
       report.migrationSource = {
         folder: set.folder,
@@ -69,6 +70,8 @@ export async function rehearse(
       // histories refer to the tool's own table: it exists before the replay, as the tool makes it
       // (in command mode the tool creates its own)
       const created = plan.migrateCommand ? null : await ensureTrackingTable(instance.url, set.format, set.project);
+      // sqitch and Atlas keep their tables in a schema of their own
+      if (created?.includes('.') && !created.startsWith('drizzle.')) createdTracking = { schema: created.split('.')[0]! };
       if (created) log.info(`created ${created} as ${set.format} creates it (the replay records no rows in it)`);
     }
 
@@ -106,7 +109,8 @@ export async function rehearse(
 
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
-    report.schemaHazards = schemaHazards(after);
+    // the tracking table the replay created for the tool is the tool's, not the history's: no hazards of its
+    report.schemaHazards = schemaHazards(after).filter((h) => !createdTracking || !h.object.includes(`:${createdTracking.schema}.`));
     if (plan.inspect.expectSchema) {
       report.expectedSchema = await compareWithExpected(instance.url, plan.inspect.expectSchema, after);
       if (!report.expectedSchema.matches) log.warn(`the final schema differs from ${plan.inspect.expectSchema}`);
