@@ -43,7 +43,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     });
     for (const m of report.migrations) {
       const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
-      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}` }]);
+      const verify = m.verify ? (m.verify.ok ? `  verify ok (${path.basename(m.verify.file)})` : red(`  verify failed at ${fileLine(m.verify.file, m.verify.error?.line ?? null)}: ${m.verify.error?.message ?? ''}`)) : '';
+      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}${verify}` }]);
       for (const s of m.statements) {
         const row = statementRow(s, sqlWidth, { red, yellow });
         if (traffic) row.push(blockedCell(s, { red, yellow }));
