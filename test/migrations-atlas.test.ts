@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.ts';
+import { ExitCode } from '../src/core/errors.ts';
 import { ensureTrackingTable, readMigrations } from '../src/migrations/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { rejection } from './helpers/errors.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.ts';
+import { ExitCode } from '../src/core/errors.ts';
 import { dieselVersion, runInTransaction } from '../src/migrations/diesel.ts';
 import { ensureTrackingTable, readMigrations } from '../src/migrations/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { resolvePlan } from '../src/config/index.ts';
-import { ExitCode, RehearseError } from '../src/errors.ts';
+import { ExitCode, RehearseError } from '../src/core/errors.ts';
 
 const bin = path.resolve('bin/rehearse.js');
 const run = (args: string[]) => execa('node', [bin, ...args], { reject: false, cwd: path.resolve('.') });

@@ -7,7 +7,7 @@ import { resolvePlan } from '../src/config/index.ts';
 import { rehearse } from '../src/rehearsal.ts';
 import { MARKDOWN_LIMIT, renderMarkdown } from '../src/report/render/markdown.ts';
 import { renderTerminal } from '../src/report/render/terminal.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rehearse-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.ts';
+import { ExitCode } from '../src/core/errors.ts';
 import { readMigrations } from '../src/migrations/index.ts';
 import { cutScript } from '../src/migrations/psql.ts';
 import { rejection } from './helpers/errors.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../src/errors.ts';
+import { ExitCode } from '../src/core/errors.ts';
 import { ensureTrackingTable, readMigrations } from '../src/migrations/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { rejection } from './helpers/errors.ts';
@@ -59,7 +59,7 @@ describe('sqitch', () => {
     const url = await freshDatabase('sqitch_verify');
     const set = await readMigrations(fixture('sqitch'), {});
     const { replay } = await import('../src/replay/index.ts');
-    const { silentLogger } = await import('../src/util/log.ts');
+    const { silentLogger } = await import('../src/core/log.ts');
     const broken = { ...set.migrations[0]!, verify: { ...set.migrations[1]!.verify! } }; // verifies users before they exist
     const result = await replay({ url, migrations: [broken], log: silentLogger });
     expect(result.ok).toBe(false);

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { Layout, MigrationSource, ScriptSource } from './layouts.ts';
 
 /**

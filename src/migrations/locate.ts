@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { ATLAS_SUM, readAtlas } from './atlas.ts';
 import { isDieselFolder, readDiesel } from './diesel.ts';
 import { DRIZZLE_JOURNAL, readDrizzle } from './drizzle.ts';

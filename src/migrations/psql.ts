@@ -1,5 +1,5 @@
 import { scan } from 'libpg-query';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 
 /**
  * What a script holds besides SQL when a tool runs it through psql (sqitch, plain files) or feeds

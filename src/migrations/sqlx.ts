@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { Layout, MigrationSource, ScriptSource, SourceFile } from './layouts.ts';
 
 /**

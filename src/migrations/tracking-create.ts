@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { infraError } from '../errors.ts';
+import { infraError } from '../core/errors.ts';
 import type { MigrationFormat } from './types.ts';
 
 /**

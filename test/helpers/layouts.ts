@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readMigrations } from '../../src/migrations/index.ts';
 import { replay } from '../../src/replay/index.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { silentLogger } from '../../src/core/log.ts';
 
 export const fixture = (...parts: string[]) => path.join('test/fixtures-migrations', ...parts);
 

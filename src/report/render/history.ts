@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { lockStrength } from '../locks.ts';
-import type { Report, ReportMigration, ReportStatement } from '../types.ts';
-import { fileLine, fmtMs, lockName, oneLine } from './common.ts';
+import { lockStrength } from '../model/locks.ts';
+import type { Report, ReportMigration, ReportStatement } from '../model/types.ts';
+import { fileLine, fmtMs, lockName, oneLine } from '../format/text.ts';
 
 /**
  * A long history (a fresh install replays hundreds of migrations) summarised instead of listed:
