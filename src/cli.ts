@@ -4,6 +4,7 @@ import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePla
 import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './doctor/index.ts';
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
+import { addSnapshotCommands } from './cli-snapshot.ts';
 import {
   compareReports,
   defaultOutDir,
@@ -120,6 +121,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--fixture <name>', 'generate a bundled synthetic dataset instead of a dump (shop)'))
     .addOption(new Option('--scale <n>', 'fixture size: number of orders for shop (default 30000)'))
     .addOption(new Option('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'))
+    .addOption(new Option('--cache', 'always keep a snapshot of the loaded dataset (default: when loading took 30 s or more)'))
+    .addOption(new Option('--no-cache', 'neither clone a saved snapshot nor keep one: load the dataset afresh'))
+    .addOption(new Option('--cache-dir <dir>', 'where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'))
     .addOption(new Option('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle or node-pg-migrate layout'))
     .addOption(new Option('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'))
     .addOption(new Option('--from <version>', 'treat migrations up to and including this version as applied'))
@@ -204,6 +208,7 @@ export function buildProgram(): Command {
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await doctorCommand(opts);
     });
+  addSnapshotCommands(program, (code) => (process.exitCode = code));
   return program;
 }
 

@@ -7,6 +7,7 @@ import { usageError } from '../errors.ts';
 import type { LoadSpec } from '../load/types.ts';
 import { parseSettingFlags } from '../provision/settings.ts';
 import type { ProvisionOptions } from '../provision/types.ts';
+import type { CachePlan } from '../snapshot/types.ts';
 import type { TimeoutPolicy } from '../replay/index.ts';
 import { parseDuration } from '../traffic/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
@@ -35,6 +36,8 @@ export interface ReportPlan {
 export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
+  /** snapshots of the loaded dataset (--cache, --no-cache, --cache-dir); absent: auto, default folder */
+  cache?: CachePlan;
   /** the migration folder; null in command mode without --migrations */
   migrations: { folder: string | null; from?: string };
   /** --migrate-command: a migration tool applies the migrations, captured from outside (command mode) */
@@ -168,6 +171,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
+    cache: { mode: c.cache === undefined ? 'auto' : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload
