@@ -45,7 +45,7 @@ export async function rehearse(
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
     // provision + load, or a clone of the dataset's snapshot (src/snapshot)
-    const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'auto' }, log);
+    const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'never' }, log);
     instance = prepared.instance;
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
     report.dataset = prepared.dataset;

@@ -36,7 +36,7 @@ export interface ReportPlan {
 export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
-  /** snapshots of the loaded dataset (--cache, --no-cache, --cache-dir); absent: auto, default folder */
+  /** snapshots of the loaded dataset (--cache, --no-cache or PG_REHEARSE_NO_CACHE=1, --cache-dir); absent: none */
   cache?: CachePlan;
   /** the migration folder; null in command mode without --migrations */
   migrations: { folder: string | null; from?: string };
@@ -171,7 +171,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
-    cache: { mode: c.cache === undefined ? 'auto' : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
+    cache: { mode: c.cache === undefined ? (process.env.PG_REHEARSE_NO_CACHE ? 'never' : 'auto') : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload
