@@ -6,7 +6,6 @@ import type { Instance, ProvisionOptions } from './types.ts';
 export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './types.ts';
 export { parseSettingFlags } from './settings.ts';
 export { bundledMajor, cacheDir } from './embedded-binaries.ts';
-export { serverVersion } from './settings.ts';
 export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container-types.ts';
 export { restoreInContainer } from './container-restore.ts';
 

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SEED, fixturesDir, inspectDump, knownFixtures, loadDataset, type DatasetSummary, type LoadSpec } from '../load/index.ts';
-import { bundledMajor, provision, restoreInContainer, serverVersion, type Instance, type ProvisionOptions } from '../provision/index.ts';
+import { bundledMajor, provision, restoreInContainer, type Instance, type ProvisionOptions } from '../provision/index.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { dataDirStore, defaultCacheDir, describeSource } from './datadir.ts';
 import { formatBytes } from './disk.ts';
 import { hashContent, hashFiles, snapshotKey } from './key.ts';
-import { templateStore } from './template.ts';
+import { serverMajor, templateStore } from './template.ts';
 import { AUTO_MIN_LOAD_MS, type CachePlan, type KeyParts, type KeySource, type SnapshotStore, type SnapshotUse } from './types.ts';
 
 export type { CacheEntry, CacheMode, CachePlan, KeyParts, SnapshotMeta, SnapshotUse } from './types.ts';
@@ -41,7 +41,9 @@ export async function provisionDataset(options: ProvisionOptions, load: LoadSpec
   const hashed = performance.now();
   const source = await keySource(load);
   const hashMs = Math.round(performance.now() - hashed);
-  const pgMajor = options.provider === 'url' ? majorOf(await serverVersion(options.databaseUrl!)) : (options.postgresMajor ?? bundledMajor());
+  // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
+  const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (options.postgresMajor ?? bundledMajor());
+  if (pgMajor === null) return loadFresh(options, load, log);
   const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source };
   const key = snapshotKey(parts);
 
@@ -139,4 +141,3 @@ async function keySource(load: Exclude<LoadSpec, { kind: 'none' }>): Promise<Key
   return { kind: 'fixture', name: load.name, scale: load.scale, seed: load.seed ?? DEFAULT_SEED, definitionSha256 };
 }
 
-const majorOf = (version: string) => Number(version.split('.')[0]);

@@ -153,3 +153,12 @@ export async function dropTemplate(serverUrl: string, entry: CacheEntry): Promis
     }
   });
 }
+
+/** The major of the server behind a URL (null when it cannot be reached: provisioning says why). */
+export async function serverMajor(serverUrl: string): Promise<number | null> {
+  try {
+    return await withAdmin(serverUrl, async (c) => Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000));
+  } catch {
+    return null;
+  }
+}
