@@ -7,13 +7,13 @@ import type { Logger } from '../util/log.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { dataDirStore, defaultCacheDir, describeSource } from './datadir.ts';
 import { formatBytes } from './disk.ts';
-import { hashContent, hashFiles, snapshotKey } from './key.ts';
+import { hashContentRemembered, hashFiles, snapshotKey } from './key.ts';
 import { serverMajor, templateStore } from './template.ts';
 import { AUTO_MIN_LOAD_MS, type CachePlan, type KeyParts, type KeySource, type SnapshotStore, type SnapshotUse } from './types.ts';
 
 export type { CacheEntry, CacheMode, CachePlan, KeyParts, SnapshotMeta, SnapshotUse } from './types.ts';
 export { AUTO_MIN_LOAD_MS } from './types.ts';
-export { snapshotKey, hashContent } from './key.ts';
+export { snapshotKey, hashContent, hashContentRemembered } from './key.ts';
 export { defaultCacheDir } from './datadir.ts';
 export { formatBytes, parseBytes } from './disk.ts';
 export { cacheList, cacheRemove, cachePrune, type CacheScope } from './manage.ts';
@@ -39,7 +39,7 @@ export async function provisionDataset(options: ProvisionOptions, load: LoadSpec
   if (load.kind === 'fixture' && !(await knownFixtures()).includes(load.name)) return loadFresh(options, load, log);
 
   const hashed = performance.now();
-  const source = await keySource(load);
+  const source = await keySource(load, path.join(cache.dir ?? defaultCacheDir(), '.dump-hashes.json'));
   const hashMs = Math.round(performance.now() - hashed);
   // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
   const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (options.postgresMajor ?? bundledMajor());
@@ -130,10 +130,10 @@ async function loadFresh(options: ProvisionOptions, load: LoadSpec, log: Logger)
   }
 }
 
-async function keySource(load: Exclude<LoadSpec, { kind: 'none' }>): Promise<KeySource> {
+async function keySource(load: Exclude<LoadSpec, { kind: 'none' }>, memo: string): Promise<KeySource> {
   if (load.kind === 'dump') {
     const dump = await inspectDump(load.path);
-    const h = await hashContent(load.path);
+    const h = await hashContentRemembered(load.path, memo);
     return { kind: 'dump', sha256: h.sha256, bytes: h.bytes, format: dump.format };
   }
   const dir = path.join(fixturesDir(), load.name);

@@ -77,3 +77,50 @@ async function filesUnder(root: string, rel = ''): Promise<string[]> {
   }
   return out;
 }
+
+/** What identifies one version of a file without reading it: any write changes ctime, which no user can set back. */
+interface FileVersion {
+  dev: string;
+  ino: string;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
+/**
+ * hashContent, remembered: the SHA-256 of a dump file is stored in `memo` (a JSON file) with its
+ * version (device, inode, size, mtime and ctime in ns) and reused while that is unchanged, so only
+ * the first run after a dump changes reads all of it. Directory dumps are hashed every time.
+ */
+export async function hashContentRemembered(p: string, memo: string): Promise<ContentHash & { remembered: boolean }> {
+  const st = await fs.stat(p, { bigint: true });
+  if (st.isDirectory()) return { ...(await hashContent(p)), remembered: false };
+  const started = performance.now();
+  const version: FileVersion = { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+  const file = path.resolve(p);
+  const known = await readMemo(memo);
+  const hit = known[file];
+  if (hit && canonicalJson(hit.version) === canonicalJson(version)) {
+    return { sha256: hit.sha256, bytes: Number(st.size), ms: Math.round(performance.now() - started), remembered: true };
+  }
+  const h = await hashContent(p);
+  // a file written while we read it has another ctime now: do not remember a hash of mixed content
+  const after = await fs.stat(p, { bigint: true });
+  if (after.ctimeNs === st.ctimeNs && after.mtimeNs === st.mtimeNs) {
+    const fresh = await readMemo(memo);
+    fresh[file] = { version, sha256: h.sha256 };
+    await fs.mkdir(path.dirname(memo), { recursive: true });
+    const tmp = `${memo}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(fresh, null, 1));
+    await fs.rename(tmp, memo); // readers see the old or the new file, never half of one
+  }
+  return { ...h, remembered: false };
+}
+
+async function readMemo(memo: string): Promise<Record<string, { version: FileVersion; sha256: string }>> {
+  try {
+    return JSON.parse(await fs.readFile(memo, 'utf8')) as Record<string, { version: FileVersion; sha256: string }>;
+  } catch {
+    return {};
+  }
+}
