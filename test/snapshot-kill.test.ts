@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { cacheList, cachePrune, choosePrune, parseAge, parseBytes, type CacheEntry } from '../src/snapshot/index.ts';
 import { dataDirStore } from '../src/snapshot/datadir.ts';
 import { tryLock } from '../src/snapshot/lock.ts';
@@ -29,8 +29,9 @@ describe('a run killed while writing a snapshot', () => {
       reject: false,
       env: { TMPDIR: run },
     });
+    onTestFinished(() => void (child.exitCode === null && child.kill('SIGINT')));
     let writing: string | undefined;
-    const deadline = Date.now() + 150_000;
+    const deadline = Date.now() + 280_000;
     while (!writing && Date.now() < deadline && child.exitCode === null) {
       writing = (await fs.readdir(dir).catch(() => [] as string[])).find((f) => f.startsWith('.writing-'));
       if (!writing) await sleep(10);
@@ -58,10 +59,20 @@ describe('a run killed while writing a snapshot', () => {
     expect('release' in lock).toBe(true);
     if ('release' in lock) await lock.release();
 
-    const removed = await cachePrune({ dir }, {});
-    expect(removed.map((e) => e.incomplete)).toEqual([true]);
+    // the commands, as a user runs them
+    const ls = await execa('node', [bin, 'cache', 'ls', '--cache-dir', dir], { reject: false });
+    expect(ls.exitCode).toBe(0);
+    expect(ls.stdout).toMatch(/KEY\s+PROVIDER\s+SIZE\s+AGE\s+USED\s+SOURCE\s+WHERE/);
+    expect(ls.stdout).toContain(`${key} (unfinished)`);
+    const prune = await execa('node', [bin, 'cache', 'prune', '--cache-dir', dir, '--max-size', '20GB'], { reject: false });
+    expect(prune.exitCode).toBe(0);
+    expect(prune.stderr).toMatch(/pruned 1 snapshot\(s\), [\d.]+ [kMG]?B freed/);
     expect(await fs.readdir(dir)).toEqual([]);
-  });
+    expect(await cachePrune({ dir }, {})).toEqual([]);
+    const bad = await execa('node', [bin, 'cache', 'prune', '--cache-dir', dir, '--older-than', 'soon'], { reject: false });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--older-than soon: not an age');
+  }, 300_000); // a whole `rehearse prepare` up to its snapshot copy: slow on a loaded 2-core machine
 });
 
 describe('snapshot cache rules', () => {
