@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionDataset, cacheList, cachePrune, cacheRemove, type PreparedDataset } from '../src/snapshot/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
 
 /** A small plain-SQL dump (restored with psql): two tables, an index, a foreign key, 3,000 rows. */

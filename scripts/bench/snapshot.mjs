@@ -24,7 +24,7 @@ register();
 const { provision, bundledMajor } = await import('../../src/provision/index.ts');
 const { loadDataset } = await import('../../src/load/index.ts');
 const { clientTool, clientConnection } = await import('../../src/load/client-tools.ts');
-const { silentLogger } = await import('../../src/util/log.ts');
+const { silentLogger } = await import('../../src/core/log.ts');
 
 const scale = Number(argv.scale ?? 8_000_000);
 const jobs = Number(argv.jobs ?? 2);

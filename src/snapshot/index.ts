@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SEED, fixturesDir, inspectDump, knownFixtures, loadDataset, type DatasetSummary, type LoadSpec } from '../load/index.ts';
-import { bundledMajor, provision, restoreInContainer, type Instance, type ProvisionOptions } from '../provision/index.ts';
-import { describeError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
-import { TOOL_VERSION } from '../version.ts';
+import { bundledMajor, provision, type Instance, type ProvisionOptions } from '../provision/index.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { TOOL_VERSION } from '../core/version.ts';
 import { dataDirStore, defaultCacheDir, describeSource } from './datadir.ts';
 import { formatBytes } from './disk.ts';
 import { hashContentRemembered, hashFiles, snapshotKey } from './key.ts';
@@ -118,11 +118,7 @@ function storeFor(options: ProvisionOptions, cache: CachePlan): SnapshotStore | 
 async function loadFresh(options: ProvisionOptions, load: LoadSpec, log: Logger): Promise<PreparedDataset> {
   const instance = await provision(options, log);
   try {
-    const dataset = await loadDataset(instance.url, load, log, {
-      ...(instance.container
-        ? { restoreWith: (dump, jobs) => restoreInContainer(instance, dump.path, dump.format, log, jobs !== undefined ? { jobs } : {}) }
-        : {}),
-    });
+    const dataset = await loadDataset(instance.url, load, log, { container: instance.container });
     return { instance, dataset };
   } catch (err) {
     await instance.stop().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { dataDirStore, defaultCacheDir, describeSource, listDataDirs, removeDataDir } from './datadir.ts';
 import { pidAlive } from './lock.ts';
 import { choosePrune, type PruneRule } from './prune.ts';

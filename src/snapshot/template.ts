@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Instance, ProvisionOptions } from '../provision/index.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
-import type { Logger } from '../util/log.ts';
-import { maskUrl } from '../util/mask.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import type { Logger } from '../core/log.ts';
+import { maskUrl } from '../core/mask.ts';
 import type { CacheEntry, SnapshotMeta, SnapshotStore } from './types.ts';
 
 /**

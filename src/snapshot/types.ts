@@ -1,6 +1,6 @@
 import type { DatasetSummary } from '../load/index.ts';
 import type { Instance, ProvisionOptions } from '../provision/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import type { ProviderName } from '../provision/index.ts';
 
 /** What the report records about the snapshot of this run's dataset (report.dataset.snapshot). */
