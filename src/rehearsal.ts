@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './core/errors.ts';
-import { detectDumpFormat, loadDataset } from './load/index.ts';
+import { detectDumpFormat } from './load/index.ts';
 import { ensureTrackingTable, readMigrations } from './migrations/index.ts';
-import { provision, type Instance } from './provision/index.ts';
+import type { Instance } from './provision/index.ts';
+import { provisionDataset } from './snapshot/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, downId } from './analyze/index.ts';
@@ -45,10 +46,11 @@ export async function rehearse(
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
-    instance = await provision(plan.provision, log);
+    // provision + load, or a clone of the dataset's snapshot (src/snapshot)
+    const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'never' }, log);
+    instance = prepared.instance;
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
-
-    report.dataset = await loadDataset(instance.url, plan.load, log, { container: instance.container });
+    report.dataset = prepared.dataset;
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here
     const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;

@@ -17,6 +17,10 @@ export const RUN_OPTIONS = {
   empty: flag('--empty', 'a fresh install: no dump or fixture, the whole migration history replayed on an empty database'),
   seed: value('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'),
   migrations: value('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate, diesel, sqlx, goose, sqitch, Liquibase formatted SQL or Atlas layout'),
+  cache: flag('--cache', 'always keep a snapshot of the loaded dataset (default: when loading took 30 s or more)'),
+  // commander stores --no-cache as cache: false
+  noCache: flag('--no-cache', 'neither clone a saved snapshot nor keep one: load the dataset afresh'),
+  cacheDir: value('--cache-dir <dir>', 'where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
   migrateCommand: value('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'),
   from: value('--from <version>', 'treat migrations up to and including this version as applied'),
   out: value('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'),

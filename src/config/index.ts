@@ -7,6 +7,7 @@ import { usageError } from '../core/errors.ts';
 import type { LoadSpec } from '../load/index.ts';
 import { parseSettingFlags } from '../provision/index.ts';
 import type { ProvisionOptions } from '../provision/index.ts';
+import type { CachePlan } from '../snapshot/index.ts';
 import type { TimeoutPolicy } from '../replay/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
@@ -35,6 +36,8 @@ export interface ReportPlan {
 export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
+  /** snapshots of the loaded dataset (--cache, --no-cache or PG_REHEARSE_NO_CACHE=1, --cache-dir); absent: none */
+  cache?: CachePlan;
   /** the migration folder; null in command mode without --migrations */
   migrations: { folder: string | null; from?: string };
   /** --migrate-command: a migration tool applies the migrations, captured from outside (command mode) */
@@ -169,6 +172,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
+    cache: { mode: c.cache === undefined ? (process.env.PG_REHEARSE_NO_CACHE ? 'never' : 'auto') : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload

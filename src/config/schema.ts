@@ -14,6 +14,8 @@ export const RunConfigSchema = z
     empty: z.boolean().optional(),
     scale: z.coerce.number().int().positive().optional(),
     seed: z.coerce.number().int().optional(),
+    cache: z.boolean().optional(),
+    cacheDir: z.string().min(1).optional(),
     migrations: z.string().min(1).optional(),
     migrateCommand: z.string().min(1).optional(),
     from: z.coerce.string().optional(),
