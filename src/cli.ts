@@ -158,6 +158,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--contract-migration <id>', 'budget: the first contract migration; the old app must pass every state before it'))
     .addOption(new Option('--skip-budget <name>', `switch a budget off (repeatable): ${BUDGET_NAMES.join(', ')}`).argParser(collect).default([]))
     .addOption(new Option('--no-budgets', 'check no budget'))
+    .addOption(new Option('--predict-for <stats.json>', 'predict each statement at the sizes of this statistics file (`rehearse stats`, or { "tables": { "public.orders": { "rows": 200000000 } } }); docs/predictions.md'))
+    .addOption(new Option('--budgets-on <which>', 'check budgets on the measured figures, the predicted ones, or both (default: both with --predict-for)').choices(['measured', 'predicted', 'both']))
     .addOption(new Option('--config <file>', 'config file (default: ./rehearse.config.json|yaml|ts if present)'))
     .addOption(new Option('--json', 'print report.json to stdout (the summary goes to stderr)'))
     .addOption(new Option('--quiet', 'no progress; only the summary (or the JSON)'))
@@ -261,7 +263,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
 
   // budgets, the baseline comparison and the verdict; then every format from the one report.json
   report.output = { dir: outDir, formats: rp.formats, ...(rp.reportUrl ? { reportUrl: rp.reportUrl } : {}) };
-  exitCode = finalizeReport(report, { budgets: rp.budgets, ...(baseline ? { baseline } : {}), regression: rp.regression });
+  exitCode = finalizeReport(report, { budgets: rp.budgets, budgetsOn: rp.budgetsOn, ...(baseline ? { baseline } : {}), regression: rp.regression });
   const files = await writeFormats(report, outDir, rp.formats);
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);

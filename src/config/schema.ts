@@ -44,6 +44,10 @@ export const RunConfigSchema = z
     budgets: z.union([z.literal(false), BudgetsConfigSchema]).optional(),
     quiet: z.boolean().optional(),
     json: z.boolean().optional(),
+    // predictions at production size (docs/predictions.md)
+    predictFor: z.string().min(1).optional(),
+    budgetsOn: z.enum(['measured', 'predicted', 'both']).optional(),
+    predictFractions: z.array(z.number().gt(0).lt(1)).max(4).optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { noInvalidIndex } from './budgets/no-invalid-index.ts';
 import { oldAppCompatible } from './budgets/old-app-compatible.ts';
 import type { Budget, BudgetConfig } from './budgets/types.ts';
 import { computeVerdict } from './budgets/verdict.ts';
+import { PREDICTABLE_BUDGETS, predictedView } from './budgets/predicted.ts';
 import { compareReports, DEFAULT_REGRESSION, type RegressionOptions } from './compare.ts';
 import type { WithTraffic } from './traffic-types.ts';
 import type { BudgetResult, Report } from './types.ts';
@@ -37,11 +38,22 @@ export const DEFAULT_BUDGETS: BudgetConfig = {
 /** Every budget, in the order reports list them. */
 export const BUDGETS: Budget[] = [maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex];
 
-/** Evaluate the budgets that are on. */
-export function evaluateBudgets(report: WithTraffic, config: BudgetConfig, baseline?: WithTraffic): { results: BudgetResult[] } {
+/** Evaluate the budgets that are on (`predicted`: those a prediction gives figures for, on the predicted view). */
+export function evaluateBudgets(report: WithTraffic, config: BudgetConfig, baseline?: WithTraffic, on: 'measured' | 'predicted' = 'measured'): { results: BudgetResult[] } {
   const results: BudgetResult[] = [];
   // a run that stopped before any statement ran has nothing to check: not a pass
   const nothingRan = report.run.status === 'error' && report.migrations.every((m) => m.statements.length === 0);
+  if (on === 'predicted') {
+    const predicted = evaluateBudgets(predictedView(report), config, baseline).results.filter((b) => PREDICTABLE_BUDGETS.has(b.name));
+    return {
+      results: predicted.map((b) => ({
+        ...b,
+        description: `${b.description}, predicted at production size`,
+        on: 'predicted' as const,
+        violations: b.violations.map((v) => ({ ...v, message: `predicted at production size: ${v.message}` })),
+      })),
+    };
+  }
   for (const b of BUDGETS) {
     const limit = b.limit(config);
     if (limit === null) continue;
@@ -61,6 +73,8 @@ export function evaluateBudgets(report: WithTraffic, config: BudgetConfig, basel
 
 export interface FinalizeOptions {
   budgets: BudgetConfig;
+  /** --budgets-on: measured (default), predicted or both; predicted needs report.prediction */
+  budgetsOn?: 'measured' | 'predicted' | 'both';
   /** the --baseline report and the path it was read from */
   baseline?: { report: WithTraffic; file: string };
   regression?: RegressionOptions;
@@ -72,7 +86,13 @@ export interface FinalizeOptions {
  */
 export function finalizeReport(report: Report, options: FinalizeOptions): number {
   const r: WithTraffic = report;
-  report.budgets = evaluateBudgets(r, options.budgets, options.baseline?.report);
+  const on = options.budgetsOn ?? 'measured';
+  report.budgets = {
+    results: [
+      ...(on !== 'predicted' ? evaluateBudgets(r, options.budgets, options.baseline?.report).results : []),
+      ...(on !== 'measured' && report.prediction ? evaluateBudgets(r, options.budgets, options.baseline?.report, 'predicted').results : []),
+    ],
+  };
   if (options.baseline) report.comparison = compareReports(options.baseline.report, r, { ...DEFAULT_REGRESSION, ...options.regression, baselineFile: options.baseline.file });
   report.verdict = computeVerdict(r);
   const exitCode = report.run.exitCode === 0 && report.verdict.status === 'fail' ? 1 : report.run.exitCode;

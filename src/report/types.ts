@@ -7,6 +7,7 @@ import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
 import type { CommandRun } from '../replay/command-types.ts';
+import type { Prediction, PredictionSummary } from '../analyze/predict/index.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -78,6 +79,8 @@ export interface Report {
     longestLockHold: StatementRef | null;
     rewrites: number;
   };
+  /** --predict-for: the statistics file the predictions are for, its tables and what to know (docs/predictions.md) */
+  prediction?: PredictionSummary;
   /** `rehearse run`: the budgets (docs/budgets.md), each with its violations */
   budgets?: { results: BudgetResult[] };
   /** `rehearse run --baseline FILE`: this run against an earlier report */
@@ -121,6 +124,8 @@ export interface BudgetResult {
   ok: boolean;
   /** set when the budget could not be evaluated (no traffic, no baseline): ok is then true */
   skipped?: string;
+  /** 'predicted': checked on the predictions at production size (--budgets-on); absent: on the measurements */
+  on?: 'predicted';
   violations: BudgetViolation[];
 }
 
@@ -205,6 +210,8 @@ export type ReportStatement = Omit<MigrationTrace['statements'][number], 'starte
   offsetMs: number;
   /** strongest lock taken per relation */
   strongestLocks: { relation: string; mode: string }[];
+  /** --predict-for: the estimate at production size (docs/predictions.md) */
+  predicted?: Prediction;
 } & Partial<StatementImpact>;
 
 /** With a workload: what the statement did to the applications (from the blocking sampler). */
