@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { resolvePlan } from '../src/config/index.ts';
 import { ReportSchema } from '../src/report/schema.ts';
+import { readStatsFile } from '../src/stats/index.ts';
+import { rejection } from './helpers/errors.ts';
 
 const bin = path.resolve('bin/rehearse.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-predict-cli-'));
@@ -25,14 +28,19 @@ describe('rehearse run --predict-for: bad input', () => {
     const notJson = write('bad.json', '{ "tables": ');
     const res = await rehearse(['run', ...dataset(), '--predict-for', notJson, '--out', path.join(work, 'bad')]);
     expect(res.exitCode).toBe(2);
-    expect(res.stderr).toContain(`${notJson} is not JSON`);
+    expect(res.stdout + res.stderr).toContain(`${notJson} is not JSON`);
+    expect(readReport(path.join(work, 'bad')).postgres).toBeNull();
+    // the same path, in process: a negative row count, --budgets-on without --predict-for
     const negative = write('negative.json', '{ "tables": { "public.orders": { "rows": -5 } } }');
-    const res2 = await rehearse(['run', ...dataset(), '--predict-for', negative, '--out', path.join(work, 'neg')]);
-    expect(res2.exitCode).toBe(2);
-    expect(res2.stderr).toMatch(/not a statistics file: tables\.public\.orders\.rows/);
-    const res3 = await rehearse(['run', ...dataset(), '--budgets-on', 'predicted', '--out', path.join(work, 'nostats')]);
-    expect(res3.exitCode).toBe(2);
-    expect(res3.stderr).toContain('--budgets-on predicted needs --predict-for');
+    const err = await rejection(readStatsFile(negative));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/not a statistics file: tables\.public\.orders\.rows/);
+    for (const budgetsOn of ['predicted', 'both'] as const) {
+      expect(() => resolvePlan({}, { example: true, budgetsOn })).toThrow(`--budgets-on ${budgetsOn} needs --predict-for`);
+    }
+    expect(resolvePlan({ predictFor: 's.json' }, { example: true }).report!.budgetsOn).toBe('both');
+    expect(resolvePlan({ predictFor: 's.json', budgetsOn: 'measured' }, { example: true }).report!.budgetsOn).toBe('measured');
+    expect(resolvePlan({}, { example: true }).report!.budgetsOn).toBe('measured');
   });
 
   it('a statistics file none of whose tables the rehearsal has: exit 2, naming them, the partial report kept', async () => {
@@ -40,7 +48,7 @@ describe('rehearse run --predict-for: bad input', () => {
     const out = path.join(work, 'elsewhere');
     const res = await rehearse(['run', ...dataset(), '--predict-for', stats, '--out', out]);
     expect(res.exitCode).toBe(2);
-    expect(res.stderr).toContain('none of its tables is in the rehearsal database (public.website_event, billing.invoices)');
+    expect(res.stdout + res.stderr).toContain('none of its tables is in the rehearsal database (public.website_event, billing.invoices)');
     expect(readReport(out).run.error?.kind).toBe('usage');
   });
 });
@@ -76,7 +84,9 @@ describe('rehearse run --predict-for: budgets and renderers', () => {
   it('sizes smaller than the rehearsal are predicted downward and said; tables the rehearsal lacks are said and ignored', async () => {
     const stats = write('small-stats.json', JSON.stringify({ tables: { orders: { rows: 10 }, 'public.ghost': { rows: 5 } } }));
     const out = path.join(work, 'small');
-    const res = await rehearse(['run', ...dataset(), '--predict-for', stats, '--out', out]);
+    // no calibration (predictFractions: []): the prediction stands on the rehearsal alone
+    const config = write('small.config.json', JSON.stringify({ predictFractions: [] }));
+    const res = await rehearse(['run', ...dataset(), '--config', config, '--predict-for', stats, '--out', out]);
     expect(res.stderr).not.toMatch(/internal error/);
     expect(res.exitCode).toBe(0);
     const report = readReport(out);
@@ -85,5 +95,6 @@ describe('rehearse run --predict-for: budgets and renderers', () => {
     expect(p.notes.join('\n')).toMatch(/production is smaller than the rehearsal \(10 vs 1000 rows\): predicted downward/);
     expect(report.prediction!.notes.join('\n')).toContain('public.ghost is in the statistics file but not in the rehearsal database: ignored');
     expect(report.budgets!.results.some((b) => b.on === 'predicted')).toBe(true);
+    expect(p.trust?.reasons.join(' ')).toMatch(/one measured size only/);
   });
 });

@@ -7,7 +7,7 @@ const pt = (rows: number, ms: number, fraction = rows / 1000): BasisPoint => ({ 
 describe('fit (pure)', () => {
   it('recovers a linear cost with a fixed part and predicts far out', () => {
     const points = [pt(1000, 5 + 10), pt(2000, 5 + 20), pt(4000, 5 + 40)];
-    const f = fit(points, 'linear');
+    const f = fit(points, 'linear', { intercept: true });
     expect(f.a).toBeCloseTo(5, 6);
     expect(f.b).toBeCloseTo(0.01, 9);
     expect(f.predict(1_000_000)).toBeCloseTo(10_005, 3);
@@ -24,16 +24,32 @@ describe('fit (pure)', () => {
   });
 
   it('a negative fixed part is noise: refit through the origin; a falling time is flat', () => {
-    const f = fit([pt(1000, 8), pt(2000, 20), pt(3000, 30)], 'linear');
+    const f = fit([pt(1000, 8), pt(2000, 20), pt(3000, 30)], 'linear', { intercept: true });
     expect(f.a).toBe(0);
     expect(f.b).toBeGreaterThan(0);
-    const flat = fit([pt(1000, 12), pt(2000, 10), pt(4000, 9)], 'linear');
+    const flat = fit([pt(1000, 12), pt(2000, 10), pt(4000, 9)], 'linear', { intercept: true });
     expect(flat.flat).toBe(true);
     expect(flat.predict(1e9)).toBeCloseTo((12 + 10 + 9) / 3, 6);
   });
 
-  it('one size only: proportional through the origin', () => {
-    expect(fit([pt(1000, 50)], 'linear').predict(10_000)).toBeCloseTo(500, 6);
+  it('one size only, and by default: proportional through the origin', () => {
+    expect(fit([pt(1000, 50)], 'linear', { intercept: true }).predict(10_000)).toBeCloseTo(500, 6);
+    // Σxy/Σx² over 1000→10, 2000→22, 4000→38
+    const f = fit([pt(1000, 10), pt(2000, 22), pt(4000, 38)], 'linear');
+    expect(f.a).toBe(0);
+    expect(f.b).toBeCloseTo((10_000 + 44_000 + 152_000) / (1e6 + 4e6 + 16e6), 12);
+  });
+
+  it('a statement that is mostly a fixed cost keeps its fixed part instead of scaling it', () => {
+    const points = [pt(1000, 10), pt(2000, 10.5), pt(4000, 11)];
+    const e = extrapolate(points, 'linear', 1_000_000);
+    expect(e.fit.a).toBeGreaterThan(9);
+    expect(e.center).toBeCloseTo(e.fit.a + e.fit.b * 1_000_000, 6);
+    expect(e.center).toBeLessThan((11 / 4000) * 1_000_000 / 5);
+    // a cost that grows with the rows is fitted through the origin
+    const grows = extrapolate([pt(1000, 100), pt(2000, 190), pt(4000, 410)], 'linear', 40_000);
+    expect(grows.fit.a).toBe(0);
+    expect(grows.center).toBeCloseTo(4000 * ((100_000 + 380_000 + 1_640_000) / (1e6 + 4e6 + 16e6)) * 10, 6);
   });
 
   it('repeat noise from points at the same fraction; the interval widens with it and holds the centre', () => {

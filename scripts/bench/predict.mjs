@@ -68,6 +68,8 @@ try {
     await $`pgbench -i -q -s ${scale} ${dbUrl(base, name)}`.quiet();
     await $`psql ${dbUrl(base, name)} -qc CHECKPOINT`.quiet();
   }
+  // the full database's pages are still being written back by the OS: let it finish first
+  await $`sync`;
 
   const run = async (db, extra, out) => {
     const started = Date.now();
@@ -112,6 +114,8 @@ try {
       ].join(' '),
     );
   }
+  console.log('basis (rows: ms):');
+  for (const r of rows) console.log(`  ${r.id} ${r.p.basis.map((b) => `${b.rows}: ${Math.round(b.ms)}`).join(', ')}`);
   const abs = rows.map((r) => Math.abs(r.error)).sort((a, b) => a - b);
   const median = abs.length ? (abs.length % 2 ? abs[(abs.length - 1) / 2] : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2) : NaN;
   const inside = rows.filter((r) => r.truth >= r.p.low && r.truth <= r.p.high).length;

@@ -1,8 +1,11 @@
 import type { BasisPoint, Growth } from './types.ts';
 
 /**
- * Fit t = a + b·g(n) by least squares over measured points, a ≥ 0 and b ≥ 0 (g(n) = n for linear,
- * n·log2 n for sorts), and predict at a new size with an interval. Pure.
+ * Fit t = b·g(n) (or t = a + b·g(n) with `intercept`) by least squares over measured points,
+ * a ≥ 0 and b ≥ 0 (g(n) = n for linear, n·log2 n for sorts), and predict at a new size with an
+ * interval. Pure. Predictions fit through the origin: a data-dependent statement's fixed part is
+ * small next to its data part at the sizes worth predicting, and a free intercept fitted over a
+ * narrow range of sizes lets the noise of each point swing the slope (docs/predictions.md).
  */
 export interface Fit {
   a: number;
@@ -17,7 +20,7 @@ export interface Fit {
 
 export const g = (growth: Growth, n: number): number => (growth === 'n log n' ? n * Math.log2(Math.max(n, 2)) : growth === 'linear' ? n : 0);
 
-export function fit(points: BasisPoint[], growth: Growth): Fit {
+export function fit(points: BasisPoint[], growth: Growth, options: { intercept?: boolean } = {}): Fit {
   const xs = points.map((p) => g(growth, p.rows));
   const ys = points.map((p) => p.ms);
   const k = points.length;
@@ -29,10 +32,11 @@ export function fit(points: BasisPoint[], growth: Growth): Fit {
   if (growth === 'none' || k === 0) {
     a = k ? mean(ys) : 0;
     b = 0;
-  } else if (distinct < 2) {
-    // one size only: proportional through the origin (a one-point guess, said by the caller)
+  } else if (distinct < 2 || !options.intercept) {
+    // proportional through the origin: b = Σxy / Σx², dominated by the largest sizes (one size:
+    // a one-point guess, said by the caller)
     a = 0;
-    b = mean(ys) / Math.max(mean(xs), 1e-9);
+    b = xs.reduce((s, x, i) => s + x * ys[i]!, 0) / Math.max(xs.reduce((s, x) => s + x * x, 0), 1e-9);
   } else {
     const mx = mean(xs);
     const my = mean(ys);
@@ -92,7 +96,12 @@ export interface Extrapolation {
  * standard deviations of the measurement noise (repeats, else the fit's residuals).
  */
 export function extrapolate(points: BasisPoint[], growth: Growth, rows: number): Extrapolation {
-  const all = fit(points, growth);
+  const maxRows = Math.max(...points.map((p) => p.rows), 1);
+  // mostly a fixed cost (the fixed part of a free fit is over half the time at the largest size,
+  // or the time fell with size): keep the fixed part; else through the origin
+  const free = fit(points, growth, { intercept: true });
+  const intercept = free.flat || free.a > 0.5 * free.predict(maxRows);
+  const all = intercept ? free : fit(points, growth);
   const center = all.predict(rows);
   let low = center;
   let high = center;
@@ -100,13 +109,12 @@ export function extrapolate(points: BasisPoint[], growth: Growth, rows: number):
     for (let i = 0; i < points.length; i++) {
       const rest = points.filter((_, j) => j !== i);
       if (new Set(rest.map((p) => p.rows)).size < 2) continue;
-      const v = fit(rest, growth).predict(rows);
+      const v = fit(rest, growth, { intercept }).predict(rows);
       low = Math.min(low, v);
       high = Math.max(high, v);
     }
   }
   const noise = repeatNoise(points) ?? all.relResidual;
-  const maxRows = Math.max(...points.map((p) => p.rows), 1);
   return {
     center,
     low: Math.max(0, low * (1 - 2 * noise)),
