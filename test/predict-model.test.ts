@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extrapolate, fit, predictHolds, repeatNoise } from '../src/analyze/predict/index.ts';
+import { extrapolate, fit, loadParser, predict, predictHolds, repeatNoise } from '../src/analyze/predict/index.ts';
+import type { StatsFile } from '../src/stats/index.ts';
 import type { BasisPoint } from '../src/analyze/predict/index.ts';
 
 const pt = (rows: number, ms: number, fraction = rows / 1000): BasisPoint => ({ rows, ms, source: 'sample', fraction });
@@ -79,5 +80,38 @@ describe('lock holds follow the transaction (pure)', () => {
   it('a statement that took no lock holds none; a later statement does not lengthen an earlier transaction', () => {
     expect(predictHolds([{ durationMs: 5, lockHeldMs: 0, predictedMs: 5 }, { durationMs: 10, lockHeldMs: 10, predictedMs: 100 }])).toEqual([0, 100]);
     expect(predictHolds([{ durationMs: 10, lockHeldMs: 10, predictedMs: 100 }])).toEqual([100]);
+  });
+});
+
+describe('predict (pure, parser loaded)', () => {
+  const measured = (sql: string, durationMs: number, lockHeldMs = durationMs) => ({ id: '001', statements: [{ index: 0, sql, durationMs, lockHeldMs, rewrites: [] }] });
+  const calibration = (ms: number) => [{ fraction: 0.5, rows: new Map([['public.t', 500]]), migrations: [{ id: '001', statements: [{ index: 0, durationMs: ms }] }] }];
+  const run = async (sql: string, stats: StatsFile, rehearsal = new Map([['public.t', { rows: 1000, bytes: 1_000_000 }]])) => {
+    await loadParser();
+    return predict({ migrations: [measured(sql, 100)], unitOf: () => 0, rehearsal, calibration: calibration(50), stats, statsFile: 's.json' });
+  };
+
+  it('scales rows alone with a hand-written file, and rows × row width when the file gives bytes', async () => {
+    const rowsOnly = (await run('ALTER TABLE t VALIDATE CONSTRAINT c', { tables: { t: { rows: 10_000 } } })).statements.get('001#0')!;
+    expect(rowsOnly.durationMs).toBeCloseTo(1000, 6);
+    expect(rowsOnly.notes).toContain('scaled by rows alone');
+    // production rows twice as wide (20 MB for 10k rows against 1 MB for 1k)
+    const wide = await run('ALTER TABLE t VALIDATE CONSTRAINT c', { tables: { t: { rows: 10_000, totalBytes: 20_000_000 } } });
+    expect(wide.statements.get('001#0')!.durationMs).toBeCloseTo(2000, 6);
+    expect(wide.summary.scaledBy).toBe('rows and row width');
+    // an index build sorts keys: rows alone, n log n
+    const index = (await run('CREATE INDEX i ON t (a)', { tables: { t: { rows: 10_000, totalBytes: 20_000_000 } } })).statements.get('001#0')!;
+    expect(index.growth).toBe('n log n');
+    expect(index.durationMs).toBeGreaterThan(1000);
+    expect(index.durationMs).toBeLessThan(2000);
+  });
+
+  it('a table the statistics do not size is predicted as measured and untrusted; a table the migrations create is constant', async () => {
+    const missing = (await run('ALTER TABLE t VALIDATE CONSTRAINT c', { tables: { other: { rows: 5 } } })).statements.get('001#0')!;
+    expect(missing.durationMs).toBe(100);
+    expect(missing.trust?.reasons).toEqual(['no production size for public.t']);
+    const created = (await run('CREATE INDEX i ON fresh (a)', { tables: { t: { rows: 5 } } })).statements.get('001#0')!;
+    expect(created.model).toBe('constant');
+    expect(created.notes[0]).toMatch(/public\.fresh is created by the migrations/);
   });
 });
