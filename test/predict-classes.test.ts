@@ -3,7 +3,7 @@ import { runPredictions, startCalibration, statementKey, type Prediction } from 
 import { summarizeTables } from '../src/load/index.ts';
 import { replay } from '../src/replay/index.ts';
 import { reportMigrations } from '../src/report/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { migrationOf } from './helpers/migrations.ts';
 

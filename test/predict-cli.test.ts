@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { resolvePlan } from '../src/config/index.ts';
-import { ReportSchema } from '../src/report/schema.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
 import { readStatsFile } from '../src/stats/index.ts';
 import { rejection } from './helpers/errors.ts';
 

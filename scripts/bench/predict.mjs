@@ -22,7 +22,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { provision } = await import('../../src/provision/index.ts');
-const { silentLogger } = await import('../../src/util/log.ts');
+const { silentLogger } = await import('../../src/core/log.ts');
 
 const fullScale = Number(argv['full-scale'] ?? 50);
 const rehearsalScale = Number(argv['rehearsal-scale'] ?? 5);

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import type { Migration } from '../../migrations/types.ts';
+import type { Migration } from '../../migrations/index.ts';
 import { scratchDatabaseName } from '../../provision/index.ts';
 import { replay, type MigrationTrace, type TimeoutPolicy } from '../../replay/index.ts';
-import { onExitCleanup } from '../../util/cleanup.ts';
-import type { Logger } from '../../util/log.ts';
+import { onExitCleanup } from '../../core/cleanup.ts';
+import type { Logger } from '../../core/log.ts';
 
 /**
  * Calibration: the data-dependent statements measured again at smaller sizes. Before the replay

@@ -1,8 +1,8 @@
-import type { Migration } from '../../migrations/types.ts';
+import type { Migration } from '../../migrations/index.ts';
 import { planUnits, type TimeoutPolicy } from '../../replay/index.ts';
 import type { StatsFile } from '../../stats/index.ts';
-import { describeError } from '../../errors.ts';
-import type { Logger } from '../../util/log.ts';
+import { describeError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import type { Calibration } from './calibrate.ts';
 import { loadParser, tableKey } from './classify.ts';
 import { drivingTables, predict, type MeasuredMigration, type PredictOutput } from './predict.ts';

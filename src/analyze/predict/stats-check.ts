@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.ts';
+import { usageError } from '../../core/errors.ts';
 import type { StatsFile } from '../../stats/index.ts';
 import { tableKey } from './classify.ts';
 

@@ -71,6 +71,3 @@ export interface PredictionSummary {
   tables: { name: string; rehearsalRows: number | null; targetRows: number; ratio: number | null }[];
   notes: string[];
 }
-
-/** Where budgets are checked: the measured figures, the predicted ones, or both. */
-export type BudgetsOn = 'measured' | 'predicted' | 'both';

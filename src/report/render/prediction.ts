@@ -1,4 +1,4 @@
-import type { ReportStatement } from '../types.ts';
+import type { ReportStatement } from '../model/types.ts';
 
 /**
  * How every renderer shows a prediction beside the measurement (docs/predictions.md):

@@ -1,8 +1,8 @@
-import { fileLine } from './common.ts';
 import path from 'node:path';
 import { fmtSpan, measuredAndPredicted, predictedText, untrustedWhy } from './prediction.ts';
 import Table from 'cli-table3';
-import type { Report, ReportStatement } from '../types.ts';
+import type { Report, ReportStatement } from '../model/types.ts';
+import { fileLine } from '../format/text.ts';
 
 export interface TerminalOptions {
   color?: boolean;
