@@ -2,7 +2,7 @@ import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePla
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { ExitCode } from '../core/errors.ts';
 import { createLogger } from '../core/log.ts';
-import { PROVIDERS } from '../core/names.ts';
+import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 import { rehearse } from '../rehearsal.ts';
 import { defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
 import { EXIT_CODES } from './help.ts';
@@ -54,7 +54,7 @@ export const RUN_OPTIONS = {
   skipBudget: repeated('--skip-budget <name>', `switch a budget off (repeatable): ${BUDGET_NAMES.join(', ')}`),
   budgets: flag('--no-budgets', 'check no budget'),
   predictFor: value('--predict-for <stats.json>', 'predict each statement at the sizes of this statistics file (`rehearse stats`, or { "tables": { "public.orders": { "rows": 200000000 } } }); docs/predictions.md'),
-  budgetsOn: oneOf('--budgets-on <which>', 'check budgets on the measured figures, the predicted ones, or both (default: both with --predict-for)', ['measured', 'predicted', 'both'] as const),
+  budgetsOn: oneOf('--budgets-on <which>', 'check budgets on the measured figures, the predicted ones, or both (default: both with --predict-for)', BUDGETS_ON),
   config: value('--config <file>', 'config file (default: ./rehearse.config.json|yaml|ts if present)'),
   json: flag('--json', 'print report.json to stdout (the summary goes to stderr)'),
   quiet: flag('--quiet', 'no progress; only the summary (or the JSON)'),
