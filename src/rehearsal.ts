@@ -7,7 +7,7 @@ import type { Instance } from './provision/index.ts';
 import { provisionDataset } from './snapshot/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
-import { addImpact, attributeBlocking, downId } from './analyze/index.ts';
+import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
@@ -15,6 +15,7 @@ import { emptyReport, reportMigrations, summarize, type Report } from './report/
 import type { Logger } from './core/log.ts';
 import { TOOL_VERSION } from './core/version.ts';
 import { sleep } from './core/numbers.ts';
+import { readStatsFile } from './stats/index.ts';
 
 export interface RehearsalOutcome {
   report: Report;
@@ -37,6 +38,7 @@ export async function rehearse(
   let instance: Instance | undefined;
   let traffic: TrafficRun | undefined;
   let sampler: Sampler | undefined;
+  let calibration: Calibration | undefined;
   let exitCode: number = ExitCode.infrastructure;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
@@ -45,6 +47,7 @@ export async function rehearse(
     if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
+    const stats = plan.predict ? await readStatsFile(plan.predict.statsFile) : null;
 
     // provision + load, or a clone of the dataset's snapshot (src/snapshot)
     const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'never' }, log);
@@ -77,6 +80,19 @@ export async function rehearse(
     const before = await introspect(instance.url);
     await instance.prepareForReplay();
     report.postgres.settings = await instance.settingsInForce();
+    // predictions: the statistics must name tables of this database; the calibration clones it
+    // now, before the replay changes it and before traffic connects (docs/predictions.md)
+    const predictNotes: string[] = [];
+    if (plan.predict && stats) {
+      checkStatsTables(stats, plan.predict.statsFile, report.dataset?.tables ?? []);
+      if (!plan.migrateCommand && pending.length && plan.predict.fractions.length) {
+        calibration = await startCalibration(instance.url, log).catch((err) => {
+          log.warn(`predictions: cannot clone the rehearsal database for calibration: ${describeError(err)}`);
+          predictNotes.push(`no calibration: the rehearsal database could not be cloned (${describeError(err)})`);
+          return undefined;
+        });
+      }
+    }
 
     const url = instance.url;
     const probes = new Map<string, ProbeResult[]>();
@@ -144,6 +160,26 @@ export async function rehearse(
       report.summary = summarize(report.migrations);
       report.compatibility = compatibilityMatrix(states, probes, workload.apps);
     }
+
+    if (plan.predict && stats) {
+      const predicted = await runPredictions({
+        measured: report.migrations,
+        pending: command ? [] : pending,
+        tables: report.dataset?.tables ?? [],
+        stats,
+        statsFile: plan.predict.statsFile,
+        calibration,
+        fractions: plan.predict.fractions,
+        timeouts: plan.timeouts,
+        log,
+        notes: predictNotes,
+      });
+      for (const m of report.migrations) for (const s of m.statements) {
+        const p = predicted.statements.get(statementKey(m.id, s.index));
+        if (p) s.predicted = p;
+      }
+      report.prediction = predicted.summary;
+    }
   } catch (err) {
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;
@@ -157,6 +193,7 @@ export async function rehearse(
     // on an error path the traffic and the sampler may still run: stop them before the server
     await traffic?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
+    await calibration?.drop().catch((err) => log.warn(`dropping the calibration database failed: ${describeError(err)}`));
     if (instance) {
       await instance.stop().catch((err) => log.warn(`stopping the server failed: ${describeError(err)}`));
     }

@@ -1,5 +1,5 @@
 import { BUDGET_NAMES } from '../config/index.ts';
-import { PROVIDERS } from '../core/names.ts';
+import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 import { flag, oneOf, repeated, value, type OptionsOf } from './options.ts';
 
 /**
@@ -58,6 +58,8 @@ export const RUN_OPTIONS = {
   contractMigration: value('--contract-migration <id>', 'budget: the first contract migration; the old app must pass every state before it'),
   skipBudget: repeated('--skip-budget <name>', `switch a budget off (repeatable): ${BUDGET_NAMES.join(', ')}`),
   budgets: flag('--no-budgets', 'check no budget'),
+  predictFor: value('--predict-for <stats.json>', 'predict each statement at the sizes of this statistics file (`rehearse stats`, or { "tables": { "public.orders": { "rows": 200000000 } } }); docs/predictions.md'),
+  budgetsOn: oneOf('--budgets-on <which>', 'check budgets on the measured figures, the predicted ones, or both (default: both with --predict-for)', BUDGETS_ON),
   config: value('--config <file>', 'config file (default: ./rehearse.config.json|yaml|ts if present)'),
   json: flag('--json', 'print report.json to stdout (the summary goes to stderr)'),
   quiet: flag('--quiet', 'no progress; only the summary (or the JSON)'),

@@ -25,6 +25,9 @@ Examples:
   $ rehearse run --dump prod.dump --migrations db/migrations --format terminal,md,html,junit --baseline reports/last/report.json
       every format, budgets checked, compared with last night's report
   $ rehearse run --example --max-lock-hold 500ms --max-rewrite-rows off
+  $ rehearse run --dump sample.dump --migrations db/migrations --predict-for prod-stats.json
+      each statement's duration and lock hold predicted at production's table sizes, calibrated
+      by replaying on samples; budgets checked on the predictions too (docs/predictions.md)
 
   $ rehearse run --dump prod.dump --migrate-command "npx node-pg-migrate up" --workload workload.yaml
       command mode: your migration tool applies the migrations (DATABASE_URL, PGHOST… and
@@ -85,7 +88,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
 
   // budgets, the baseline comparison and the verdict; then every format from the one report.json
   report.output = { dir: outDir, formats: rp.formats, ...(rp.reportUrl ? { reportUrl: rp.reportUrl } : {}) };
-  exitCode = finalizeReport(report, { budgets: rp.budgets, ...(baseline ? { baseline } : {}), regression: rp.regression });
+  exitCode = finalizeReport(report, { budgets: rp.budgets, budgetsOn: rp.budgetsOn, ...(baseline ? { baseline } : {}), regression: rp.regression });
   const files = await writeFormats(report, outDir, rp.formats);
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);

@@ -16,6 +16,10 @@ import type { BudgetConfig } from '../report/index.ts';
 import type { RegressionOptions } from '../report/index.ts';
 import { DEFAULT_FORMATS, parseFormats } from '../report/index.ts';
 import type { OutputFormat } from '../report/index.ts';
+import type { BudgetsOn } from '../core/names.ts';
+
+/** Calibration replays (docs/predictions.md): at these fractions of the rehearsal's rows, the first twice. */
+export const DEFAULT_PREDICT_FRACTIONS = [0.25, 0.5];
 
 export { RunConfigSchema, type RunConfig };
 export { budgetFlags, BUDGET_FLAG_KEYS, BUDGET_NAMES, resolveRegression } from './budgets.ts';
@@ -29,6 +33,8 @@ export interface ReportPlan {
   /** --report-url: where readers find the files, named in the Markdown */
   reportUrl?: string;
   budgets: BudgetConfig;
+  /** --budgets-on: measured (default), predicted, or both (default with --predict-for) */
+  budgetsOn: BudgetsOn;
   regression: RegressionOptions;
 }
 
@@ -50,6 +56,8 @@ export interface RehearsalPlan {
   outDir: string | undefined;
   quiet: boolean;
   json: boolean;
+  /** --predict-for: predictions at the sizes of this statistics file, calibrated on samples at these fractions */
+  predict?: { statsFile: string; fractions: number[] };
   /** formats, budgets, baseline (absent: report.json, the summary and the default budgets) */
   report?: ReportPlan;
 }
@@ -160,6 +168,9 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     throw usageError((err as Error).message);
   }
 
+  if (c.budgetsOn && c.budgetsOn !== 'measured' && !c.predictFor) throw usageError(`--budgets-on ${c.budgetsOn} needs --predict-for`, 'give the statistics file the predictions are for: --predict-for prod-stats.json');
+  if (c.predictFractions && !c.predictFor) throw usageError('predictFractions applies to --predict-for only');
+
   return {
     provision: {
       provider,
@@ -180,6 +191,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       : null,
     timeouts: timeoutPolicy(c),
     inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
+    ...(c.predictFor ? { predict: { statsFile: c.predictFor, fractions: [...(c.predictFractions ?? DEFAULT_PREDICT_FRACTIONS)].sort((a, b) => a - b) } } : {}),
     outDir: c.out,
     quiet: c.quiet ?? false,
     json: c.json ?? false,
@@ -188,6 +200,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       ...(c.baseline ? { baseline: c.baseline } : {}),
       ...(c.reportUrl ? { reportUrl: c.reportUrl } : {}),
       budgets: resolveBudgets(file.budgets, flags.budgets),
+      budgetsOn: c.budgetsOn ?? (c.predictFor ? 'both' : 'measured'),
       regression: resolveRegression(c.regressionThreshold, c.regressionMin),
     },
   };

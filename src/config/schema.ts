@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BudgetsConfigSchema } from './budgets.ts';
-import { PROVIDERS } from '../core/names.ts';
+import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 
 /**
  * Everything `rehearse run` can be told, by flag or by config file (rehearse.config.json|yaml|ts).
@@ -48,6 +48,10 @@ export const RunConfigSchema = z
     budgets: z.union([z.literal(false), BudgetsConfigSchema]).optional(),
     quiet: z.boolean().optional(),
     json: z.boolean().optional(),
+    // predictions at production size (docs/predictions.md)
+    predictFor: z.string().min(1).optional(),
+    budgetsOn: z.enum(BUDGETS_ON).optional(),
+    predictFractions: z.array(z.number().gt(0).lt(1)).max(4).optional(),
   })
   .strict();
 

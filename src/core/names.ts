@@ -29,5 +29,9 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const BUDGET_NAMES = ['maxLockHold', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'oldAppCompatible', 'noInvalidIndex'] as const;
 export type BudgetName = (typeof BUDGET_NAMES)[number];
 
+/** Where budgets are checked (--budgets-on): the measured figures, the predicted ones (docs/predictions.md), or both. */
+export const BUDGETS_ON = ['measured', 'predicted', 'both'] as const;
+export type BudgetsOn = (typeof BUDGETS_ON)[number];
+
 /** The PostgreSQL major of the container provider's default image (postgres:<major>). */
 export const DEFAULT_CONTAINER_MAJOR = 17;

@@ -16,6 +16,38 @@ const Lock = z.strictObject({
   relkind: z.string().nullable().describe('pg_class.relkind: r table, i index, p partitioned, m matview, t TOAST, S sequence'),
 });
 
+const CostModel = z.enum(['table-rewrite', 'full-scan', 'index-build', 'concurrent-index-build', 'row-updates', 'constant']);
+const estimate = z.number().nonnegative();
+const Prediction = z
+  .strictObject({
+    durationMs: estimate.describe('predicted duration at the statistics\' size (milliseconds, an estimate)'),
+    lockHeldMs: estimate.describe('predicted lock hold: its own duration plus everything after it in its transaction (0: it took no lock)'),
+    low: estimate.describe('interval of durationMs: low end'),
+    high: estimate.describe('interval of durationMs: high end'),
+    model: CostModel.describe('cost class: what makes the statement grow with data'),
+    growth: z.enum(['linear', 'n log n', 'none']),
+    table: z.string().nullable().describe('the table whose rows drive the cost (schema.table)'),
+    measuredRows: z.number().nonnegative().nullable().describe('its rows in the rehearsal'),
+    targetRows: z.number().nonnegative().nullable().describe('its rows in the statistics file'),
+    basis: z
+      .array(z.strictObject({ rows: z.number().nonnegative(), ms, source: z.enum(['rehearsal', 'sample']), fraction: z.number().positive().describe("of the rehearsal's rows") }))
+      .describe('the measured points the fit stands on'),
+    notes: z.array(z.string()).describe('predicted as measured, scaled by rows alone, downward, …'),
+    trust: z.strictObject({ ok: z.literal(false), reasons: z.array(z.string()) }).optional().describe('present when the prediction should not be trusted (extrapolating > 1000×, poor fit, one point, …)'),
+  })
+  .describe('--predict-for: an estimate at production size, from measured points (docs/predictions.md)');
+
+const PredictionSummary = z
+  .strictObject({
+    statsFile: z.string(),
+    takenAt: z.string().nullable(),
+    scaledBy: z.enum(['rows', 'rows and row width']),
+    fractions: z.array(z.number()).describe("fractions of the rehearsal's rows the calibration replays ran at"),
+    tables: z.array(z.strictObject({ name: z.string(), rehearsalRows: z.number().nullable(), targetRows: z.number(), ratio: z.number().nullable() })),
+    notes: z.array(z.string()),
+  })
+  .describe('--predict-for: the statistics the predictions are for');
+
 const Statement = z.strictObject({
   index: z.number().int().describe('0-based position in its migration file'),
   sql: z.string(),
@@ -55,6 +87,7 @@ const Statement = z.strictObject({
     .array(z.strictObject({ startedAt: isoTime, waitedMs: ms, sqlstate: z.string(), message: z.string() }))
     .optional()
     .describe('tries that hit lock_timeout, each rolled back with its transaction and retried'),
+  predicted: Prediction.optional(),
 });
 
 const Rewrite = z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() });
@@ -214,6 +247,7 @@ const BudgetResult = z.strictObject({
   unit: z.enum(['ms', 'rows', '%', 'count']),
   ok: z.boolean(),
   skipped: z.string().optional().describe('why the budget was not evaluated (ok is then true)'),
+  on: z.literal('predicted').optional().describe('checked on the predictions at production size (--budgets-on); absent: on the measurements'),
   violations: z.array(
     z.strictObject({
       migrationId: z.string().nullable(),
@@ -366,6 +400,7 @@ export const ReportSchema = z
       longestLockHold: StatementRef.nullable(),
       rewrites: z.number().int(),
     }),
+    prediction: PredictionSummary.optional(),
     budgets: z.strictObject({ results: z.array(BudgetResult) }).optional().describe('rehearse run: the budgets (docs/budgets.md)'),
     comparison: Comparison.optional().describe('rehearse run --baseline FILE: this run against an earlier report'),
     verdict: z

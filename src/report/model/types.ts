@@ -3,7 +3,7 @@ import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../i
 import type { DatasetSummary } from '../../load/index.ts';
 import type { SchemaDiff, SchemaHazard } from '../../schema/index.ts';
 import type { SamplerStats } from '../../observe/index.ts';
-import type { BlockingEntry } from '../../analyze/index.ts';
+import type { BlockingEntry, Prediction, PredictionSummary } from '../../analyze/index.ts';
 import type { CompatibilityMatrix, TrafficResult } from '../../traffic/index.ts';
 import type { MigrationFormat } from '../../migrations/index.ts';
 import type { PgSettings, ProviderName } from '../../provision/index.ts';
@@ -83,6 +83,8 @@ export interface Report {
     longestLockHold: StatementRef | null;
     rewrites: number;
   };
+  /** --predict-for: the statistics file the predictions are for, its tables and what to know (docs/predictions.md) */
+  prediction?: PredictionSummary;
   /** `rehearse run`: the budgets (docs/budgets.md), each with its violations */
   budgets?: { results: BudgetResult[] };
   /** `rehearse run --baseline FILE`: this run against an earlier report */
@@ -123,6 +125,8 @@ export interface BudgetResult {
   ok: boolean;
   /** set when the budget could not be evaluated (no traffic, no baseline): ok is then true */
   skipped?: string;
+  /** 'predicted': checked on the predictions at production size (--budgets-on); absent: on the measurements */
+  on?: 'predicted';
   violations: BudgetViolation[];
 }
 
@@ -195,6 +199,8 @@ export type ReportStatement = Omit<MigrationTrace['statements'][number], 'starte
   offsetMs: number;
   /** strongest lock taken per relation */
   strongestLocks: { relation: string; mode: string }[];
+  /** --predict-for: the estimate at production size (docs/predictions.md) */
+  predicted?: Prediction;
 } & Partial<StatementImpact>;
 
 /** With a workload: what the statement did to the applications (from the blocking sampler). */

@@ -7,8 +7,10 @@ import { noInvalidIndex } from './budgets/no-invalid-index.ts';
 import { oldAppCompatible } from './budgets/old-app-compatible.ts';
 import type { Budget, BudgetConfig } from './budgets/types.ts';
 import { computeVerdict } from './verdict.ts';
+import { PREDICTABLE_BUDGETS, predictedView } from './budgets/predicted.ts';
 import { compareReports, DEFAULT_REGRESSION, type RegressionOptions } from './compare.ts';
 import type { BudgetResult, Report } from '../model/types.ts';
+import type { BudgetsOn } from '../../core/names.ts';
 
 export type { Budget, BudgetConfig } from './budgets/types.ts';
 export { computeVerdict } from './verdict.ts';
@@ -35,11 +37,22 @@ export const DEFAULT_BUDGETS: BudgetConfig = {
 /** Every budget, in the order reports list them. */
 export const BUDGETS: Budget[] = [maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex];
 
-/** Evaluate the budgets that are on. */
-export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?: Report): { results: BudgetResult[] } {
+/** Evaluate the budgets that are on (`predicted`: those a prediction gives figures for, on the predicted view). */
+export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?: Report, on: 'measured' | 'predicted' = 'measured'): { results: BudgetResult[] } {
   const results: BudgetResult[] = [];
   // a run that stopped before any statement ran has nothing to check: not a pass
   const nothingRan = report.run.status === 'error' && report.migrations.every((m) => m.statements.length === 0);
+  if (on === 'predicted') {
+    const predicted = evaluateBudgets(predictedView(report), config, baseline).results.filter((b) => PREDICTABLE_BUDGETS.has(b.name));
+    return {
+      results: predicted.map((b) => ({
+        ...b,
+        description: `${b.description}, predicted at production size`,
+        on: 'predicted' as const,
+        violations: b.violations.map((v) => ({ ...v, message: `predicted at production size: ${v.message}` })),
+      })),
+    };
+  }
   for (const b of BUDGETS) {
     const limit = b.limit(config);
     if (limit === null) continue;
@@ -59,6 +72,8 @@ export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?:
 
 export interface FinalizeOptions {
   budgets: BudgetConfig;
+  /** --budgets-on: measured (default), predicted or both; predicted needs report.prediction */
+  budgetsOn?: BudgetsOn;
   /** the --baseline report and the path it was read from */
   baseline?: { report: Report; file: string };
   regression?: RegressionOptions;
@@ -70,7 +85,13 @@ export interface FinalizeOptions {
  */
 export function finalizeReport(report: Report, options: FinalizeOptions): number {
   const r: Report = report;
-  report.budgets = evaluateBudgets(r, options.budgets, options.baseline?.report);
+  const on = options.budgetsOn ?? 'measured';
+  report.budgets = {
+    results: [
+      ...(on !== 'predicted' ? evaluateBudgets(r, options.budgets, options.baseline?.report).results : []),
+      ...(on !== 'measured' && report.prediction ? evaluateBudgets(r, options.budgets, options.baseline?.report, 'predicted').results : []),
+    ],
+  };
   if (options.baseline) report.comparison = compareReports(options.baseline.report, r, { ...DEFAULT_REGRESSION, ...options.regression, baselineFile: options.baseline.file });
   report.verdict = computeVerdict(r);
   const exitCode = report.run.exitCode === 0 && report.verdict.status === 'fail' ? 1 : report.run.exitCode;

@@ -1,3 +1,4 @@
+import { predictedText } from './prediction.ts';
 import { esc, lockColor, renderTimeline } from './html-timeline.ts';
 import { STYLE } from './html-style.ts';
 import type { SchemaDiff } from '../../schema/index.ts';
@@ -110,7 +111,7 @@ function statementsSection(report: Report): string {
     return [
       `${code(`${m.id}#${s.index + 1}`)}<br><span class="muted">${esc(baseLine(s.file, s.line))}</span>`,
       `<pre class="sql">${esc(s.sql)}</pre>${s.error ? `<div class="bad">${esc(`${s.error.sqlstate} ${s.error.message}`)}${s.error.hint ? `<br>${esc(s.error.hint)}` : ''}</div>` : ''}`,
-      esc(fmtMs(s.durationMs)),
+      esc(fmtMs(s.durationMs)) + (predictedText(s) ? `<br><span class="muted">${esc(predictedText(s)!)}</span>` : ''),
       (locks || '—') + (s.lockSource === 'sampled' && s.strongestLocks.length ? ' <span class="muted">(sampled)</span>' : ''),
       s.lockHeldMs > 0 ? esc(fmtMs(s.lockHeldMs)) : '—',
       ...(traffic ? [b ? `${esc(fmtMs(b.ms))}${s.blockedQueries !== undefined ? ` <span class="muted">(${fmtInt(s.blockedQueries)} queries)</span>` : ''}` : '—'] : []),

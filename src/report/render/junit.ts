@@ -1,3 +1,4 @@
+import { measuredAndPredicted } from './prediction.ts';
 import { maskSecrets } from '../../core/mask.ts';
 import { clean, fileLine, fmtMs } from '../format/text.ts';
 import type { ReportMigration, Report } from '../model/types.ts';
@@ -76,7 +77,7 @@ function migrationCase(m: ReportMigration): Case {
   }
   if (m.statements.length) {
     c.out = m.statements
-      .map((s) => `${fileLine(s.file, s.line)}: ${fmtMs(s.durationMs)}${s.lockHeldMs > 0 ? `, lock held ${fmtMs(s.lockHeldMs)}` : ''}${s.strongestLocks.length ? ` (${s.strongestLocks.map((l) => `${l.relation}: ${l.mode}`).join(', ')})` : ''}${s.rewrites.length ? `, rewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : ''}`)
+      .map((s) => `${fileLine(s.file, s.line)}: ${fmtMs(s.durationMs)}${s.lockHeldMs > 0 ? `, lock held ${fmtMs(s.lockHeldMs)}` : ''}${s.strongestLocks.length ? ` (${s.strongestLocks.map((l) => `${l.relation}: ${l.mode}`).join(', ')})` : ''}${s.rewrites.length ? `, rewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : ''}${measuredAndPredicted(s) ? ` · ${measuredAndPredicted(s)}` : ''}`)
       .join('\n');
   }
   return c;

@@ -1,3 +1,4 @@
+import { predictedText } from './prediction.ts';
 import type { MetricDelta } from '../model/types.ts';
 import { allStatements, appWaits, compatRows, hasTraffic, longestBlocking, longestBlockingOf, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
 import { baseLine, clean, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName, oneLine } from '../format/text.ts';
@@ -252,7 +253,7 @@ function documentParts(report: Report): Part[] {
     const rows = stmts.map(({ m, s }) => {
       const locks = s.strongestLocks.map((l) => `${lockName(l.mode)} ${code(l.relation)}`).join(', ') + (s.lockSource === 'sampled' && s.strongestLocks.length ? ' (sampled)' : '');
       const sql = code(oneLine(s.sql, 100)) + (s.error ? ` ❌ ${tx(`${s.error.sqlstate} ${s.error.message}`)}` : '');
-      const cells = [`${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`, sql, fmtMs(s.durationMs), locks || '—', s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—'];
+      const cells = [`${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`, sql, fmtMs(s.durationMs) + (predictedText(s) ? ` · ${tx(predictedText(s)!)}` : ''), locks || '—', s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—'];
       if (traffic) {
         const b = longestBlocking(report, m, s);
         cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');

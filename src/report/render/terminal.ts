@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fmtSpan, measuredAndPredicted, predictedText, untrustedWhy } from './prediction.ts';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../model/types.ts';
 import { fileLine } from '../format/text.ts';
@@ -60,6 +61,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   if (s.longestLockHold) {
     out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${fileLine(s.longestLockHold.file, s.longestLockHold.line)}`);
   }
+  out.push(...predictionLines(report, yellow));
   out.push(...trafficLines(report, { red, yellow, green }));
   out.push(...inspectLines(report, { red, yellow, green }));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
@@ -82,7 +84,7 @@ function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string
   return [
     s.file ? `${s.index + 1} L${s.line}` : `${s.index + 1}`,
     s.error ? c.red(`${text}\n✗ ${s.error.sqlstate} ${s.error.message}`) : text,
-    ms(s.durationMs),
+    ms(s.durationMs) + (predictedText(s) ? `\n→ ${fmtSpan(s.predicted!.durationMs)} predicted` : ''),
     locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? ' (sampled)' : ''),
     s.lockHeldMs > 0 ? ms(s.lockHeldMs) : '',
     s.rewrites.map((r) => r.relation).join('\n'),
@@ -90,6 +92,20 @@ function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string
 }
 
 type Paint = (s: string) => string;
+
+/** --predict-for: one line per data-dependent statement, measured beside predicted. */
+function predictionLines(report: Report, yellow: Paint): string[] {
+  if (!report.prediction) return [];
+  const out = [`predictions at production size (${path.basename(report.prediction.statsFile)}, scaled by ${report.prediction.scaledBy}):`];
+  for (const m of report.migrations) {
+    for (const s of m.statements) {
+      const line = measuredAndPredicted(s);
+      if (line) out.push(`  ${m.id}#${s.index + 1} ${s.predicted!.model}: ${line}` + (s.predicted!.trust ? yellow(` (${untrustedWhy(s)})`) : ''));
+    }
+  }
+  if (out.length === 1) out.push('  no statement grows with the data: predicted as measured');
+  return out;
+}
 
 /** Schema diff, hazards, rollback, drift, expected schema: a few lines each. */
 function inspectLines(report: Report, c: { red: Paint; yellow: Paint; green: Paint }): string[] {

@@ -1,0 +1,140 @@
+import pg from 'pg';
+import type { Migration } from '../../migrations/index.ts';
+import { scratchDatabaseName } from '../../provision/index.ts';
+import { replay, type MigrationTrace, type TimeoutPolicy } from '../../replay/index.ts';
+import { onExitCleanup } from '../../core/cleanup.ts';
+import type { Logger } from '../../core/log.ts';
+
+/**
+ * Calibration: the data-dependent statements measured again at smaller sizes. Before the replay
+ * the rehearsal database is cloned (CREATE DATABASE … TEMPLATE, the pre-migration state); after
+ * it, for each fraction, a clone of that clone keeps a random sample of the touched tables (the
+ * rest deleted, then VACUUM FULL so the table is as compact as a fresh load) and the same pending
+ * migrations are replayed there. Every database made here is dropped, whatever happens.
+ */
+export interface CalibrationRun {
+  fraction: number;
+  /** rows per touched table after sampling (count(*)), by tableKey */
+  rows: Map<string, number>;
+  migrations: MigrationTrace[];
+  /** the calibration replay stopped at a failing statement (points after it are missing) */
+  failed: boolean;
+}
+
+export interface Calibration {
+  /** replay `migrations` on samples of `tables` at each fraction (the first fraction twice: noise) */
+  run(options: { migrations: Migration[]; tables: string[]; fractions: number[]; timeouts?: TimeoutPolicy }): Promise<CalibrationRun[]>;
+  drop(): Promise<void>;
+}
+
+const SEED = 0.42;
+
+/** Clone the rehearsal database now (before the replay changes it). */
+export async function startCalibration(url: string, log: Logger): Promise<Calibration> {
+  const base = await cloneDatabase(url, 'calib');
+  return {
+    async run({ migrations, tables, fractions, timeouts }) {
+      const plan = fractions.length ? [fractions[0]!, ...fractions] : [];
+      const runs: CalibrationRun[] = [];
+      for (let i = 0; i < plan.length; i++) {
+        const fraction = plan[i]!;
+        const db = await cloneDatabase(base.url, 'calib');
+        try {
+          const step = log.progress(`calibration ${i + 1}/${plan.length}: ${Math.round(fraction * 1000) / 10} % of ${tables.join(', ')}`);
+          const rows = await sample(db.url, tables, fraction, SEED + i / 100);
+          const result = await replay({ url: db.url, migrations, ...(timeouts ? { timeouts } : {}), log: quiet(log) });
+          step.done();
+          runs.push({ fraction, rows, migrations: result.migrations, failed: !result.ok });
+        } finally {
+          await db.drop();
+        }
+      }
+      return runs;
+    },
+    drop: () => base.drop(),
+  };
+}
+
+interface Clone {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A copy of the database of `url` on the same server (no one may be connected to it meanwhile). */
+export async function cloneDatabase(url: string, purpose: string): Promise<Clone> {
+  const source = decodeURIComponent(new URL(url).pathname.slice(1));
+  const name = scratchDatabaseName(purpose);
+  const admin = await adminClient(url);
+  try {
+    const { v, size } = (await admin.query<{ v: string; size: string }>("SELECT current_setting('server_version_num') AS v, pg_database_size($1) AS size", [source])).rows[0]!;
+    // a large database: FILE_COPY copies the files (after one checkpoint) where WAL_LOG, 15+'s
+    // default, would write all of it to WAL; a small one: WAL_LOG spares the checkpoint
+    const strategy = Number(v) >= 150000 ? ` STRATEGY = ${Number(size) > 256 * 1024 * 1024 ? 'FILE_COPY' : 'WAL_LOG'}` : '';
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(source)}${strategy}`);
+  } finally {
+    await admin.end();
+  }
+  const target = new URL(url);
+  target.pathname = '/' + name;
+  let dropping: Promise<void> | undefined;
+  const drop = () =>
+    (dropping ??= (async () => {
+      unregister();
+      const c = await adminClient(url);
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    })());
+  const unregister = onExitCleanup(drop);
+  return { url: target.toString(), drop };
+}
+
+/** A connection to the server's maintenance database (not the one being cloned). */
+async function adminClient(url: string): Promise<pg.Client> {
+  for (const db of ['postgres', 'template1']) {
+    const u = new URL(url);
+    u.pathname = '/' + db;
+    const c = new pg.Client({ connectionString: u.toString(), application_name: 'rehearse/calibration' });
+    try {
+      await c.connect();
+      return c;
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      if (db === 'template1') throw err;
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** Keep a random `fraction` of each table's rows; returns the rows kept. */
+async function sample(url: string, tables: string[], fraction: number, seed: number): Promise<Map<string, number>> {
+  const c = new pg.Client({ connectionString: url, application_name: 'rehearse/calibration' });
+  await c.connect();
+  const rows = new Map<string, number>();
+  try {
+    // no foreign-key actions or triggers while rows go: the other tables stay as they were
+    await c.query('SET session_replication_role = replica').catch(() => undefined);
+    await c.query('SELECT setseed($1)', [seed]);
+    for (const t of tables) {
+      const rel = quoteTable(t);
+      await c.query(`DELETE FROM ${rel} WHERE random() >= $1`, [fraction]);
+      await c.query(`VACUUM FULL ${rel}`);
+      await c.query(`VACUUM ANALYZE ${rel}`);
+      rows.set(t, Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${rel}`)).rows[0]!.n));
+    }
+    await c.query('CHECKPOINT').catch(() => undefined);
+  } finally {
+    await c.end();
+  }
+  return rows;
+}
+
+/** `public.orders` → "public"."orders" */
+export const quoteTable = (key: string): string => {
+  const dot = key.indexOf('.');
+  return `${pg.escapeIdentifier(key.slice(0, dot))}.${pg.escapeIdentifier(key.slice(dot + 1))}`;
+};
+
+const quiet = (log: Logger): Logger => ({ info: () => undefined, warn: log.warn, progress: () => ({ update: () => undefined, done: () => undefined }) });

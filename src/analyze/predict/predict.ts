@@ -1,0 +1,191 @@
+import type { StatsFile } from '../../stats/index.ts';
+import { classify, tableKey } from './classify.ts';
+import { extrapolate } from './fit.ts';
+import { groupByUnit, predictHolds } from './transaction.ts';
+import { GROWTH, type BasisPoint, type Classification, type Prediction, type PredictionSummary } from './types.ts';
+
+/** A statement as the report holds it (measured figures final: lock waits already taken out). */
+export interface MeasuredStatement {
+  index: number;
+  sql: string;
+  durationMs: number;
+  lockHeldMs: number;
+  rewrites: { relation: string; relkind: string | null }[];
+  error?: unknown;
+}
+
+export interface MeasuredMigration {
+  id: string;
+  statements: MeasuredStatement[];
+}
+
+/** What one calibration replay measured (see calibrate.ts). */
+export interface CalibrationPoint {
+  fraction: number;
+  rows: Map<string, number>;
+  migrations: { id: string; statements: { index: number; durationMs: number; error?: unknown }[] }[];
+}
+
+export interface PredictInput {
+  migrations: MeasuredMigration[];
+  /** transaction unit of a statement (replay's planUnits); undefined: its own */
+  unitOf: (migrationId: string, index: number) => number | undefined;
+  /** rows and bytes of each table before the migrations, by tableKey */
+  rehearsal: Map<string, { rows: number; bytes: number }>;
+  calibration: CalibrationPoint[];
+  stats: StatsFile;
+  statsFile: string;
+}
+
+export interface PredictOutput {
+  /** by `${migrationId}#${index}` */
+  statements: Map<string, Prediction>;
+  summary: PredictionSummary;
+}
+
+/** Above this ratio of target rows to the largest measured size a prediction is not trusted. */
+export const MAX_TRUSTED_FACTOR = 1000;
+/** Residuals above this (relative RMS) make a poor fit. */
+export const MAX_TRUSTED_RESIDUAL = 0.25;
+
+export const statementKey = (migrationId: string, index: number): string => `${migrationId}#${index}`;
+
+/** Predictions for every statement that ran, then lock holds by transaction. Pure. */
+export function predict(input: PredictInput): PredictOutput {
+  const target = targetSizes(input.stats, input.rehearsal);
+  const statements = new Map<string, Prediction>();
+  for (const m of input.migrations) {
+    const ran = m.statements.filter((s) => !s.error);
+    for (const s of ran) statements.set(statementKey(m.id, s.index), predictOne(m.id, s, input, target));
+    for (const unit of groupByUnit(ran, (i) => input.unitOf(m.id, i))) {
+      const holds = predictHolds(unit.map((s) => ({ durationMs: s.durationMs, lockHeldMs: s.lockHeldMs, predictedMs: statements.get(statementKey(m.id, s.index))!.durationMs })));
+      unit.forEach((s, i) => (statements.get(statementKey(m.id, s.index))!.lockHeldMs = round(holds[i]!)));
+    }
+  }
+  return { statements, summary: summarize(input, target) };
+}
+
+interface Target {
+  rows: number;
+  /** production's bytes per row over the rehearsal's (1 when the statistics give no bytes) */
+  width: number;
+  scaledBy: 'rows' | 'rows and row width';
+}
+
+function targetSizes(stats: StatsFile, rehearsal: PredictInput['rehearsal']): Map<string, Target> {
+  const out = new Map<string, Target>();
+  for (const [name, t] of Object.entries(stats.tables)) {
+    const key = tableKey(name);
+    const r = rehearsal.get(key);
+    const bytes = t.totalBytes ?? null;
+    const width = r && bytes && t.rows > 0 && r.rows > 0 && r.bytes > 0 ? bytes / t.rows / (r.bytes / r.rows) : null;
+    out.set(key, { rows: t.rows, width: width ?? 1, scaledBy: width === null ? 'rows' : 'rows and row width' });
+  }
+  return out;
+}
+
+/**
+ * The tables whose size drives a data-dependent statement and that the rehearsal and the
+ * statistics both know: the ones the calibration samples.
+ */
+export function drivingTables(migrations: MeasuredMigration[], rehearsal: PredictInput['rehearsal'], stats: StatsFile): string[] {
+  const inStats = new Set(Object.keys(stats.tables).map(tableKey));
+  const out = new Set<string>();
+  for (const m of migrations) {
+    for (const s of m.statements) {
+      if (s.error) continue;
+      const c = classifyMeasured(s);
+      if (c.table && c.model !== 'constant' && rehearsal.has(c.table) && inStats.has(c.table)) out.add(c.table);
+    }
+  }
+  return [...out].sort();
+}
+
+const classifyMeasured = (s: MeasuredStatement): Classification => classify({ sql: s.sql, rewrites: s.rewrites.map((r) => ({ ...r, relfilenodeBefore: 0, relfilenodeAfter: 0 })) });
+
+function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInput, targets: Map<string, Target>): Prediction {
+  const c = classifyMeasured(s);
+  const asMeasured = (note: string, model = c.model, extra: Partial<Prediction> = {}): Prediction => ({
+    durationMs: s.durationMs,
+    lockHeldMs: s.lockHeldMs,
+    low: s.durationMs,
+    high: s.durationMs,
+    model,
+    growth: model === 'constant' ? 'none' : GROWTH[model],
+    table: c.table,
+    measuredRows: null,
+    targetRows: null,
+    basis: [],
+    notes: [note],
+    ...extra,
+  });
+  if (c.model === 'constant' || !c.table) return asMeasured(`does not grow with data (${c.reason}): predicted as measured`, 'constant');
+  const measured = input.rehearsal.get(c.table);
+  if (!measured) return asMeasured(`${c.table} is created by the migrations: nothing to scale, predicted as measured`, 'constant');
+  const target = targets.get(c.table);
+  const basis: BasisPoint[] = [{ rows: measured.rows, ms: s.durationMs, source: 'rehearsal', fraction: 1 }];
+  for (const run of input.calibration) {
+    const rows = run.rows.get(c.table);
+    const st = run.migrations.find((m) => m.id === migrationId)?.statements.find((x) => x.index === s.index);
+    if (rows !== undefined && st && !st.error) basis.push({ rows, ms: st.durationMs, source: 'sample', fraction: run.fraction });
+  }
+  if (!target) {
+    return asMeasured(`${c.table} is not in the statistics file: predicted as measured`, c.model, {
+      measuredRows: measured.rows,
+      basis,
+      trust: { ok: false, reasons: [`no production size for ${c.table}`] },
+    });
+  }
+  const growth = GROWTH[c.model];
+  // rewrites, scans and updates read every byte: a wider production row costs in proportion
+  const width = growth === 'linear' ? target.width : 1;
+  const ext = extrapolate(basis, growth, target.rows * width);
+  const notes: string[] = [c.reason];
+  const reasons: string[] = [];
+  const sizes = new Set(basis.map((p) => p.rows)).size;
+  if (sizes < 2) reasons.push('one measured size only: scaled in proportion to rows, a guess (no calibration ran)');
+  if (ext.factor > MAX_TRUSTED_FACTOR) reasons.push(`extrapolating ${Math.round(ext.factor)}× beyond the largest measured size (over ${MAX_TRUSTED_FACTOR}×)`);
+  if (ext.fit.relResidual > MAX_TRUSTED_RESIDUAL) reasons.push(`poor fit: the ${growth} model misses the measured points by ${Math.round(ext.fit.relResidual * 100)} % (RMS)`);
+  if (ext.noise > MAX_TRUSTED_RESIDUAL) reasons.push(`noisy: repeated measurements differ by ${Math.round(ext.noise * 100)} % (one standard deviation)`);
+  if (ext.fit.flat) notes.push('the time did not grow with size in the calibration: predicted as the mean of the measurements');
+  else if (ext.fit.a > 0) notes.push(`mostly a fixed cost in the calibration (${round(ext.fit.a)} ms of it): the fixed part kept, the rest scaled`);
+  if (target.rows < measured.rows) notes.push(`production is smaller than the rehearsal (${target.rows} vs ${measured.rows} rows): predicted downward`);
+  notes.push(target.scaledBy === 'rows' || width === 1 ? 'scaled by rows alone' : `scaled by rows and row width (production rows are ${round(target.width)}× as wide)`);
+  return {
+    durationMs: round(ext.center),
+    lockHeldMs: 0,
+    low: round(Math.min(ext.low, ext.center)),
+    high: round(Math.max(ext.high, ext.center)),
+    model: c.model,
+    growth,
+    table: c.table,
+    measuredRows: measured.rows,
+    targetRows: target.rows,
+    basis,
+    notes,
+    ...(reasons.length ? { trust: { ok: false as const, reasons } } : {}),
+  };
+}
+
+function summarize(input: PredictInput, targets: Map<string, Target>): PredictionSummary {
+  const notes: string[] = [];
+  const tables = [...targets.entries()].map(([name, t]) => {
+    const r = input.rehearsal.get(name);
+    if (!r) notes.push(`${name} is in the statistics file but not in the rehearsal database: ignored`);
+    else if (t.rows < r.rows) notes.push(`${name}: production (${t.rows} rows) is smaller than the rehearsal (${r.rows}): its predictions go downward`);
+    return { name, rehearsalRows: r?.rows ?? null, targetRows: t.rows, ratio: r && r.rows > 0 ? round(t.rows / r.rows) : null };
+  });
+  const widths = [...targets.values()].some((t) => t.scaledBy !== 'rows');
+  if (!widths) notes.push('the statistics file gives rows only: predictions scale by rows alone');
+  if (input.calibration.length === 0) notes.push('no calibration replay ran: each prediction stands on one measured size and is marked untrusted');
+  return {
+    statsFile: input.statsFile,
+    takenAt: input.stats.takenAt ?? null,
+    scaledBy: widths ? 'rows and row width' : 'rows',
+    fractions: [...new Set(input.calibration.map((c) => c.fraction))],
+    tables,
+    notes,
+  };
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
