@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePlan, resolveRegression, validate, type RunConfig } from './config/index.ts';
@@ -24,6 +25,7 @@ import { interrupted, onExitCleanup } from './util/cleanup.ts';
 import { createLogger } from './util/log.ts';
 import { maskSecrets } from './util/mask.ts';
 import { TOOL_VERSION } from './version.ts';
+import { collectStats, tablesWithoutColumnStats } from './stats/index.ts';
 
 const EXIT_CODES = `
 Exit codes:
@@ -42,6 +44,8 @@ Examples:
   $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
       restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
   $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
+  $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
+      production's shape without its rows: statistics from rehearse stats, schema from pg_dump --schema-only
   $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
       a scratch database rehearse_<timestamp> on that server, dropped at the end
   $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB
@@ -71,6 +75,14 @@ Examples:
   $ rehearse report report.json --format terminal
 
 The files are the same bytes the run wrote: report.md, report.html, junit.xml (report.json for json).`;
+
+const STATS_HELP = `
+Examples:
+  $ rehearse stats --database-url postgresql://readonly@prod/app --out prod-stats.json
+  $ pg_dump --schema-only -f schema.sql postgresql://readonly@prod/app
+  $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
+
+Catalog only (pg_class, pg_stat_all_tables, pg_index, pg_stats), in one read-only transaction.`;
 
 const DOCTOR_HELP = `
 Checks, each ok / warn / FAIL (-- when not relevant to the options) with what to fix:
@@ -119,7 +131,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--dump <path>', 'a pg_dump archive or plain SQL file (.sql, .sql.gz); format detected from content'))
     .addOption(new Option('--fixture <name>', 'generate a bundled synthetic dataset instead of a dump (shop)'))
     .addOption(new Option('--scale <n>', 'fixture size: number of orders for shop (default 30000)'))
-    .addOption(new Option('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'))
+    .addOption(new Option('--seed <n>', 'fixture or synthesis seed; the same seed gives the same data (default 42)'))
+    .addOption(new Option('--synthesize <stats.json>', 'make rows of this statistics file\'s shape (rehearse stats) for the tables of --schema; no production row needed (docs/synthesis.md)'))
+    .addOption(new Option('--schema <schema.sql>', '--synthesize: the schema to fill (pg_dump --schema-only)'))
+    .addOption(new Option('--fraction <f>', '--synthesize: rows = statistics × this (default 1; 0.01 for 1 %)'))
     .addOption(new Option('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle or node-pg-migrate layout'))
     .addOption(new Option('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'))
     .addOption(new Option('--from <version>', 'treat migrations up to and including this version as applied'))
@@ -192,6 +207,17 @@ export function buildProgram(): Command {
       process.exitCode = await compareCommand(oldFile, newFile, opts);
     });
   program
+    .command('stats')
+    .description("read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)")
+    .requiredOption('--database-url <url>', 'the database to read (read-only session; pg_read_all_stats or the table owner suffices)')
+    .addOption(new Option('--out <file>', 'where to write the JSON (default: stdout)'))
+    .addOption(new Option('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'))
+    .addHelpText('after', STATS_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      process.exitCode = await statsCommand(opts);
+    });
+
+  program
     .command('doctor')
     .description('check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix')
     .addOption(new Option('--dump <path>', 'the dump a run would restore'))
@@ -205,6 +231,24 @@ export function buildProgram(): Command {
       process.exitCode = await doctorCommand(opts);
     });
   return program;
+}
+
+async function statsCommand(opts: Record<string, unknown>): Promise<number> {
+  const stats = await collectStats(opts.databaseUrl as string, { includeValues: Boolean(opts.includeValues) });
+  const json = JSON.stringify(stats, null, 2) + '\n';
+  const out = opts.out as string | undefined;
+  if (out) {
+    await writeFile(out, json);
+    const tables = Object.values(stats.tables);
+    process.stderr.write(`${shown(out)}: ${tables.length} tables, ${Math.round(tables.reduce((s, t) => s + t.rows, 0)).toLocaleString('en-US')} rows${stats.includesValues ? ' (includes row values: most common values, histograms)' : ', no row values'}\n`);
+  } else {
+    process.stdout.write(json);
+  }
+  const blind = tablesWithoutColumnStats(stats);
+  if (blind.length) {
+    process.stderr.write(`warning: no column statistics for ${blind.join(', ')}: never analysed, or this role may not SELECT them (see docs/stats.md)\n`);
+  }
+  return ExitCode.ok;
 }
 
 async function doctorCommand(opts: Record<string, unknown>): Promise<number> {

@@ -9,6 +9,7 @@ import { attributeBlocking, startSampler, type Sampler, type StatementBlocking }
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
+import { readStatsFile } from './stats/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -41,6 +42,10 @@ export async function rehearse(
     if (folder) await readMigrations(folder, {});
     if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
+    if (plan.load.kind === 'synthesize') {
+      await readStatsFile(plan.load.stats);
+      await detectDumpFormat(plan.load.schema);
+    }
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
     instance = await provision(plan.provision, log);

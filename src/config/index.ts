@@ -123,8 +123,11 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   if (c.dump && c.fixture) throw usageError('--dump and --fixture both given', 'choose one source of data');
   if (c.example && c.dump) throw usageError('--example and --dump both given', '--example loads the bundled shop dataset');
 
-  const fixture = c.fixture ?? (c.example && !c.dump ? EXAMPLE.fixture : undefined);
-  const load: LoadSpec = c.dump
+  const synthesis = synthesisSpec(c);
+  const fixture = c.fixture ?? (c.example && !c.dump && !synthesis ? EXAMPLE.fixture : undefined);
+  const load: LoadSpec = synthesis
+    ? synthesis
+    : c.dump
     ? { kind: 'dump', path: c.dump }
     : fixture
       ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
@@ -186,6 +189,22 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       regression: resolveRegression(c.regressionThreshold, c.regressionMin),
     },
   };
+}
+
+/** --synthesize STATS with --schema FILE [--fraction F] [--seed N]: rows made from statistics. */
+function synthesisSpec(c: RunConfig): LoadSpec | undefined {
+  if (!c.synthesize) {
+    if (c.schema) throw usageError('--schema applies to --synthesize', 'rehearse run --schema schema.sql --synthesize prod-stats.json');
+    if (c.fraction !== undefined) throw usageError('--fraction applies to --synthesize');
+    return undefined;
+  }
+  if (!c.schema) throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only -f schema.sql');
+  if (c.dump || c.fixture) throw usageError(`--synthesize and --${c.dump ? 'dump' : 'fixture'} both given`, 'choose one source of data');
+  const fraction = c.fraction ?? 1;
+  if (!(fraction > 0) || fraction > 1000) throw usageError(`--fraction ${fraction}: not a number above 0`, 'e.g. --fraction 0.01 for 1 % of the rows of the statistics');
+  const seed = c.seed ?? 42;
+  if (!Number.isSafeInteger(seed)) throw usageError(`--seed ${seed} is not a whole number`, 'e.g. --seed 42');
+  return { kind: 'synthesize', schema: c.schema, stats: c.synthesize, fraction, seed };
 }
 
 /** What command mode cannot do: the tool applies the migrations, not the replay. */

@@ -1,0 +1,153 @@
+import os from 'node:os';
+import pg from 'pg';
+import { describeError, RehearseError, usageError } from '../../errors.ts';
+import { readStatsFile } from '../../stats/index.ts';
+import type { Logger } from '../../util/log.ts';
+import { inspectDump } from '../detect.ts';
+import { restoreArchive, restorePlain } from '../restore.ts';
+import { readSynthCatalog } from './catalog.ts';
+import { deferredObjects } from './defer.ts';
+import { DRAWS, insertSql, planSynthesis, type TablePlan } from './plan.ts';
+import type { SynthesisResult, SynthesisSpec } from './types.ts';
+
+export type { SynthesisResult, SynthesisSpec, SynthesizedTable } from './types.ts';
+export { planSynthesis, insertSql } from './plan.ts';
+export { readSynthCatalog } from './catalog.ts';
+
+/**
+ * Restore the schema, then make rows of the statistics' shape for every table, server-side:
+ *   1. the schema file through psql (plain SQL) or pg_restore (archive);
+ *   2. its foreign keys, keys and indexes dropped (they are built after the rows, as pg_restore does);
+ *   3. every table filled by one INSERT … SELECT generate_series in its own transaction after a
+ *      TRUNCATE (with wal_level=minimal the rows skip the WAL), tables in parallel over `jobs`
+ *      connections: no table reads another (a child computes its parents' keys), so the order is free;
+ *   4. keys and indexes built again, tables in parallel; then the foreign keys, which validate;
+ *   5. identity and serial sequences moved past the rows.
+ */
+export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
+  const stats = await readStatsFile(spec.stats);
+  const t0 = performance.now();
+  const dump = await inspectDump(spec.schema);
+  if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
+  else await restoreArchive(dump, url, 1, log);
+  const schemaMs = performance.now() - t0;
+
+  const catalog = await readSynthCatalog(url);
+  const plans = planSynthesis({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
+  const jobs = Math.max(1, Math.floor(spec.jobs ?? os.availableParallelism()));
+  const deferred = deferredObjects(catalog.tables);
+  await withClient(url, async (c) => {
+    await c.query('BEGIN');
+    for (const sql of deferred.drop) await c.query(sql);
+    await c.query('COMMIT');
+  });
+
+  const t1 = performance.now();
+  const canCheckDomains = catalog.versionNum >= 160000;
+  const total = plans.reduce((s, p) => s + p.rows, 0);
+  let made = 0;
+  const progress = log.progress(`synthesizing ${plans.length} tables, ${total.toLocaleString('en-US')} rows (${jobs} connection${jobs === 1 ? '' : 's'})`);
+  // biggest first: the longest table starts at once
+  const order = [...plans].sort((a, b) => b.rows - a.rows);
+  await pool(url, jobs, order, async (c, plan) => {
+    await fillTable(c, plan, canCheckDomains);
+    made += plan.rows;
+    progress.update(`${plan.table.name} ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of the rows`);
+  });
+  progress.done(`${total.toLocaleString('en-US')} rows`);
+  const rowsMs = performance.now() - t1;
+
+  const t2 = performance.now();
+  const built = log.progress(`keys and indexes (${deferred.build.length}), then foreign keys (${deferred.foreignKeys.length})`);
+  const byTable = new Map<string, string[]>();
+  for (const b of deferred.build) byTable.set(b.table, [...(byTable.get(b.table) ?? []), b.sql]);
+  await pool(url, jobs, [...byTable.entries()], async (c, [table, sqls]) => {
+    for (const sql of sqls) await runDdl(c, sql, table);
+    built.update(table);
+  });
+  await withClient(url, async (c) => {
+    for (const fk of deferred.foreignKeys) {
+      built.update(fk.label);
+      await runDdl(c, fk.sql, fk.table);
+    }
+    for (const plan of plans) {
+      for (const s of plan.sequences) {
+        await c.query(
+          `SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`,
+        );
+      }
+    }
+  });
+  built.done();
+  return {
+    tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t2) },
+  };
+}
+
+async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    // user triggers (audit tables, ...) do not fire for generated rows, as with pg_restore --disable-triggers
+    await c.query(`SAVEPOINT r; SET LOCAL session_replication_role = replica`).catch(() => c.query('ROLLBACK TO SAVEPOINT r'));
+    await c.query(`TRUNCATE ${plan.table.ident}`);
+    const res = plan.rows > 0 ? await c.query(insertSql(plan, 0, plan.rows, canCheckDomains)) : { rowCount: 0 };
+    const got = res.rowCount ?? 0;
+    if (got < plan.rows) {
+      throw usageError(
+        `${plan.table.name}: ${(plan.rows - got).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows met no CHECK constraint of the table (${plan.checks.map((ch) => ch.name).join(', ') || 'domain checks'}) in ${DRAWS} draws`,
+        'the constraints of this table cannot be met with these statistics: check its CHECK constraints against the column statistics (distinct counts, null fractions)',
+      );
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    if (err instanceof RehearseError) throw err;
+    throw usageError(
+      `synthesizing ${plan.table.name} failed: ${describeError(err)}`,
+      'the schema or the statistics ask for values this table cannot hold (see docs/synthesis.md); rehearse this table from a dump if it persists',
+      err,
+    );
+  }
+}
+
+async function runDdl(c: pg.Client, sql: string, table: string): Promise<void> {
+  try {
+    await c.query(sql);
+  } catch (err) {
+    throw usageError(`synthesized ${table}: ${sql.split('\n')[0]} failed: ${describeError(err)}`, 'the generated rows do not meet this constraint: please report it with the schema and the statistics', err);
+  }
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Run `work` over `items` with at most `size` connections at once; the first error stops the rest. */
+async function pool<T>(url: string, size: number, items: T[], work: (c: pg.Client, item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let failed: unknown;
+  const worker = async () => {
+    if (queue.length === 0) return;
+    await withClient(url, async (c) => {
+      while (queue.length && failed === undefined) {
+        const item = queue.shift()!;
+        try {
+          await work(c, item);
+        } catch (err) {
+          failed ??= err;
+        }
+      }
+    });
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
