@@ -103,6 +103,7 @@ async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     if (err instanceof RehearseError) throw err;
+    if (process.env.REHEARSE_DEBUG_SQL) (await import('node:fs')).writeFileSync(process.env.REHEARSE_DEBUG_SQL, insertSql(plan, 0, plan.rows, canCheckDomains) + `\n-- ${(err as { position?: string }).position}`);
     throw usageError(
       `synthesizing ${plan.table.name} failed: ${describeError(err)}`,
       'the schema or the statistics ask for values this table cannot hold (see docs/synthesis.md); rehearse this table from a dump if it persists',

@@ -134,7 +134,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
       if (role.role === 'fk') {
         let values = groupsDone.get(role.group);
         if (!values) {
-          values = fkGroupValues(role.group, table, tstats, n, rowsOf.get(role.group.parent.name)!, input.seed, (parentCol, j) => keyAt(role.group.parent, parentCol, j));
+          values = fkGroupValues(role.group, table, tstats, n, rowsOf.get(role.group.parent.name)!, input.seed, hasChecks, (parentCol, j) => keyAt(role.group.parent, parentCol, j));
           groupsDone.set(role.group, values);
         }
         columns.push({ name: column.name, sql: values.get(column.name)!, domain });
@@ -285,6 +285,7 @@ function fkGroupValues(
   n: number,
   parentRows: number,
   seed: number,
+  redraw: boolean,
   parentKey: (column: string, row: string) => string,
 ): Map<string, string> {
   const first = group.columns[0]!;
@@ -309,7 +310,8 @@ function fkGroupValues(
     const nn = n - Math.floor(n * nf);
     const d = Math.max(1, Math.min(resolveDistinct(cs.nDistinct, n, parentRows), nn, parentRows));
     const place = placeSql(n, cs.correlation ?? null, saltN, seed);
-    const idx = indexSql(place, nf, nn, d, cs.correlation ?? null);
+    let idx = indexSql(place, nf, nn, d, cs.correlation ?? null);
+    if (redraw && d > 1) idx = `((${idx}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`;
     // the d parents used are spread over all of the parent's rows
     j = d === parentRows ? `(${idx})` : `((${idx}) * ${parentRows}::int8 / ${d})`;
     if (nf > 0) nullSql = isNullSql(place, nf);
@@ -375,13 +377,13 @@ export function insertSql(plan: TablePlan, from: number, to: number, canCheckDom
         .map((c) => `(${pg.escapeIdentifier(c.name)} IS NULL OR pg_input_is_valid(${pg.escapeIdentifier(c.name)}::text, ${literalOf(c.domain!)}))`)
     : [];
   const filters = [...plan.checks.map((c) => `(${c.expression}) IS NOT FALSE`), ...domainChecks];
-  const cast = (c: TablePlan['columns'][number]) => (c.domain ? `(${pg.escapeIdentifier(c.name)})::${c.domain}` : pg.escapeIdentifier(c.name));
+  const cast = (c: TablePlan['columns'][number]) => (c.domain ? `(_v.${pg.escapeIdentifier(c.name)})::${c.domain}` : `_v.${pg.escapeIdentifier(c.name)}`);
   if (filters.length === 0) {
     return `${head}SELECT ${plan.columns.map((c) => (c.domain ? `(${c.sql})::${c.domain}` : c.sql)).join(',\n       ')}\nFROM ${series}`;
   }
   const draws = plan.checks.length ? `generate_series(0, ${DRAWS - 1}) AS _a(_t)` : `(VALUES (0)) AS _a(_t)`;
   return (
-    `${head}SELECT ${plan.columns.map((c) => `_v.${cast(c)}`).join(', ')}\nFROM ${series}\n` +
+    `${head}SELECT ${plan.columns.map(cast).join(', ')}\nFROM ${series}\n` +
     `CROSS JOIN LATERAL (SELECT * FROM (SELECT ${plan.columns.map((c) => `${c.sql} AS ${pg.escapeIdentifier(c.name)}`).join(',\n       ')}\n  FROM ${draws}) AS _x\n` +
     `  WHERE ${filters.join(' AND ')} LIMIT 1) AS _v`
   );
