@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectStats, readStatsFile, StatsFileSchema } from '../src/stats/index.ts';
+import pg from 'pg';
+import { collectStats, readStatsFile, StatsFileSchema, tablesWithoutColumnStats } from '../src/stats/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-stats-'));
@@ -54,5 +55,30 @@ describe('rehearse stats', () => {
     StatsFileSchema.parse(stats);
     expect(stats.includesValues).toBe(true);
     expect(stats.tables['public.customers']!.columns!.secret!.mostCommonVals!.sort()).toEqual([...SECRETS].sort());
+  });
+
+  it('with pg_read_all_stats alone: rows, sizes and counters, but no column statistics; SELECT on the table adds them', async () => {
+    const url = await dataset();
+    const role = `stats_reader_${process.pid}`;
+    await sql(url, `DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN PASSWORD 'pw'; GRANT pg_read_all_stats TO ${role}`);
+    const as = new URL(url);
+    as.username = role;
+    as.password = 'pw';
+    try {
+      const bare = await collectStats(as.toString());
+      expect(bare.tables['public.customers']).toMatchObject({ rows: 5000, liveTuples: 5000, columns: {} });
+      expect(bare.tables['public.customers']!.heapBytes).toBeGreaterThan(0);
+      expect(tablesWithoutColumnStats(bare)).toEqual(['public.customers']);
+      await sql(url, `GRANT SELECT ON customers TO ${role}`);
+      const granted = await collectStats(as.toString());
+      expect(Object.keys(granted.tables['public.customers']!.columns!).sort()).toEqual(['id', 'note', 'score', 'secret']);
+      // the session is read-only whatever it is sent
+      const c = new pg.Client({ connectionString: as.toString(), options: '-c default_transaction_read_only=on' });
+      await c.connect();
+      await expect(c.query('CREATE TABLE t (id int)')).rejects.toThrow(/read-only transaction/);
+      await c.end();
+    } finally {
+      await sql(url, `REVOKE ALL ON customers FROM ${role}; DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 });

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { resolvePlan } from '../src/config/index.ts';
 import { rehearse } from '../src/rehearsal.ts';
@@ -76,9 +75,10 @@ describe('--synthesize with bad input', () => {
 
   it('a statistics file of another shape: one message, exit 2, before any server starts', async () => {
     const stats = write('shape.json', JSON.stringify({ relations: [{ name: 'accounts', reltuples: 10 }] }));
-    const res = await execa('node', [path.resolve('bin/rehearse.js'), 'run', '--schema', schema, '--synthesize', stats, '--migrations', migrations, '--out', path.join(work, 'out')], { reject: false });
-    expect(res.exitCode).toBe(2);
-    expect(res.stdout).toContain(`error: ${stats}: not a statistics file: tables: Invalid input: expected record, received undefined`);
-    expect(res.stdout).toContain('PostgreSQL: not started');
+    const plan = resolvePlan({}, { schema, synthesize: stats, migrations, quiet: true });
+    const { report, exitCode } = await rehearse(plan, silentLogger);
+    expect(exitCode).toBe(2);
+    expect(report.run.error?.message).toBe(`${stats}: not a statistics file: tables: Invalid input: expected record, received undefined`);
+    expect(report.postgres).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ export interface Deferred {
   drop: string[];
   /** run after the rows; per table, parallel between tables */
   build: { table: string; sql: string; label: string }[];
-  /** run last, one at a time (two foreign keys to one parent lock it against each other) */
+  /** run last: each validates over the rows */
   foreignKeys: { table: string; sql: string; label: string }[];
 }
 

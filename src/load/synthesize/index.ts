@@ -65,11 +65,13 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     for (const sql of sqls) await runDdl(c, sql, table);
     built.update(table);
   });
+  // foreign keys in parallel too: two on one table (or to one parent) wait for each other's lock;
+  // a deadlock between two (tables referencing each other) is retried
+  await pool(url, jobs, deferred.foreignKeys, async (c, fk) => {
+    built.update(fk.label);
+    await runDdl(c, fk.sql, fk.table);
+  });
   await withClient(url, async (c) => {
-    for (const fk of deferred.foreignKeys) {
-      built.update(fk.label);
-      await runDdl(c, fk.sql, fk.table);
-    }
     for (const plan of plans) {
       for (const s of plan.sequences) {
         await c.query(
@@ -112,10 +114,11 @@ async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean
   }
 }
 
-async function runDdl(c: pg.Client, sql: string, table: string): Promise<void> {
+async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Promise<void> {
   try {
     await c.query(sql);
   } catch (err) {
+    if ((err as { code?: string }).code === '40P01' && attempt < 5) return runDdl(c, sql, table, attempt + 1);
     throw usageError(`synthesized ${table}: ${sql.split('\n')[0]} failed: ${describeError(err)}`, 'the generated rows do not meet this constraint: please report it with the schema and the statistics', err);
   }
 }
