@@ -85,7 +85,7 @@ try {
   console.log(`
 synthesize benchmark: shop statistics of scale ${scale} (${synRows.toLocaleString('en-US')} rows in ${made.tables.length} tables), ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)}
 
-(a) --synthesize        ${seconds(synMs)}  ${rate(synRows, synMs)}   (schema ${seconds(ps.schema)}, rows ${seconds(ps.rows)}, keys+indexes+FKs ${seconds(ps.constraints)}, VACUUM ${seconds(synMs - ps.schema - ps.rows - ps.constraints)})
+(a) --synthesize        ${seconds(synMs)}  ${rate(synRows, synMs)}   (schema ${seconds(ps.schema)}, rows+VACUUM+keys+indexes ${seconds(ps.rows)}, FKs ${seconds(ps.constraints)}, last VACUUM ${seconds(synMs - ps.schema - ps.rows - ps.constraints)})
 (b) pgbench -i          ${seconds(pgbMs)}  ${rate(pgbRows, pgbMs)}   (scale ${pgbScale}: ${pgbRows.toLocaleString('en-US')} rows)
 (c) pgbench -i -I dtGvp ${seconds(pgbsMs)}  ${rate(pgbRows, pgbsMs)}
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import pg from 'pg';
 import { describeError, RehearseError, usageError } from '../../errors.ts';
@@ -21,15 +22,14 @@ export { readSynthCatalog } from './catalog.ts';
  *   3. every table filled by one INSERT … SELECT generate_series in its own transaction after a
  *      TRUNCATE (with wal_level=minimal the rows skip the WAL), tables in parallel over `jobs`
  *      connections: no table reads another (a child computes its parents' keys), so the order is free;
- *   4. keys and indexes built again, tables in parallel; then the foreign keys, which validate;
+ *      each table then VACUUMed and its keys and indexes built again, on the same connection;
+ *   4. the foreign keys, which validate every row;
  *   5. identity and serial sequences moved past the rows.
  */
 export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
   const stats = await readStatsFile(spec.stats);
   const t0 = performance.now();
-  const dump = await inspectDump(spec.schema);
-  if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
-  else await restoreArchive(dump, url, 1, log);
+  await restoreSchema(spec.schema, url, log);
   const schemaMs = performance.now() - t0;
 
   const catalog = await readSynthCatalog(url);
@@ -47,24 +47,23 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   const total = plans.reduce((s, p) => s + p.rows, 0);
   let made = 0;
   const progress = log.progress(`synthesizing ${plans.length} tables, ${total.toLocaleString('en-US')} rows (${jobs} connection${jobs === 1 ? '' : 's'})`);
-  // biggest first: the longest table starts at once
+  const buildsOf = new Map<string, string[]>();
+  for (const b of deferred.build) buildsOf.set(b.table, [...(buildsOf.get(b.table) ?? []), b.sql]);
+  // per table, pipelined: rows, VACUUM ANALYZE (before the indexes: nothing for it to clean in
+  // them), then its keys and indexes; biggest table first, so the longest starts at once
   const order = [...plans].sort((a, b) => b.rows - a.rows);
   await pool(url, jobs, order, async (c, plan) => {
     await fillTable(c, plan, canCheckDomains);
     made += plan.rows;
     progress.update(`${plan.table.name} ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of the rows`);
+    if (plan.rows > 0) await c.query(`VACUUM (ANALYZE) ${plan.table.ident}`);
+    for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
   });
-  progress.done(`${total.toLocaleString('en-US')} rows`);
+  progress.done(`${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes`);
   const rowsMs = performance.now() - t1;
 
   const t2 = performance.now();
-  const built = log.progress(`keys and indexes (${deferred.build.length}), then foreign keys (${deferred.foreignKeys.length})`);
-  const byTable = new Map<string, string[]>();
-  for (const b of deferred.build) byTable.set(b.table, [...(byTable.get(b.table) ?? []), b.sql]);
-  await pool(url, jobs, [...byTable.entries()], async (c, [table, sqls]) => {
-    for (const sql of sqls) await runDdl(c, sql, table);
-    built.update(table);
-  });
+  const built = log.progress(`foreign keys (${deferred.foreignKeys.length})`);
   // foreign keys in parallel too: two on one table (or to one parent) wait for each other's lock;
   // a deadlock between two (tables referencing each other) is retried
   await pool(url, jobs, deferred.foreignKeys, async (c, fk) => {
@@ -85,6 +84,34 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t2) },
   };
+}
+
+/**
+ * The schema file: plain SQL without psql meta-commands (pg_dump's \restrict lines aside) is sent
+ * as one simple query — no psql to start, an error names file:line; anything else goes through
+ * the load stage's psql / pg_restore.
+ */
+async function restoreSchema(file: string, url: string, log: Logger): Promise<void> {
+  const dump = await inspectDump(file);
+  if (dump.format === 'plain' && dump.size < 64 * 1024 * 1024) {
+    const text = (await fs.readFile(file, 'utf8')).replace(/^\\(un)?restrict\b.*$/gm, '');
+    if (!/^\s*\\/m.test(text)) {
+      const progress = log.progress(`schema ${file}`);
+      await withClient(url, async (c) => {
+        try {
+          await c.query(text);
+        } catch (err) {
+          const position = Number((err as { position?: string }).position);
+          const line = position > 0 ? text.slice(0, position - 1).split('\n').length : null;
+          throw usageError(`${file}${line ? `:${line}` : ''}: ${describeError(err)}`, 'the schema file must restore into an empty database: make it with pg_dump --schema-only', err);
+        }
+      });
+      progress.done();
+      return;
+    }
+  }
+  if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
+  else await restoreArchive(dump, url, 1, log);
 }
 
 async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean): Promise<void> {

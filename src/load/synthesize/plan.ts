@@ -101,6 +101,12 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
         const i = group.columns.indexOf(column);
         const nt = rowsOf.get(t.name)!;
         const np = rowsOf.get(parent.name)!;
+        if (nt > np && depth === 0 && (t.constraints.some((c) => (c.type === 'primary key' || c.type === 'unique') && c.columns.length === 1 && c.columns[0] === column))) {
+          throw usageError(
+            `${t.name}.${column} is a key and a foreign key to ${parent.name}, but ${t.name} gets ${nt.toLocaleString('en-US')} rows and ${parent.name} only ${np.toLocaleString('en-US')}`,
+            'a table keyed by its parent\'s key (1:1) cannot have more rows than the parent: check the row counts of the statistics file',
+          );
+        }
         const j = nt <= np ? row : `((${row}) % ${Math.max(1, np)})`;
         return keyAt(parent, group.references!.columns[i]!, j, depth + 1);
       }
