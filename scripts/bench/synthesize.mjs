@@ -2,19 +2,18 @@
 /**
  * How fast --synthesize makes rows, against pgbench -i on the same server, side by side.
  *
- *   zx scripts/bench/synthesize.mjs [--scale 100000] [--jobs N] [--check] [--verbose]
+ *   zx scripts/bench/synthesize.mjs [--pgbench-scale 20] [--scale 100000] [--jobs N] [--check] [--verbose]
  *
- * 1. One embedded PostgreSQL, started with the load settings (fsync off, wal_level minimal, …).
- * 2. Source: the shop fixture at --scale orders (users scale/5, products, order_items ≈ 2.5 × scale);
- *    its statistics read with `rehearse stats` (collectStats), its schema is fixtures/shop/schema.sql.
- * 3. (a) synthesize at fraction 1 into a fresh database: schema, rows, keys/indexes/foreign keys,
- *        then VACUUM — the same steps pgbench -i takes.
- *    (b) pgbench -i (client-side COPY generation, the default `dtgvp`) at the pgbench scale whose
- *        row count is closest, into another database of the same server.
- *    (c) pgbench -i -I dtGvp (server-side generation), the same scale.
- * 4. Prints rows/s of each and the ratios. --check also tests the acceptance figures on the
- *    synthesized data (rows within 1 %, null fractions within 2 points, distinct counts within
- *    10 % for columns with ≥ 100, every foreign key re-validated).
+ * One embedded PostgreSQL, started with the load settings (fsync off, wal_level minimal, …).
+ * 1. Same tables, same rows: `pgbench -i -s <pgbench-scale>` (default steps dtgvp: client-side
+ *    COPY, VACUUM, primary keys) into one database, timed; then its statistics (collectStats) and
+ *    the pgbench schema (scripts/bench/pgbench-schema.sql) → --synthesize at fraction 1 into
+ *    another database, timed with a VACUUM after (the same steps). Also `pgbench -i -I dtGvp`
+ *    (server-side generation). rows/s of each and the ratios.
+ * 2. A richer schema: the shop fixture at --scale orders (4 tables, 8 keys and indexes, 3 foreign
+ *    keys), its statistics → --synthesize at fraction 1, against pgbench -i of the nearest row
+ *    count. --check tests the acceptance figures on it (rows within 1 %, null fractions within 2
+ *    points, distinct counts within 10 % for columns with ≥ 100, every foreign key re-validated).
  * The server is stopped on every path.
  */
 import { register } from 'tsx/esm/api';
@@ -53,44 +52,60 @@ const dbUrl = (base, name) => {
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-rehearse-bench-synth-'));
 const server = await provision({ provider: 'embedded' }, log);
 try {
-  for (const db of ['src', 'syn', 'pgb', 'pgbs']) await query(server.url, `CREATE DATABASE ${db}`);
-  say(`source: shop fixture, scale ${scale}`);
-  await loadDataset(dbUrl(server.url, 'src'), { kind: 'fixture', name: 'shop', scale }, log);
-  const stats = await collectStats(dbUrl(server.url, 'src'));
-  const statsFile = path.join(tmp, 'shop-stats.json');
-  await fs.writeFile(statsFile, JSON.stringify(stats, null, 2));
-
-  say('(a) --synthesize at fraction 1');
-  const syn = dbUrl(server.url, 'syn');
-  let started = performance.now();
-  const made = await synthesize(syn, { schema: path.resolve('fixtures/shop/schema.sql'), stats: statsFile, fraction: 1, seed: 42, ...(jobs ? { jobs } : {}) }, log);
-  await query(syn, 'VACUUM');
-  const synMs = performance.now() - started;
-  const synRows = made.tables.reduce((s, t) => s + t.rows, 0);
-
-  const pgbScale = Math.max(1, Math.round(synRows / 100_000));
-  const pgbRows = pgbScale * (100_000 + 10 + 1);
-  const pgbench = async (db, steps) => {
+  for (const db of ['src', 'syn', 'pgb', 'pgbs', 'pgbsyn', 'pgb2']) await query(server.url, `CREATE DATABASE ${db}`);
+  const pgbench = async (db, steps, pgbScale) => {
     const { conninfo, env } = clientConnection(dbUrl(server.url, db));
     const t0 = performance.now();
     await $({ env: { ...process.env, ...env } })`pgbench -i -q -I ${steps} -s ${pgbScale} ${conninfo}`.quiet();
     return performance.now() - t0;
   };
-  say(`(b) pgbench -i -s ${pgbScale} (dtgvp: client-side COPY)`);
-  const pgbMs = await pgbench('pgb', 'dtgvp');
-  say(`(c) pgbench -i -s ${pgbScale} -I dtGvp (server-side generation)`);
-  const pgbsMs = await pgbench('pgbs', 'dtGvp');
+  const synthesizeTimed = async (db, schema, statsFile) => {
+    const url = dbUrl(server.url, db);
+    const t0 = performance.now();
+    const made = await synthesize(url, { schema, stats: statsFile, fraction: 1, seed: 42, ...(jobs ? { jobs } : {}) }, log);
+    await query(url, 'VACUUM');
+    const ms = performance.now() - t0;
+    return { made, ms, rows: made.tables.reduce((s, t) => s + t.rows, 0) };
+  };
+  const phases = (r) =>
+    `schema ${seconds(r.made.phaseMs.schema)}, rows+VACUUM+keys+indexes ${seconds(r.made.phaseMs.rows)}, foreign keys ${seconds(r.made.phaseMs.constraints)}, last VACUUM ${seconds(r.ms - r.made.phaseMs.schema - r.made.phaseMs.rows - r.made.phaseMs.constraints)}`;
 
-  const ps = made.phaseMs;
+  // 1. the pgbench tables
+  const pgbScale1 = Number(argv['pgbench-scale'] ?? 20);
+  say(`1. pgbench -i -s ${pgbScale1}, then --synthesize from its statistics`);
+  const pgbMs1 = await pgbench('pgb', 'dtgvp', pgbScale1);
+  const pgbStats = path.join(tmp, 'pgbench-stats.json');
+  await fs.writeFile(pgbStats, JSON.stringify(await collectStats(dbUrl(server.url, 'pgb'))));
+  const syn1 = await synthesizeTimed('pgbsyn', path.resolve('scripts/bench/pgbench-schema.sql'), pgbStats);
+  const pgbsMs1 = await pgbench('pgbs', 'dtGvp', pgbScale1);
+  const rows1 = syn1.rows;
+
+  // 2. the shop
+  say(`2. shop fixture, scale ${scale}, its statistics → --synthesize; pgbench -i of as many rows`);
+  await loadDataset(dbUrl(server.url, 'src'), { kind: 'fixture', name: 'shop', scale }, log);
+  const stats = await collectStats(dbUrl(server.url, 'src'));
+  const statsFile = path.join(tmp, 'shop-stats.json');
+  await fs.writeFile(statsFile, JSON.stringify(stats, null, 2));
+  const syn2 = await synthesizeTimed('syn', path.resolve('fixtures/shop/schema.sql'), statsFile);
+  const syn = dbUrl(server.url, 'syn');
+  const pgbScale2 = Math.max(1, Math.round(syn2.rows / 100_000));
+  const pgbRows2 = pgbScale2 * (100_000 + 10 + 1);
+  const pgbMs2 = await pgbench('pgb2', 'dtgvp', pgbScale2);
+
   console.log(`
-synthesize benchmark: shop statistics of scale ${scale} (${synRows.toLocaleString('en-US')} rows in ${made.tables.length} tables), ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)}
+synthesize benchmark: ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0].toFixed(1)} at the end
 
-(a) --synthesize        ${seconds(synMs)}  ${rate(synRows, synMs)}   (schema ${seconds(ps.schema)}, rows+VACUUM+keys+indexes ${seconds(ps.rows)}, FKs ${seconds(ps.constraints)}, last VACUUM ${seconds(synMs - ps.schema - ps.rows - ps.constraints)})
-(b) pgbench -i          ${seconds(pgbMs)}  ${rate(pgbRows, pgbMs)}   (scale ${pgbScale}: ${pgbRows.toLocaleString('en-US')} rows)
-(c) pgbench -i -I dtGvp ${seconds(pgbsMs)}  ${rate(pgbRows, pgbsMs)}
+1. the pgbench tables, ${rows1.toLocaleString('en-US')} rows (scale ${pgbScale1}), same server
+   pgbench -i                ${seconds(pgbMs1)}  ${rate(rows1, pgbMs1)}
+   pgbench -i -I dtGvp       ${seconds(pgbsMs1)}  ${rate(rows1, pgbsMs1)}
+   --synthesize (+ VACUUM)   ${seconds(syn1.ms)}  ${rate(rows1, syn1.ms)}   (${phases(syn1)})
+   rows/s  synthesize / pgbench -i          = ${(pgbMs1 / syn1.ms).toFixed(2)}x
+   rows/s  synthesize / pgbench -i -I dtGvp = ${(pgbsMs1 / syn1.ms).toFixed(2)}x
 
-rows/s  synthesize / pgbench -i          = ${((synRows / synMs) / (pgbRows / pgbMs)).toFixed(2)}x
-rows/s  synthesize / pgbench -i -I dtGvp = ${((synRows / synMs) / (pgbRows / pgbsMs)).toFixed(2)}x
+2. the shop, statistics of scale ${scale}: ${syn2.rows.toLocaleString('en-US')} rows in ${syn2.made.tables.length} tables, 8 keys and indexes, 3 foreign keys
+   --synthesize (+ VACUUM)   ${seconds(syn2.ms)}  ${rate(syn2.rows, syn2.ms)}   (${phases(syn2)})
+   pgbench -i -s ${pgbScale2}${' '.repeat(Math.max(1, 12 - String(pgbScale2).length))}${seconds(pgbMs2)}  ${rate(pgbRows2, pgbMs2)}   (${pgbRows2.toLocaleString('en-US')} rows, 1 big primary key)
+   rows/s  synthesize / pgbench -i          = ${((syn2.rows / syn2.ms) / (pgbRows2 / pgbMs2)).toFixed(2)}x
 `);
 
   if (argv.check) {

@@ -19,9 +19,10 @@ export { readSynthCatalog } from './catalog.ts';
  * Restore the schema, then make rows of the statistics' shape for every table, server-side:
  *   1. the schema file through psql (plain SQL) or pg_restore (archive);
  *   2. its foreign keys, keys and indexes dropped (they are built after the rows, as pg_restore does);
- *   3. every table filled by one INSERT … SELECT generate_series in its own transaction after a
- *      TRUNCATE (with wal_level=minimal the rows skip the WAL), tables in parallel over `jobs`
- *      connections: no table reads another (a child computes its parents' keys), so the order is free;
+ *   3. every table filled by INSERT … SELECT generate_series, tables (and chunks of big tables)
+ *      in parallel over `jobs` connections: no table reads another (a child computes its
+ *      parents' keys), so the order is free; a table filled in one chunk is TRUNCATEd in the
+ *      same transaction first (with wal_level=minimal its rows then skip the WAL);
  *      each table then VACUUMed and its keys and indexes built again, on the same connection;
  *   4. the foreign keys, which validate every row;
  *   5. identity and serial sequences moved past the rows.
@@ -52,10 +53,17 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   // per table, pipelined: rows, VACUUM ANALYZE (before the indexes: nothing for it to clean in
   // them), then its keys and indexes; biggest table first, so the longest starts at once
   const order = [...plans].sort((a, b) => b.rows - a.rows);
-  await pool(url, jobs, order, async (c, plan) => {
-    await fillTable(c, plan, canCheckDomains);
-    made += plan.rows;
-    progress.update(`${plan.table.name} ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of the rows`);
+  const tasks = order.flatMap((plan) => {
+    const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
+    const left = { n: chunks.length };
+    return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
+  });
+  await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
+    await fillRange(c, plan, from, to, single, canCheckDomains);
+    made += to - from;
+    progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
+    // the table's last chunk: VACUUM, then its keys and indexes
+    if (--left.n > 0) return;
     if (plan.rows > 0) await c.query(`VACUUM (ANALYZE) ${plan.table.ident}`);
     for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
   });
@@ -114,17 +122,18 @@ async function restoreSchema(file: string, url: string, log: Logger): Promise<vo
   else await restoreArchive(dump, url, 1, log);
 }
 
-async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean): Promise<void> {
+/** Rows [from, to) of a table in one transaction; `truncate` first when it is the table's only chunk (the rows then skip the WAL). */
+async function fillRange(c: pg.Client, plan: TablePlan, from: number, to: number, truncate: boolean, canCheckDomains: boolean): Promise<void> {
   await c.query('BEGIN');
   try {
     // user triggers (audit tables, ...) do not fire for generated rows, as with pg_restore --disable-triggers
     await c.query(`SAVEPOINT r; SET LOCAL session_replication_role = replica`).catch(() => c.query('ROLLBACK TO SAVEPOINT r'));
-    await c.query(`TRUNCATE ${plan.table.ident}`);
-    const res = plan.rows > 0 ? await c.query(insertSql(plan, 0, plan.rows, canCheckDomains)) : { rowCount: 0 };
+    if (truncate) await c.query(`TRUNCATE ${plan.table.ident}`);
+    const res = to > from ? await c.query(insertSql(plan, from, to, canCheckDomains)) : { rowCount: 0 };
     const got = res.rowCount ?? 0;
-    if (got < plan.rows) {
+    if (got < to - from) {
       throw usageError(
-        `${plan.table.name}: ${(plan.rows - got).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows met no CHECK constraint of the table (${plan.checks.map((ch) => ch.name).join(', ') || 'domain checks'}) in ${DRAWS} draws`,
+        `${plan.table.name}: ${(to - from - got).toLocaleString('en-US')} of ${(to - from).toLocaleString('en-US')} rows met no CHECK constraint of the table (${plan.checks.map((ch) => ch.name).join(', ') || 'domain checks'}) in ${DRAWS} draws`,
         'the constraints of this table cannot be met with these statistics: check its CHECK constraints against the column statistics (distinct counts, null fractions)',
       );
     }
@@ -132,7 +141,6 @@ async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     if (err instanceof RehearseError) throw err;
-    if (process.env.REHEARSE_DEBUG_SQL) (await import('node:fs')).writeFileSync(process.env.REHEARSE_DEBUG_SQL, insertSql(plan, 0, plan.rows, canCheckDomains) + `\n-- ${(err as { position?: string }).position}`);
     throw usageError(
       `synthesizing ${plan.table.name} failed: ${describeError(err)}`,
       'the schema or the statistics ask for values this table cannot hold (see docs/synthesis.md); rehearse this table from a dump if it persists',
@@ -140,6 +148,17 @@ async function fillTable(c: pg.Client, plan: TablePlan, canCheckDomains: boolean
     );
   }
 }
+
+/**
+ * A table's rows as chunks for the pool: one chunk below 2 × CHUNK_ROWS rows (filled after a
+ * TRUNCATE, without WAL), else up to `jobs` chunks filled side by side (one backend per chunk:
+ * generating is CPU-bound, one INSERT uses one core).
+ */
+export function chunksOf(rows: number, jobs: number, chunkRows = CHUNK_ROWS): [number, number][] {
+  const n = rows < 2 * chunkRows ? 1 : Math.min(jobs, Math.ceil(rows / chunkRows));
+  return Array.from({ length: n }, (_, i) => [Math.floor((rows * i) / n), Math.floor((rows * (i + 1)) / n)]);
+}
+const CHUNK_ROWS = 200_000;
 
 async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Promise<void> {
   try {

@@ -97,6 +97,8 @@ export interface SynthesisSpec {
   seed: number;
   /** connections filling tables and building indexes at once (default: cores) */
   jobs?: number;
+  /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 200,000) */
+  chunkRows?: number;
 }
 
 export interface SynthesizedTable {
