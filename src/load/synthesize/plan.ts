@@ -372,11 +372,21 @@ export function salt(name: string): number {
 
 /** INSERT … SELECT for rows [from, to) of a plan. */
 export function insertSql(plan: TablePlan, from: number, to: number, canCheckDomains: boolean): string {
+  const series = `generate_series(${from}::int8, ${to - 1}::int8) AS _g(_k)`;
+  if (plan.columns.length === 0) return `INSERT INTO ${plan.table.ident} SELECT FROM ${series}`;
   const cols = plan.columns.map((c) => pg.escapeIdentifier(c.name)).join(', ');
   const overriding = plan.overridingSystemValue ? ' OVERRIDING SYSTEM VALUE' : '';
+  return `INSERT INTO ${plan.table.ident} (${cols})${overriding}\n${selectSql(plan, from, to, canCheckDomains)}`;
+}
+
+/** COPY … FROM STDIN for a plan's columns (identity columns take the values, like OVERRIDING SYSTEM VALUE). */
+export function copyInSql(plan: TablePlan, freeze: boolean): string {
+  return `COPY ${plan.table.ident} (${plan.columns.map((c) => pg.escapeIdentifier(c.name)).join(', ')}) FROM STDIN${freeze ? ' WITH (FREEZE)' : ''}`;
+}
+
+/** The SELECT making rows [from, to) of a plan: its columns in order (needs at least one column). */
+export function selectSql(plan: TablePlan, from: number, to: number, canCheckDomains: boolean): string {
   const series = `generate_series(${from}::int8, ${to - 1}::int8) AS _g(_k)`;
-  const head = `INSERT INTO ${plan.table.ident} (${cols})${overriding}\n`;
-  if (plan.columns.length === 0) return `INSERT INTO ${plan.table.ident} SELECT FROM ${series}`;
   const domainChecks = canCheckDomains
     ? plan.columns
         .filter((c) => c.domain)
@@ -385,11 +395,11 @@ export function insertSql(plan: TablePlan, from: number, to: number, canCheckDom
   const filters = [...plan.checks.map((c) => `(${c.expression}) IS NOT FALSE`), ...domainChecks];
   const cast = (c: TablePlan['columns'][number]) => (c.domain ? `(_v.${pg.escapeIdentifier(c.name)})::${c.domain}` : `_v.${pg.escapeIdentifier(c.name)}`);
   if (filters.length === 0) {
-    return `${head}SELECT ${plan.columns.map((c) => (c.domain ? `(${c.sql})::${c.domain}` : c.sql)).join(',\n       ')}\nFROM ${series}`;
+    return `SELECT ${plan.columns.map((c) => (c.domain ? `(${c.sql})::${c.domain}` : c.sql)).join(',\n       ')}\nFROM ${series}`;
   }
   const draws = plan.checks.length ? `generate_series(0, ${DRAWS - 1}) AS _a(_t)` : `(VALUES (0)) AS _a(_t)`;
   return (
-    `${head}SELECT ${plan.columns.map(cast).join(', ')}\nFROM ${series}\n` +
+    `SELECT ${plan.columns.map(cast).join(', ')}\nFROM ${series}\n` +
     `CROSS JOIN LATERAL (SELECT * FROM (SELECT ${plan.columns.map((c) => `${c.sql} AS ${pg.escapeIdentifier(c.name)}`).join(',\n       ')}\n  FROM ${draws}) AS _x\n` +
     `  WHERE ${filters.join(' AND ')} LIMIT 1) AS _v`
   );
