@@ -25,7 +25,7 @@ export { readSynthCatalog } from './catalog.ts';
  *      in parallel over `jobs` connections: no table reads another (a child computes its
  *      parents' keys), so the order is free; a table filled in one chunk is TRUNCATEd in the
  *      same transaction first (with wal_level=minimal its rows then skip the WAL);
- *      each table then VACUUMed and its keys and indexes built again, on the same connection;
+ *      each table's keys and indexes built again as soon as its rows are in, on the same connection;
  *   4. the foreign keys, which validate every row;
  *   5. identity and serial sequences moved past the rows.
  */
@@ -52,8 +52,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   const progress = log.progress(`synthesizing ${plans.length} tables, ${total.toLocaleString('en-US')} rows (${jobs} connection${jobs === 1 ? '' : 's'})`);
   const buildsOf = new Map<string, string[]>();
   for (const b of deferred.build) buildsOf.set(b.table, [...(buildsOf.get(b.table) ?? []), b.sql]);
-  // per table, pipelined: rows, VACUUM ANALYZE (before the indexes: nothing for it to clean in
-  // them), then its keys and indexes; biggest table first, so the longest starts at once
+  // per table, pipelined: rows, then its keys and indexes; biggest table first, so the longest starts at once
   const order = [...plans].sort((a, b) => b.rows - a.rows);
   const tasks = order.flatMap((plan) => {
     const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
@@ -64,9 +63,8 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     await fillRange(c, plan, from, to, single, canCheckDomains, url);
     made += to - from;
     progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
-    // the table's last chunk: VACUUM, then its keys and indexes
+    // after the table's last chunk, its keys and indexes (VACUUM ANALYZE follows the whole load)
     if (--left.n > 0) return;
-    if (plan.rows > 0) await c.query(`VACUUM (ANALYZE) ${plan.table.ident}`);
     for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
   });
   progress.done(`${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes`);
@@ -170,15 +168,16 @@ async function fillRange(c: pg.Client, plan: TablePlan, from: number, to: number
 }
 
 /**
- * A table's rows as chunks for the pool: one chunk below 2 × CHUNK_ROWS rows (filled after a
- * TRUNCATE, without WAL), else up to `jobs` chunks filled side by side (one backend per chunk:
- * generating is CPU-bound, one INSERT uses one core).
+ * A table's rows as chunks for the pool: one chunk below 2 × chunkRows rows (after a TRUNCATE:
+ * no WAL, loaded frozen), else up to `jobs` chunks side by side. One chunk already keeps two
+ * backends busy (one generating, one loading); splitting costs the WAL skip and the freeze, so
+ * only very big tables are split (measured, docs/synthesis.md).
  */
 export function chunksOf(rows: number, jobs: number, chunkRows = CHUNK_ROWS): [number, number][] {
   const n = rows < 2 * chunkRows ? 1 : Math.min(jobs, Math.ceil(rows / chunkRows));
   return Array.from({ length: n }, (_, i) => [Math.floor((rows * i) / n), Math.floor((rows * (i + 1)) / n)]);
 }
-const CHUNK_ROWS = 200_000;
+const CHUNK_ROWS = 5_000_000;
 
 async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Promise<void> {
   try {

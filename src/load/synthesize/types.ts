@@ -97,7 +97,7 @@ export interface SynthesisSpec {
   seed: number;
   /** connections filling tables and building indexes at once (default: cores) */
   jobs?: number;
-  /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 200,000) */
+  /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 5,000,000) */
   chunkRows?: number;
 }
 
@@ -112,6 +112,6 @@ export interface SynthesizedTable {
 
 export interface SynthesisResult {
   tables: SynthesizedTable[];
-  /** wall time per step, ms: schema restore; rows + VACUUM + keys and indexes (pipelined per table); foreign keys and sequences */
+  /** wall time per step, ms: schema restore; rows + keys and indexes (pipelined per table); foreign keys and sequences */
   phaseMs: { schema: number; rows: number; constraints: number };
 }
