@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -60,7 +61,9 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
   });
   await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
-    await fillRange(c, plan, from, to, single, canCheckDomains, url);
+    await fillRange(c, plan, from, to, single, canCheckDomains, url, (rows) =>
+      progress.update(`${plan.table.name} ${(from + rows).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + rows)) / Math.max(1, total))}% of all rows`),
+    );
     made += to - from;
     progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
     // after the table's last chunk, its keys and indexes (VACUUM ANALYZE follows the whole load)
@@ -129,7 +132,16 @@ async function restoreSchema(file: string, url: string, log: Logger): Promise<vo
  * TRUNCATEd first in the same transaction, so the rows skip the WAL (wal_level=minimal) and are
  * loaded frozen (COPY FREEZE), as VACUUM FREEZE would leave them.
  */
-async function fillRange(c: pg.Client, plan: TablePlan, from: number, to: number, truncate: boolean, canCheckDomains: boolean, url: string): Promise<void> {
+async function fillRange(
+  c: pg.Client,
+  plan: TablePlan,
+  from: number,
+  to: number,
+  truncate: boolean,
+  canCheckDomains: boolean,
+  url: string,
+  onRows: (rows: number) => void,
+): Promise<void> {
   await c.query('BEGIN');
   let source: pg.Client | undefined;
   try {
@@ -144,7 +156,7 @@ async function fillRange(c: pg.Client, plan: TablePlan, from: number, to: number
       await source.connect();
       const sink = c.query(copyFrom(copyInSql(plan, truncate)));
       const rows = source.query(copyTo(`COPY (${selectSql(plan, from, to, canCheckDomains)}) TO STDOUT`));
-      await pipeline(rows, sink);
+      await pipeline(rows, rowCounter(onRows), sink);
       got = Number(sink.rowCount ?? 0);
     }
     if (got < to - from) {
@@ -165,6 +177,22 @@ async function fillRange(c: pg.Client, plan: TablePlan, from: number, to: number
   } finally {
     await source?.end().catch(() => undefined);
   }
+}
+
+/** Counts the rows of COPY text passing through (one newline each: newlines inside values are escaped). */
+function rowCounter(onRows: (rows: number) => void): Transform {
+  let rows = 0;
+  let last = Date.now();
+  return new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      if (Date.now() - last > 1000) {
+        last = Date.now();
+        onRows(rows);
+      }
+      next(null, chunk);
+    },
+  });
 }
 
 /**
