@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { z } from 'zod';
 import { collectStats, readStatsFile, StatsFileSchema, tablesWithoutColumnStats } from '../src/stats/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 
@@ -80,5 +81,13 @@ describe('rehearse stats', () => {
     } finally {
       await sql(url, `REVOKE ALL ON customers FROM ${role}; DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
+  });
+});
+
+describe('docs/stats.schema.json', () => {
+  it('is the JSON Schema generated from src/stats/schema.ts (run `npm run docs:schema` after changing it)', () => {
+    const onDisk = JSON.parse(fs.readFileSync('docs/stats.schema.json', 'utf8'));
+    const { title: _t, ...schema } = onDisk;
+    expect(schema).toEqual(JSON.parse(JSON.stringify(z.toJSONSchema(StatsFileSchema, { target: 'draft-2020-12' }))));
   });
 });
