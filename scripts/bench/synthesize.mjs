@@ -52,17 +52,17 @@ const dbUrl = (base, name) => {
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-rehearse-bench-synth-'));
 const server = await provision({ provider: 'embedded' }, log);
 try {
-  for (const db of ['src', 'syn', 'pgb', 'pgbs', 'pgbsyn', 'pgb2']) await query(server.url, `CREATE DATABASE ${db}`);
+  for (const db of ['src', 'syn', 'pgb', 'pgbs', 'pgbsyn', 'pgbsyntext', 'pgb2']) await query(server.url, `CREATE DATABASE ${db}`);
   const pgbench = async (db, steps, pgbScale) => {
     const { conninfo, env } = clientConnection(dbUrl(server.url, db));
     const t0 = performance.now();
     await $({ env: { ...process.env, ...env } })`pgbench -i -q -I ${steps} -s ${pgbScale} ${conninfo}`.quiet();
     return performance.now() - t0;
   };
-  const synthesizeTimed = async (db, schema, statsFile) => {
+  const synthesizeTimed = async (db, schema, statsFile, extra = {}) => {
     const url = dbUrl(server.url, db);
     const t0 = performance.now();
-    const made = await synthesize(url, { schema, stats: statsFile, fraction: 1, seed: 42, ...(jobs ? { jobs } : {}) }, log);
+    const made = await synthesize(url, { schema, stats: statsFile, fraction: 1, seed: 42, ...(jobs ? { jobs } : {}), ...extra }, log);
     await query(url, 'VACUUM');
     const ms = performance.now() - t0;
     return { made, ms, rows: made.tables.reduce((s, t) => s + t.rows, 0) };
@@ -78,6 +78,7 @@ try {
   await fs.writeFile(pgbStats, JSON.stringify(await collectStats(dbUrl(server.url, 'pgb'))));
   const syn1 = await synthesizeTimed('pgbsyn', path.resolve('scripts/bench/pgbench-schema.sql'), pgbStats);
   const pgbsMs1 = await pgbench('pgbs', 'dtGvp', pgbScale1);
+  const syn1text = await synthesizeTimed('pgbsyntext', path.resolve('scripts/bench/pgbench-schema.sql'), pgbStats, { copyFormat: 'binary' });
   const rows1 = syn1.rows;
 
   // 2. the shop
@@ -99,6 +100,7 @@ synthesize benchmark: ${os.availableParallelism()} CPUs, load average ${os.loada
    pgbench -i                ${seconds(pgbMs1)}  ${rate(rows1, pgbMs1)}
    pgbench -i -I dtGvp       ${seconds(pgbsMs1)}  ${rate(rows1, pgbsMs1)}
    --synthesize (+ VACUUM)   ${seconds(syn1.ms)}  ${rate(rows1, syn1.ms)}   (${phases(syn1)})
+   --synthesize, COPY binary ${seconds(syn1text.ms)}  ${rate(rows1, syn1text.ms)}   (rows in COPY binary format between the two connections instead of text)
    rows/s  synthesize / pgbench -i          = ${(pgbMs1 / syn1.ms).toFixed(2)}x
    rows/s  synthesize / pgbench -i -I dtGvp = ${(pgbsMs1 / syn1.ms).toFixed(2)}x
 

@@ -61,8 +61,22 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
   });
   await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
-    await fillRange(c, plan, from, to, single, canCheckDomains, url, (rows) =>
-      progress.update(`${plan.table.name} ${(from + rows).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + rows)) / Math.max(1, total))}% of all rows`),
+    const format = spec.copyFormat ?? 'text';
+    await fillRange(
+      c,
+      plan,
+      from,
+      to,
+      single,
+      canCheckDomains,
+      url,
+      (n) =>
+        progress.update(
+          format === 'binary'
+            ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
+            : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
+        ),
+      format,
     );
     made += to - from;
     progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
@@ -141,6 +155,7 @@ async function fillRange(
   canCheckDomains: boolean,
   url: string,
   onRows: (rows: number) => void,
+  format: 'text' | 'binary',
 ): Promise<void> {
   await c.query('BEGIN');
   let source: pg.Client | undefined;
@@ -154,9 +169,10 @@ async function fillRange(
     } else if (to > from) {
       source = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
       await source.connect();
-      const sink = c.query(copyFrom(copyInSql(plan, truncate)));
-      const rows = source.query(copyTo(`COPY (${selectSql(plan, from, to, canCheckDomains)}) TO STDOUT`));
-      await pipeline(rows, rowCounter(onRows), sink);
+      const binary = format === 'binary';
+      const sink = c.query(copyFrom(copyInSql(plan, truncate, binary)));
+      const rows = source.query(copyTo(`COPY (${selectSql(plan, from, to, canCheckDomains)}) TO STDOUT${binary ? ' (FORMAT binary)' : ''}`));
+      await pipeline(rows, rowCounter(onRows, binary), sink);
       got = Number(sink.rowCount ?? 0);
     }
     if (got < to - from) {
@@ -179,13 +195,17 @@ async function fillRange(
   }
 }
 
-/** Counts the rows of COPY text passing through (one newline each: newlines inside values are escaped). */
-function rowCounter(onRows: (rows: number) => void): Transform {
+/**
+ * Counts the rows of COPY text passing through (one newline each: newlines inside values are
+ * escaped); in binary, the bytes (progress says MiB then).
+ */
+function rowCounter(onRows: (rows: number) => void, binary: boolean): Transform {
   let rows = 0;
   let last = Date.now();
   return new Transform({
     transform(chunk: Buffer, _enc, next) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      if (binary) rows += chunk.length;
+      else for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
       if (Date.now() - last > 1000) {
         last = Date.now();
         onRows(rows);

@@ -380,8 +380,9 @@ export function insertSql(plan: TablePlan, from: number, to: number, canCheckDom
 }
 
 /** COPY … FROM STDIN for a plan's columns (identity columns take the values, like OVERRIDING SYSTEM VALUE). */
-export function copyInSql(plan: TablePlan, freeze: boolean): string {
-  return `COPY ${plan.table.ident} (${plan.columns.map((c) => pg.escapeIdentifier(c.name)).join(', ')}) FROM STDIN${freeze ? ' WITH (FREEZE)' : ''}`;
+export function copyInSql(plan: TablePlan, freeze: boolean, binary = false): string {
+  const options = [...(freeze ? ['FREEZE'] : []), ...(binary ? ['FORMAT binary'] : [])];
+  return `COPY ${plan.table.ident} (${plan.columns.map((c) => pg.escapeIdentifier(c.name)).join(', ')}) FROM STDIN${options.length ? ` WITH (${options.join(', ')})` : ''}`;
 }
 
 /** The SELECT making rows [from, to) of a plan: its columns in order (needs at least one column). */

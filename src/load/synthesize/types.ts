@@ -97,6 +97,8 @@ export interface SynthesisSpec {
   seed: number;
   /** connections filling tables and building indexes at once (default: cores) */
   jobs?: number;
+  /** how rows travel from the generating connection to the loading one (default text: progress counts rows; binary measured no faster, docs/synthesis.md) */
+  copyFormat?: 'text' | 'binary';
   /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 5,000,000) */
   chunkRows?: number;
 }
