@@ -26,7 +26,8 @@ async function dataset(): Promise<string> {
   return url;
 }
 
-describe('rehearse stats', () => {
+// independent databases: side by side
+describe.concurrent('rehearse stats', () => {
   it('reads the catalog shape and no row value without --include-values', async () => {
     const url = await dataset();
     const file = path.join(work, 'stats.json');

@@ -26,22 +26,23 @@ const schema = write('schema.sql', 'CREATE TABLE accounts (id int PRIMARY KEY, n
 
 async function run(schemaFile: string, statsFile: string) {
   const base = inject('pgUrl');
-  const before = await scratchDatabases(base);
   const plan = resolvePlan({}, { databaseUrl: base, schema: schemaFile, synthesize: statsFile, migrations, quiet: true });
-  const { report, exitCode } = await rehearse(plan, silentLogger);
-  const left = (await scratchDatabases(base)).filter((d) => !before.includes(d));
-  return { exitCode, error: report.run.error, left };
+  let scratch: string | undefined;
+  const log = { ...silentLogger, info: (m: string) => (scratch ??= /scratch database (\S+) created/.exec(m)?.[1]) };
+  const { report, exitCode } = await rehearse(plan, log);
+  const exists = await sql(base, `SELECT 1 FROM pg_database WHERE datname = $1`, [scratch]);
+  return { exitCode, error: report.run.error, scratch, left: exists.length };
 }
 
-const scratchDatabases = async (url: string) => (await sql<{ datname: string }>(url, `SELECT datname FROM pg_database WHERE datname LIKE 'rehearse\\_%'`)).map((r) => r.datname);
-
-describe('--synthesize with bad input', () => {
+// independent runs, each in its own scratch database: side by side
+describe.concurrent('--synthesize with bad input', () => {
   it('statistics for a table the schema does not have', async () => {
     const stats = write('extra.json', JSON.stringify({ tables: { accounts: { rows: 10 }, notes: { rows: 5 }, 'public.invoices': { rows: 100 } } }));
     const r = await run(schema, stats);
     expect(r.exitCode).toBe(2);
     expect(r.error?.message).toBe(`${stats} has statistics for table public.invoices, not in the schema`);
-    expect(r.left).toEqual([]);
+    expect(r.scratch).toMatch(/^rehearse_/);
+    expect(r.left).toBe(0);
   });
 
   it('a table of the schema without statistics', async () => {
@@ -49,7 +50,8 @@ describe('--synthesize with bad input', () => {
     const r = await run(schema, stats);
     expect(r.exitCode).toBe(2);
     expect(r.error?.message).toBe(`${stats} has no statistics for table public.notes of the schema`);
-    expect(r.left).toEqual([]);
+    expect(r.scratch).toMatch(/^rehearse_/);
+    expect(r.left).toBe(0);
   });
 
   it('a type it cannot generate', async () => {
@@ -59,18 +61,21 @@ describe('--synthesize with bad input', () => {
     expect(r.exitCode).toBe(2);
     expect(r.error?.message).toBe('cannot generate values of these columns: public.snapshots.snap (pg_snapshot), public.snapshots.acl (aclitem)');
     expect(r.error?.hint).toMatch(/DEFAULT/);
-    expect(r.left).toEqual([]);
+    expect(r.scratch).toMatch(/^rehearse_/);
+    expect(r.left).toBe(0);
   });
 
   it('a table whose constraints cannot be met, by name', async () => {
     const tight = write('tight.sql', 'CREATE TABLE flags (id int PRIMARY KEY, code smallint UNIQUE, level int NOT NULL CHECK (level < 0));\n');
-    const r1 = await run(tight, write('tight1.json', JSON.stringify({ tables: { flags: { rows: 40000 } } })));
+    const [r1, r2] = await Promise.all([
+      run(tight, write('tight1.json', JSON.stringify({ tables: { flags: { rows: 40000 } } }))),
+      run(tight, write('tight2.json', JSON.stringify({ tables: { flags: { rows: 100 } } }))),
+    ]);
     expect(r1.exitCode).toBe(2);
     expect(r1.error?.message).toMatch(/^public\.flags\.code is unique but its type smallint holds only 32,767 different values, fewer than the 40,000 rows to make/);
-    const r2 = await run(tight, write('tight2.json', JSON.stringify({ tables: { flags: { rows: 100 } } })));
     expect(r2.exitCode).toBe(2);
     expect(r2.error?.message).toMatch(/^public\.flags: 100 of 100 rows met no CHECK constraint of the table \(flags_level_check\)/);
-    expect([...r1.left, ...r2.left]).toEqual([]);
+    expect([r1.left, r2.left]).toEqual([0, 0]);
   });
 
   it('a statistics file of another shape: one message, exit 2, before any server starts', async () => {
