@@ -209,7 +209,7 @@ export function buildProgram(): Command {
   program
     .command('stats')
     .description("read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)")
-    .requiredOption('--database-url <url>', 'the database to read (read-only session; pg_read_all_stats or the table owner suffices)')
+    .requiredOption('--database-url <url>', 'the database to read, in a read-only session (column statistics need SELECT on the tables: owner, GRANT or pg_read_all_data; docs/stats.md)')
     .addOption(new Option('--out <file>', 'where to write the JSON (default: stdout)'))
     .addOption(new Option('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'))
     .addHelpText('after', STATS_HELP)
