@@ -79,7 +79,7 @@ The files are the same bytes the run wrote: report.md, report.html, junit.xml (r
 const STATS_HELP = `
 Examples:
   $ rehearse stats --database-url postgresql://readonly@prod/app --out prod-stats.json
-  $ pg_dump --schema-only -f schema.sql postgresql://readonly@prod/app
+  $ pg_dump --schema-only --no-owner --no-privileges -f schema.sql postgresql://readonly@prod/app
   $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
 
 Catalog only (pg_class, pg_stat_all_tables, pg_index, pg_stats), in one read-only transaction.`;

@@ -198,7 +198,7 @@ function synthesisSpec(c: RunConfig): LoadSpec | undefined {
     if (c.fraction !== undefined) throw usageError('--fraction applies to --synthesize');
     return undefined;
   }
-  if (!c.schema) throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only -f schema.sql');
+  if (!c.schema) throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only --no-owner --no-privileges -f schema.sql');
   if (c.dump || c.fixture) throw usageError(`--synthesize and --${c.dump ? 'dump' : 'fixture'} both given`, 'choose one source of data');
   const fraction = c.fraction ?? 1;
   if (!(fraction > 0) || fraction > 1000) throw usageError(`--fraction ${fraction}: not a number above 0`, 'e.g. --fraction 0.01 for 1 % of the rows of the statistics');

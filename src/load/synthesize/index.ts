@@ -20,12 +20,13 @@ export { readSynthCatalog } from './catalog.ts';
 
 /**
  * Restore the schema, then make rows of the statistics' shape for every table, server-side:
- *   1. the schema file through psql (plain SQL) or pg_restore (archive);
+ *   1. the schema file: as one query (plain SQL without psql meta-commands), else through psql
+ *      or pg_restore;
  *   2. its foreign keys, keys and indexes dropped (they are built after the rows, as pg_restore does);
- *   3. every table filled by INSERT … SELECT generate_series, tables (and chunks of big tables)
- *      in parallel over `jobs` connections: no table reads another (a child computes its
- *      parents' keys), so the order is free; a table filled in one chunk is TRUNCATEd in the
- *      same transaction first (with wal_level=minimal its rows then skip the WAL);
+ *   3. every table filled by COPY (SELECT … generate_series) piped into COPY FROM, tables (and
+ *      chunks of very big tables) in parallel over `jobs` connections: no table reads another (a
+ *      child computes its parents' keys), so the order is free; a table filled in one chunk is
+ *      TRUNCATEd in the same transaction first (wal_level=minimal: no WAL; COPY FREEZE);
  *      each table's keys and indexes built again as soon as its rows are in, on the same connection;
  *   4. the foreign keys, which validate every row;
  *   5. identity and serial sequences moved past the rows.
@@ -128,7 +129,7 @@ async function restoreSchema(file: string, url: string, log: Logger): Promise<vo
         } catch (err) {
           const position = Number((err as { position?: string }).position);
           const line = position > 0 ? text.slice(0, position - 1).split('\n').length : null;
-          throw usageError(`${file}${line ? `:${line}` : ''}: ${describeError(err)}`, 'the schema file must restore into an empty database: make it with pg_dump --schema-only', err);
+          throw usageError(`${file}${line ? `:${line}` : ''}: ${describeError(err)}`, 'the schema file must restore into an empty database: make it with pg_dump --schema-only --no-owner --no-privileges', err);
         }
       });
       progress.done();
