@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { resolvePlan } from '../src/config/index.ts';
 import { rehearse } from '../src/rehearsal.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
 
 /**

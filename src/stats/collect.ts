@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeError, infraError } from '../errors.ts';
+import { describeError, infraError } from '../core/errors.ts';
 import { STATS_KIND, STATS_VERSION, type ColumnStats, type IndexStats, type StatsFile, type TableStats } from './schema.ts';
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { usageError } from '../../errors.ts';
+import { usageError } from '../../core/errors.ts';
 import type { ColumnStats, StatsFile, TableStats } from '../../stats/index.ts';
 import type { CatalogColumn, CatalogTable, SynthCatalog } from './types.ts';
 import { domainSize, unsupportedPart, valueSql, type ValueContext } from './values.ts';
