@@ -1,16 +1,9 @@
 import { readConfigFile, resolveRegression } from '../config/index.ts';
 import { ExitCode } from '../core/errors.ts';
 import { compareReports, readReportFile, renderComparison, type Report } from '../report/index.ts';
-import { colorFor, flag, defineCommand, value, type OptionsOf } from './options.ts';
+import { colorFor, defineCommand } from './options.ts';
+import { COMPARE_OPTIONS, type CompareOptions } from './flags.ts';
 
-/** `rehearse compare <old.json> <new.json>` */
-export const COMPARE_OPTIONS = {
-  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
-  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
-  config: value('--config <file>', 'read regressionThreshold / regressionMin from this config file'),
-  json: flag('--json', 'print the comparison as JSON'),
-};
-export type CompareOptions = OptionsOf<typeof COMPARE_OPTIONS>;
 
 const COMPARE_EXAMPLES = `
 Examples:
@@ -29,8 +22,7 @@ export const COMPARE_COMMAND = defineCommand({
     ['<old.json>', 'the earlier report (last night)'],
     ['<new.json>', 'the later report (tonight)'],
   ],
-  options: COMPARE_OPTIONS,
-  help: COMPARE_EXAMPLES,
+  options: COMPARE_OPTIONS, help: COMPARE_EXAMPLES,
   run: ([oldFile, newFile], opts) => compareCommand(oldFile!, newFile!, opts),
 });
 

@@ -1,20 +1,10 @@
 import { readConfigFile } from '../config/index.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { RehearseError } from '../core/errors.ts';
-import { PROVIDERS } from '../core/names.ts';
 import { doctorExitCode, renderChecks, runDoctor } from '../doctor/index.ts';
-import { colorFor, flag, oneOf, defineCommand, value, type OptionsOf } from './options.ts';
+import { colorFor, defineCommand } from './options.ts';
+import { DOCTOR_OPTIONS, type DoctorCommandOptions } from './flags.ts';
 
-/** `rehearse doctor` */
-export const DOCTOR_OPTIONS = {
-  dump: value('--dump <path>', 'the dump a run would restore'),
-  postgres: value('--postgres <major>', 'the PostgreSQL major a run would start'),
-  provider: oneOf('--provider <name>', 'embedded (default), container or url', PROVIDERS),
-  image: value('--image <image>', 'container provider: the image (default postgres:<--postgres or 17>)'),
-  config: value('--config <file>', 'take dump, postgres, provider and image from this config file (default: ./rehearse.config.* if present)'),
-  json: flag('--json', 'print the checks as JSON'),
-};
-export type DoctorCommandOptions = OptionsOf<typeof DOCTOR_OPTIONS>;
 
 const DOCTOR_HELP = `
 Checks, each ok / warn / FAIL (-- when not relevant to the options) with what to fix:
@@ -38,8 +28,7 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed, 2 bad flags.`
 export const DOCTOR_COMMAND = defineCommand({
   name: 'doctor',
   description: 'check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix',
-  options: DOCTOR_OPTIONS,
-  help: DOCTOR_HELP,
+  options: DOCTOR_OPTIONS, help: DOCTOR_HELP,
   run: (_args, opts) => doctorCommand(opts),
 });
 

@@ -1,15 +1,9 @@
 import path from 'node:path';
 import { ExitCode } from '../core/errors.ts';
 import { readReportFile, parseFormats, renderTerminalOf, renderVerdictLines, writeFormatsFromJson, type OutputFormat } from '../report/index.ts';
-import { colorFor, flag, defineCommand, shown, value, type OptionsOf } from './options.ts';
+import { colorFor, defineCommand, shown } from './options.ts';
+import { REPORT_OPTIONS, type ReportOptions } from './flags.ts';
 
-/** `rehearse report <report.json>` */
-export const REPORT_OPTIONS = {
-  format: value('--format <list>', "formats: json,md,html,junit,terminal (default: the run's own, else md,html,junit)"),
-  out: value('--out <dir>', "where to write the files (default: the report's folder)"),
-  quiet: flag('--quiet', 'do not list the files written'),
-};
-export type ReportOptions = OptionsOf<typeof REPORT_OPTIONS>;
 
 const REPORT_EXAMPLES = `
 Examples:
@@ -22,8 +16,7 @@ export const REPORT_COMMAND = defineCommand({
   name: 'report',
   description: 'render a saved report.json again: md, html, junit, terminal — the same bytes the run wrote',
   args: [['<report.json>', 'a report written by rehearse run']],
-  options: REPORT_OPTIONS,
-  help: REPORT_EXAMPLES,
+  options: REPORT_OPTIONS, help: REPORT_EXAMPLES,
   run: ([file], opts) => reportCommand(file!, opts),
 });
 

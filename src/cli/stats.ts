@@ -1,16 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { ExitCode } from '../core/errors.ts';
 import { collectStats, tablesWithoutColumnStats } from '../stats/index.ts';
-import { defineCommand, flag, shown, value, type OptionsOf } from './options.ts';
+import { defineCommand, shown } from './options.ts';
+import { STATS_OPTIONS, type StatsCommandOptions } from './flags.ts';
 
 /** `rehearse stats`: a database's shape from its catalog, no row values unless asked (docs/stats.md). */
-export const STATS_OPTIONS = {
-  databaseUrl: value('--database-url <url>', 'the database to read, in a read-only session (column statistics need SELECT on the tables: owner, GRANT or pg_read_all_data; docs/stats.md)'),
-  out: value('--out <file>', 'where to write the JSON (default: stdout)'),
-  includeValues: flag('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'),
-};
-export type StatsCommandOptions = OptionsOf<typeof STATS_OPTIONS>;
-
 const STATS_HELP = `
 Examples:
   $ rehearse stats --database-url postgresql://readonly@prod/app --out prod-stats.json

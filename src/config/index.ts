@@ -19,7 +19,7 @@ import type { OutputFormat } from '../report/index.ts';
 export { RunConfigSchema, type RunConfig };
 export { budgetFlags, BUDGET_FLAG_KEYS, BUDGET_NAMES, resolveRegression } from './budgets.ts';
 
-/** What `rehearse run` does with the report once the replay is over (src/cli.ts). */
+/** What `rehearse run` does with the report once the replay is over (src/cli/run.ts). */
 export interface ReportPlan {
   /** json is always written; terminal is the printed summary */
   formats: OutputFormat[];

@@ -41,7 +41,7 @@ export interface BudgetOutcome {
   violations: BudgetViolation[];
 }
 
-/** One budget: one file under src/report/budgets/, its doc in docs/budgets.md, its tests in test/budgets.test.ts. */
+/** One budget: one file under src/report/policy/budgets/ (registered in policy/budgets.ts), its doc in docs/budgets.md, its tests in test/budgets.test.ts. */
 export interface Budget {
   name: BudgetResult['name'];
   unit: BudgetResult['unit'];
