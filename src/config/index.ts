@@ -122,6 +122,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   const c: RunConfig = { ...file, ...stripUndefined(flags) };
   if (c.dump && c.fixture) throw usageError('--dump and --fixture both given', 'choose one source of data');
   if (c.example && c.dump) throw usageError('--example and --dump both given', '--example loads the bundled shop dataset');
+  if (c.empty) emptyChecks(c);
 
   const synthesis = synthesisSpec(c);
   const fixture = c.fixture ?? (c.example && !c.dump && !synthesis ? EXAMPLE.fixture : undefined);
@@ -205,6 +206,13 @@ function synthesisSpec(c: RunConfig): LoadSpec | undefined {
   const seed = c.seed ?? 42;
   if (!Number.isSafeInteger(seed)) throw usageError(`--seed ${seed} is not a whole number`, 'e.g. --seed 42');
   return { kind: 'synthesize', schema: c.schema, stats: c.synthesize, fraction, seed };
+}
+
+/** --empty: a fresh install, the whole history on an empty database; no data source, nothing applied. */
+function emptyChecks(c: RunConfig): void {
+  const other = c.dump ? '--dump' : c.fixture ? '--fixture' : c.synthesize ? '--synthesize' : c.example ? '--example' : c.useExistingDatabase ? '--use-existing-database' : undefined;
+  if (other) throw usageError(`--empty and ${other} both given`, '--empty replays the whole history on an empty database; drop one of them');
+  if (c.from !== undefined) throw usageError('--empty replays the whole history; --from says part of it is applied', 'drop --from (or --empty)');
 }
 
 /** What command mode cannot do: the tool applies the migrations, not the replay. */

@@ -11,6 +11,7 @@ export const RunConfigSchema = z
     example: z.boolean().optional(),
     dump: z.string().min(1).optional(),
     fixture: z.string().min(1).optional(),
+    empty: z.boolean().optional(),
     scale: z.coerce.number().int().positive().optional(),
     seed: z.coerce.number().int().optional(),
     schema: z.string().min(1).optional(),

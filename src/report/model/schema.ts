@@ -87,6 +87,16 @@ const Migration = z.strictObject({
   durationMs: ms,
   statements: z.array(Statement),
   command: CommandRun.optional(),
+  verify: z
+    .strictObject({
+      file: z.string(),
+      ok: z.boolean(),
+      durationMs: ms,
+      statements: z.number().int(),
+      error: z.strictObject({ sqlstate: z.string(), message: z.string(), file: z.string(), line: z.number().int() }).optional(),
+    })
+    .optional()
+    .describe("sqitch: the change's verify script, run right after its deploy script"),
 });
 
 const ObjectKind = z.enum([
@@ -302,7 +312,7 @@ export const ReportSchema = z
     migrationSource: z
       .strictObject({
         folder: z.string(),
-        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate']),
+        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate', 'diesel', 'sqlx', 'goose', 'sqitch', 'liquibase', 'atlas']),
         trackingTable: z.string().nullable(),
         from: z.string().nullable(),
         total: z.number().int(),
