@@ -11,11 +11,11 @@ import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions,
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
+import { readStatsFile } from './stats/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './core/log.ts';
 import { TOOL_VERSION } from './core/version.ts';
 import { sleep } from './core/numbers.ts';
-import { readStatsFile } from './stats/index.ts';
 
 export interface RehearsalOutcome {
   report: Report;
@@ -46,6 +46,10 @@ export async function rehearse(
     if (folder) await readMigrations(folder, {});
     if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
+    if (plan.load.kind === 'synthesize') {
+      await readStatsFile(plan.load.stats);
+      await detectDumpFormat(plan.load.schema);
+    }
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
     const stats = plan.predict ? await readStatsFile(plan.predict.statsFile) : null;
 

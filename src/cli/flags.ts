@@ -15,7 +15,10 @@ export const RUN_OPTIONS = {
   fixture: value('--fixture <name>', 'generate a bundled synthetic dataset instead of a dump (shop)'),
   scale: value('--scale <n>', 'fixture size: number of orders for shop (default 30000)'),
   empty: flag('--empty', 'a fresh install: no dump or fixture, the whole migration history replayed on an empty database'),
-  seed: value('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'),
+  seed: value('--seed <n>', 'fixture or synthesis seed; the same seed gives the same data (default 42)'),
+  synthesize: value('--synthesize <stats.json>', "make rows of this statistics file's shape (rehearse stats) for the tables of --schema; no production row needed (docs/synthesis.md)"),
+  schema: value('--schema <schema.sql>', '--synthesize: the schema to fill (pg_dump --schema-only --no-owner --no-privileges)'),
+  fraction: value('--fraction <f>', '--synthesize: rows = statistics × this (default 1; 0.01 for 1 %)'),
   migrations: value('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate, diesel, sqlx, goose, sqitch, Liquibase formatted SQL or Atlas layout'),
   cache: flag('--cache', 'always keep a snapshot of the loaded dataset (default: when loading took 30 s or more)'),
   // commander stores --no-cache as cache: false
@@ -82,6 +85,14 @@ export const COMPARE_OPTIONS = {
   json: flag('--json', 'print the comparison as JSON'),
 };
 export type CompareOptions = OptionsOf<typeof COMPARE_OPTIONS>;
+
+/** `rehearse stats` */
+export const STATS_OPTIONS = {
+  databaseUrl: value('--database-url <url>', 'the database to read, in a read-only session (column statistics need SELECT on the tables: owner, GRANT or pg_read_all_data; docs/stats.md)'),
+  out: value('--out <file>', 'where to write the JSON (default: stdout)'),
+  includeValues: flag('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'),
+};
+export type StatsCommandOptions = OptionsOf<typeof STATS_OPTIONS>;
 
 /** `rehearse doctor` */
 export const DOCTOR_OPTIONS = {

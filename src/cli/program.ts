@@ -9,8 +9,9 @@ import { registerCommand } from './options.ts';
 import { REPORT_COMMAND } from './report.ts';
 import { RUN_COMMAND } from './run.ts';
 import { addSnapshotCommands } from './snapshot.ts';
+import { STATS_COMMAND } from './stats.ts';
 
-/** The program: one module per command (run, report, compare, doctor), each with its option table. */
+/** The program: one module per command (run, report, compare, stats, doctor), each with its option table. */
 export function buildProgram(): Command {
   const program = new Command('rehearse')
     .description('A dress rehearsal for PostgreSQL schema migrations: replay them on a production-size copy and measure what production would live through.')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCommand(program, RUN_COMMAND);
   registerCommand(program, REPORT_COMMAND);
   registerCommand(program, COMPARE_COMMAND);
+  registerCommand(program, STATS_COMMAND);
   registerCommand(program, DOCTOR_COMMAND);
   // prepare and cache (docs/snapshots.md): plain commander commands, not yet option tables
   addSnapshotCommands(program, (code) => (process.exitCode = code));

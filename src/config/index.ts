@@ -135,8 +135,11 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   if (c.example && c.dump) throw usageError('--example and --dump both given', '--example loads the bundled shop dataset');
   if (c.empty) emptyChecks(c);
 
-  const fixture = c.fixture ?? (c.example && !c.dump ? EXAMPLE.fixture : undefined);
-  const load: LoadSpec = c.dump
+  const synthesis = synthesisSpec(c);
+  const fixture = c.fixture ?? (c.example && !c.dump && !synthesis ? EXAMPLE.fixture : undefined);
+  const load: LoadSpec = synthesis
+    ? synthesis
+    : c.dump
     ? { kind: 'dump', path: c.dump }
     : fixture
       ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
@@ -206,9 +209,25 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   };
 }
 
+/** --synthesize STATS with --schema FILE [--fraction F] [--seed N]: rows made from statistics. */
+function synthesisSpec(c: RunConfig): LoadSpec | undefined {
+  if (!c.synthesize) {
+    if (c.schema) throw usageError('--schema applies to --synthesize', 'rehearse run --schema schema.sql --synthesize prod-stats.json');
+    if (c.fraction !== undefined) throw usageError('--fraction applies to --synthesize');
+    return undefined;
+  }
+  if (!c.schema) throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only --no-owner --no-privileges -f schema.sql');
+  if (c.dump || c.fixture) throw usageError(`--synthesize and --${c.dump ? 'dump' : 'fixture'} both given`, 'choose one source of data');
+  const fraction = c.fraction ?? 1;
+  if (!(fraction > 0) || fraction > 1000) throw usageError(`--fraction ${fraction}: not a number above 0`, 'e.g. --fraction 0.01 for 1 % of the rows of the statistics');
+  const seed = c.seed ?? 42;
+  if (!Number.isSafeInteger(seed)) throw usageError(`--seed ${seed} is not a whole number`, 'e.g. --seed 42');
+  return { kind: 'synthesize', schema: c.schema, stats: c.synthesize, fraction, seed };
+}
+
 /** --empty: a fresh install, the whole history on an empty database; no data source, nothing applied. */
 function emptyChecks(c: RunConfig): void {
-  const other = c.dump ? '--dump' : c.fixture ? '--fixture' : c.example ? '--example' : c.useExistingDatabase ? '--use-existing-database' : undefined;
+  const other = c.dump ? '--dump' : c.fixture ? '--fixture' : c.synthesize ? '--synthesize' : c.example ? '--example' : c.useExistingDatabase ? '--use-existing-database' : undefined;
   if (other) throw usageError(`--empty and ${other} both given`, '--empty replays the whole history on an empty database; drop one of them');
   if (c.from !== undefined) throw usageError('--empty replays the whole history; --from says part of it is applied', 'drop --from (or --empty)');
 }

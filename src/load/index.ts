@@ -6,9 +6,11 @@ import { inspectDump } from './detect.ts';
 import { DEFAULT_SEED, generateFixture, readFixture, validateScale } from './fixture.ts';
 import { restoreArchive, restorePlain } from './restore.ts';
 import { settle, summarizeTables } from './summary.ts';
+import { synthesize } from './synthesize/index.ts';
 import type { DatasetSummary, LoadSpec } from './types.ts';
 
-export type { DatasetSummary, DumpFormat, LoadSpec, TableSize } from './types.ts';
+export type { DatasetSummary, DumpFormat, LoadSpec, SynthesizedSource, TableSize } from './types.ts';
+export { synthesize, type SynthesisResult } from './synthesize/index.ts';
 export { detectDumpFormat } from './detect.ts';
 export { summarizeTables } from './summary.ts';
 export { knownFixtures, DEFAULT_SEED, fixturesDir } from './fixture.ts';
@@ -45,6 +47,11 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
       const fixture = await readFixture(spec.name);
       await generateFixture(url, fixture, spec.scale, seed, log);
       source = { kind: 'fixture', name: spec.name, scale: spec.scale, seed };
+      break;
+    }
+    case 'synthesize': {
+      const made = await synthesize(url, spec, log);
+      source = { kind: 'synthesized', schema: spec.schema, stats: spec.stats, fraction: spec.fraction, seed: spec.seed, tables: made.tables };
       break;
     }
   }

@@ -12,7 +12,11 @@ export interface TableSize {
 }
 
 export interface DatasetSummary {
-  source: { kind: 'dump'; path: string; format: DumpFormat } | { kind: 'fixture'; name: string; scale: number; seed: number } | { kind: 'none' };
+  source:
+    | { kind: 'dump'; path: string; format: DumpFormat }
+    | { kind: 'fixture'; name: string; scale: number; seed: number }
+    | SynthesizedSource
+    | { kind: 'none' };
   /**
    * Wall time of the whole load: restore or generation, then VACUUM ANALYZE and CHECKPOINT
    * (0 for kind 'none'). `phaseMs` splits it.
@@ -23,7 +27,21 @@ export interface DatasetSummary {
   tables: TableSize[];
 }
 
+/** --synthesize: rows made from a statistics file for the tables of a schema file */
+export interface SynthesizedSource {
+  kind: 'synthesized';
+  /** the schema file (pg_dump --schema-only) */
+  schema: string;
+  /** the statistics file (rehearse stats) */
+  stats: string;
+  fraction: number;
+  seed: number;
+  /** per table (qualified name): the rows the statistics give and the rows made */
+  tables: { name: string; statsRows: number; rows: number }[];
+}
+
 export type LoadSpec =
   | { kind: 'dump'; path: string; /** pg_restore -j (default: os.availableParallelism(); tar: 1) */ jobs?: number }
   | { kind: 'fixture'; name: string; scale: number; seed?: number }
+  | { kind: 'synthesize'; schema: string; stats: string; fraction: number; seed: number; /** connections at once (default: cores) */ jobs?: number }
   | { kind: 'none' };

@@ -156,7 +156,14 @@ export async function removeDataDir(root: string, entry: CacheEntry): Promise<vo
 
 export function describeSource(meta: SnapshotMeta): string {
   const s = meta.dataset.source;
-  const what = s.kind === 'dump' ? s.path : s.kind === 'fixture' ? `fixture ${s.name} scale ${s.scale} seed ${s.seed}` : 'none';
+  const what =
+    s.kind === 'dump'
+      ? s.path
+      : s.kind === 'fixture'
+        ? `fixture ${s.name} scale ${s.scale} seed ${s.seed}`
+        : s.kind === 'synthesized'
+          ? `synthesized from ${s.stats} at fraction ${s.fraction}`
+          : 'none';
   return `${what} (PostgreSQL ${meta.pgMajor})`;
 }
 

@@ -36,7 +36,8 @@ export const AUTO_MIN_LOAD_MS = 30_000;
 /** What produced a dataset: the content of a key (hashed into SnapshotMeta.key). */
 export type KeySource =
   | { kind: 'dump'; sha256: string; bytes: number; format: string }
-  | { kind: 'fixture'; name: string; scale: number; seed: number; definitionSha256: string };
+  | { kind: 'fixture'; name: string; scale: number; seed: number; definitionSha256: string }
+  | { kind: 'synthesize'; schemaSha256: string; statsSha256: string; fraction: number; seed: number };
 
 export interface KeyParts {
   /** bumped when the way snapshots are made changes */

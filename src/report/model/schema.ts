@@ -326,6 +326,16 @@ export const ReportSchema = z
         source: z.union([
           z.strictObject({ kind: z.literal('dump'), path: z.string(), format: z.enum(['custom', 'directory', 'tar', 'plain', 'plain-gzip']) }),
           z.strictObject({ kind: z.literal('fixture'), name: z.string(), scale: z.number().int(), seed: z.number().int() }),
+          z
+            .strictObject({
+              kind: z.literal('synthesized'),
+              schema: z.string().describe('the schema file (pg_dump --schema-only)'),
+              stats: z.string().describe('the statistics file (rehearse stats)'),
+              fraction: z.number().describe('rows made = statistics × fraction'),
+              seed: z.number().int(),
+              tables: z.array(z.strictObject({ name: z.string(), statsRows: z.number().describe('rows in the statistics'), rows: z.number().describe('rows made') })),
+            })
+            .describe('--synthesize: rows of the statistics\' shape made for the schema\'s tables, no production row'),
           z.strictObject({ kind: z.literal('none') }),
         ]),
         loadMs: ms,

@@ -1,0 +1,271 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { describeError, RehearseError, usageError } from '../../core/errors.ts';
+import { readStatsFile } from '../../stats/index.ts';
+import type { Logger } from '../../core/log.ts';
+import { inspectDump } from '../detect.ts';
+import { restoreArchive, restorePlain } from '../restore.ts';
+import { readSynthCatalog } from './catalog.ts';
+import { deferredObjects } from './defer.ts';
+import { copyInSql, DRAWS, insertSql, planSynthesis, selectSql, type TablePlan } from './plan.ts';
+import type { SynthesisResult, SynthesisSpec } from './types.ts';
+
+export type { SynthesisResult, SynthesisSpec, SynthesizedTable } from './types.ts';
+export { planSynthesis, insertSql } from './plan.ts';
+export { readSynthCatalog } from './catalog.ts';
+
+/**
+ * Restore the schema, then make rows of the statistics' shape for every table, server-side:
+ *   1. the schema file: as one query (plain SQL without psql meta-commands), else through psql
+ *      or pg_restore;
+ *   2. its foreign keys, keys and indexes dropped (they are built after the rows, as pg_restore does);
+ *   3. every table filled by COPY (SELECT … generate_series) piped into COPY FROM, tables (and
+ *      chunks of very big tables) in parallel over `jobs` connections: no table reads another (a
+ *      child computes its parents' keys), so the order is free; a table filled in one chunk is
+ *      TRUNCATEd in the same transaction first (wal_level=minimal: no WAL; COPY FREEZE);
+ *      each table's keys and indexes built again as soon as its rows are in, on the same connection;
+ *   4. the foreign keys, which validate every row;
+ *   5. identity and serial sequences moved past the rows.
+ */
+export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
+  const stats = await readStatsFile(spec.stats);
+  const t0 = performance.now();
+  await restoreSchema(spec.schema, url, log);
+  const schemaMs = performance.now() - t0;
+
+  const catalog = await readSynthCatalog(url);
+  const plans = planSynthesis({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
+  const jobs = Math.max(1, Math.floor(spec.jobs ?? os.availableParallelism()));
+  const deferred = deferredObjects(catalog.tables);
+  await withClient(url, async (c) => {
+    await c.query('BEGIN');
+    for (const sql of deferred.drop) await c.query(sql);
+    await c.query('COMMIT');
+  });
+
+  const t1 = performance.now();
+  const canCheckDomains = catalog.versionNum >= 160000;
+  const total = plans.reduce((s, p) => s + p.rows, 0);
+  let made = 0;
+  const progress = log.progress(`synthesizing ${plans.length} tables, ${total.toLocaleString('en-US')} rows (${jobs} connection${jobs === 1 ? '' : 's'})`);
+  const buildsOf = new Map<string, string[]>();
+  for (const b of deferred.build) buildsOf.set(b.table, [...(buildsOf.get(b.table) ?? []), b.sql]);
+  // per table, pipelined: rows, then its keys and indexes; biggest table first, so the longest starts at once
+  const order = [...plans].sort((a, b) => b.rows - a.rows);
+  const tasks = order.flatMap((plan) => {
+    const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
+    const left = { n: chunks.length };
+    return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
+  });
+  await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
+    const format = spec.copyFormat ?? 'text';
+    await fillRange(
+      c,
+      plan,
+      from,
+      to,
+      single,
+      canCheckDomains,
+      url,
+      (n) =>
+        progress.update(
+          format === 'binary'
+            ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
+            : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
+        ),
+      format,
+    );
+    made += to - from;
+    progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
+    // after the table's last chunk, its keys and indexes (VACUUM ANALYZE follows the whole load)
+    if (--left.n > 0) return;
+    for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
+  });
+  progress.done(`${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes`);
+  const rowsMs = performance.now() - t1;
+
+  const t2 = performance.now();
+  const built = log.progress(`foreign keys (${deferred.foreignKeys.length})`);
+  // foreign keys in parallel too: two on one table (or to one parent) wait for each other's lock;
+  // a deadlock between two (tables referencing each other) is retried
+  await pool(url, jobs, deferred.foreignKeys, async (c, fk) => {
+    built.update(fk.label);
+    await runDdl(c, fk.sql, fk.table);
+  });
+  await withClient(url, async (c) => {
+    for (const plan of plans) {
+      for (const s of plan.sequences) {
+        await c.query(
+          `SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`,
+        );
+      }
+    }
+  });
+  built.done();
+  return {
+    tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t2) },
+  };
+}
+
+/**
+ * The schema file: plain SQL without psql meta-commands (pg_dump's \restrict lines aside) is sent
+ * as one simple query — no psql to start, an error names file:line; anything else goes through
+ * the load stage's psql / pg_restore.
+ */
+async function restoreSchema(file: string, url: string, log: Logger): Promise<void> {
+  const dump = await inspectDump(file);
+  if (dump.format === 'plain' && dump.size < 64 * 1024 * 1024) {
+    const text = (await fs.readFile(file, 'utf8')).replace(/^\\(un)?restrict\b.*$/gm, '');
+    if (!/^\s*\\/m.test(text)) {
+      const progress = log.progress(`schema ${file}`);
+      await withClient(url, async (c) => {
+        try {
+          await c.query(text);
+        } catch (err) {
+          const position = Number((err as { position?: string }).position);
+          const line = position > 0 ? text.slice(0, position - 1).split('\n').length : null;
+          throw usageError(`${file}${line ? `:${line}` : ''}: ${describeError(err)}`, 'the schema file must restore into an empty database: make it with pg_dump --schema-only --no-owner --no-privileges', err);
+        }
+      });
+      progress.done();
+      return;
+    }
+  }
+  if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
+  else await restoreArchive(dump, url, 1, log);
+}
+
+/**
+ * Rows [from, to) of a table in one transaction: `COPY (SELECT … generate_series …) TO STDOUT` on
+ * a second connection piped into `COPY … FROM STDIN` (COPY inserts in batches, INSERT … SELECT
+ * row by row: measured faster, docs/synthesis.md). When it is the table's only chunk the table is
+ * TRUNCATEd first in the same transaction, so the rows skip the WAL (wal_level=minimal) and are
+ * loaded frozen (COPY FREEZE), as VACUUM FREEZE would leave them.
+ */
+async function fillRange(
+  c: pg.Client,
+  plan: TablePlan,
+  from: number,
+  to: number,
+  truncate: boolean,
+  canCheckDomains: boolean,
+  url: string,
+  onRows: (rows: number) => void,
+  format: 'text' | 'binary',
+): Promise<void> {
+  await c.query('BEGIN');
+  let source: pg.Client | undefined;
+  try {
+    // user triggers (audit tables, ...) do not fire for generated rows, as with pg_restore --disable-triggers
+    await c.query(`SAVEPOINT r; SET LOCAL session_replication_role = replica`).catch(() => c.query('ROLLBACK TO SAVEPOINT r'));
+    if (truncate) await c.query(`TRUNCATE ${plan.table.ident}`);
+    let got = 0;
+    if (to > from && plan.columns.length === 0) {
+      got = (await c.query(insertSql(plan, from, to, canCheckDomains))).rowCount ?? 0;
+    } else if (to > from) {
+      source = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
+      await source.connect();
+      const binary = format === 'binary';
+      const sink = c.query(copyFrom(copyInSql(plan, truncate, binary)));
+      const rows = source.query(copyTo(`COPY (${selectSql(plan, from, to, canCheckDomains)}) TO STDOUT${binary ? ' (FORMAT binary)' : ''}`));
+      await pipeline(rows, rowCounter(onRows, binary), sink);
+      got = Number(sink.rowCount ?? 0);
+    }
+    if (got < to - from) {
+      throw usageError(
+        `${plan.table.name}: ${(to - from - got).toLocaleString('en-US')} of ${(to - from).toLocaleString('en-US')} rows met no CHECK constraint of the table (${plan.checks.map((ch) => ch.name).join(', ') || 'domain checks'}) in ${DRAWS} draws`,
+        'the constraints of this table cannot be met with these statistics: check its CHECK constraints against the column statistics (distinct counts, null fractions)',
+      );
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    if (err instanceof RehearseError) throw err;
+    throw usageError(
+      `synthesizing ${plan.table.name} failed: ${describeError(err)}`,
+      'the schema or the statistics ask for values this table cannot hold (see docs/synthesis.md); rehearse this table from a dump if it persists',
+      err,
+    );
+  } finally {
+    await source?.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Counts the rows of COPY text passing through (one newline each: newlines inside values are
+ * escaped); in binary, the bytes (progress says MiB then).
+ */
+function rowCounter(onRows: (rows: number) => void, binary: boolean): Transform {
+  let rows = 0;
+  let last = Date.now();
+  return new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      if (binary) rows += chunk.length;
+      else for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
+      if (Date.now() - last > 1000) {
+        last = Date.now();
+        onRows(rows);
+      }
+      next(null, chunk);
+    },
+  });
+}
+
+/**
+ * A table's rows as chunks for the pool: one chunk below 2 × chunkRows rows (after a TRUNCATE:
+ * no WAL, loaded frozen), else up to `jobs` chunks side by side. One chunk already keeps two
+ * backends busy (one generating, one loading); splitting costs the WAL skip and the freeze, so
+ * only very big tables are split (measured, docs/synthesis.md).
+ */
+export function chunksOf(rows: number, jobs: number, chunkRows = CHUNK_ROWS): [number, number][] {
+  const n = rows < 2 * chunkRows ? 1 : Math.min(jobs, Math.ceil(rows / chunkRows));
+  return Array.from({ length: n }, (_, i) => [Math.floor((rows * i) / n), Math.floor((rows * (i + 1)) / n)]);
+}
+const CHUNK_ROWS = 5_000_000;
+
+async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Promise<void> {
+  try {
+    await c.query(sql);
+  } catch (err) {
+    if ((err as { code?: string }).code === '40P01' && attempt < 5) return runDdl(c, sql, table, attempt + 1);
+    throw usageError(`synthesized ${table}: ${sql.split('\n')[0]} failed: ${describeError(err)}`, 'the generated rows do not meet this constraint: please report it with the schema and the statistics', err);
+  }
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Run `work` over `items` with at most `size` connections at once; the first error stops the rest. */
+async function pool<T>(url: string, size: number, items: T[], work: (c: pg.Client, item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let failed: unknown;
+  const worker = async () => {
+    if (queue.length === 0) return;
+    await withClient(url, async (c) => {
+      while (queue.length && failed === undefined) {
+        const item = queue.shift()!;
+        try {
+          await work(c, item);
+        } catch (err) {
+          failed ??= err;
+        }
+      }
+    });
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
