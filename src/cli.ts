@@ -4,8 +4,11 @@ import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePla
 import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './doctor/index.ts';
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
+import { describeLeftover, sweep } from './cleanup/index.ts';
+import { checkProvisionPaths } from './provision/index.ts';
 import {
   compareReports,
+  checkOutputs,
   defaultOutDir,
   finalizeReport,
   parseFormats,
@@ -204,7 +207,30 @@ export function buildProgram(): Command {
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await doctorCommand(opts);
     });
+  program
+    .command('cleanup')
+    .description('remove what runs that ended abruptly (kill -9, OOM) left: servers and their data directories, containers, scratch databases; never what a live run owns')
+    .addOption(new Option('--database-url <url>', "also drop this server's rehearse_… scratch databases whose run is gone"))
+    .addOption(new Option('--dry-run', 'only list them'))
+    .addOption(new Option('--json', 'print the list as JSON'))
+    .action(async (opts: Record<string, unknown>) => {
+      process.exitCode = await cleanupCommand(opts);
+    });
   return program;
+}
+
+async function cleanupCommand(opts: Record<string, unknown>): Promise<number> {
+  const databaseUrl = opts.databaseUrl as string | undefined;
+  const found = await sweep({ remove: !opts.dryRun, containers: true, ...(databaseUrl ? { databaseUrl } : {}) });
+  if (opts.json) process.stdout.write(JSON.stringify({ leftovers: found }, null, 2) + '\n');
+  else {
+    const lines = found.map(describeLeftover);
+    const removed = found.filter((l) => l.removed).length;
+    const orphaned = found.filter((l) => l.liveness === 'dead').length;
+    lines.push(opts.dryRun ? `${orphaned} to remove (--dry-run: nothing removed)` : `${removed} removed`);
+    process.stdout.write(maskSecrets(lines.join('\n')) + '\n');
+  }
+  return found.some((l) => l.error) ? ExitCode.infrastructure : ExitCode.ok;
 }
 
 async function doctorCommand(opts: Record<string, unknown>): Promise<number> {
@@ -243,11 +269,28 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   const baseline = rp.baseline ? { file: rp.baseline, report: (await readReportFile(rp.baseline)).report } : undefined;
   const log = createLogger({ quiet: plan.quiet });
   const outDir = plan.outDir ?? defaultOutDir();
+  // every folder the run writes, checked before any server starts (exit 2 with the path and why)
+  await checkOutputs(outDir, rp.formats);
+  await checkProvisionPaths(plan.provision);
   // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
   let finished!: () => void;
   const written = new Promise<void>((resolve) => (finished = resolve));
   const unregister = onExitCleanup(() => written);
-  const outcome = await rehearse(plan, log, process.argv.slice(2));
+  try {
+    return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline);
+  } finally {
+    unregister();
+    finished();
+  }
+}
+
+async function finishRun(
+  outcome: Awaited<ReturnType<typeof rehearse>>,
+  plan: ReturnType<typeof resolvePlan>,
+  outDir: string,
+  baseline: { file: string; report: Awaited<ReturnType<typeof readReportFile>>['report'] } | undefined,
+): Promise<number> {
+  const rp = plan.report!;
   const { report } = outcome;
   let exitCode = outcome.exitCode;
   if (interrupted()) {
@@ -262,7 +305,21 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   // budgets, the baseline comparison and the verdict; then every format from the one report.json
   report.output = { dir: outDir, formats: rp.formats, ...(rp.reportUrl ? { reportUrl: rp.reportUrl } : {}) };
   exitCode = finalizeReport(report, { budgets: rp.budgets, ...(baseline ? { baseline } : {}), regression: rp.regression });
-  const files = await writeFormats(report, outDir, rp.formats);
+  let files: Awaited<ReturnType<typeof writeFormats>>;
+  try {
+    files = await writeFormats(report, outDir, rp.formats);
+  } catch (err) {
+    // the run is over: say what could not be saved and end (never wait on a folder)
+    process.stderr.write(maskSecrets(`error: could not save the report in ${outDir}: ${(err as Error).message}\n`));
+    if (report.run.error) process.stderr.write(maskSecrets(`the run had failed before: ${report.run.error.message}\n`));
+    return ExitCode.infrastructure;
+  }
+  // a usage error: its message and hint, nothing else (no summary of a run that did not happen)
+  const usage = report.run.error?.kind === 'usage' ? report.run.error : null;
+  if (usage) {
+    process.stderr.write(maskSecrets(`error: ${usage.message}\n${usage.hint ? `  ${usage.hint}\n` : ''}`));
+    return exitCode;
+  }
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);
     const tail = renderVerdictLines(report, { color });
@@ -278,8 +335,6 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
     process.stderr.write(renderVerdictLines(report, { color: colorFor(process.stderr) }) + '\n');
   }
   if (!plan.quiet) process.stderr.write(`report: ${files.map((f) => shown(f.file)).join(', ')}\n`);
-  unregister();
-  finished();
   return exitCode;
 }
 

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { sweepAtStart } from './cleanup/index.ts';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
@@ -43,6 +44,8 @@ export async function rehearse(
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
+    // what earlier runs left whose owner is gone (kill -9, OOM): their servers, folders, scratch databases
+    await sweepAtStart(log, plan.provision.provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
     instance = await provision(plan.provision, log);
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
 

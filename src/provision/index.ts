@@ -22,3 +22,4 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
   }
 }
 export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
+export { checkProvisionPaths } from './paths-check.ts';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { infraError } from '../errors.ts';
 import { onExitCleanup } from '../util/cleanup.ts';
+import { ownerComment } from '../ownership/scratch.ts';
 
 export interface ScratchDatabase {
   url: string;
@@ -18,6 +19,8 @@ export async function createScratchDatabase(serverUrl: string, name: string): Pr
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0`);
+    // the owner (pid, start time, host, run) lets a later run or `rehearse cleanup` drop it if this one dies
+    await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);
   } catch (err) {
     throw infraError(`cannot create the scratch database ${name}: ${(err as Error).message}`, 'the user needs CREATEDB', err);
   } finally {

@@ -20,4 +20,5 @@ export {
   DEFAULT_FORMATS,
   FORMAT_FILES,
 } from './formats.ts';
+export { checkOutputs } from './outputs.ts';
 export type { WithTraffic } from './traffic-types.ts';
