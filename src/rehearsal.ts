@@ -8,7 +8,7 @@ import { provision, restoreInContainer, type Instance } from './provision/index.
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
-import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
+import { AFTER, checkWorkloadSyntax, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
@@ -43,6 +43,7 @@ export async function rehearse(
     if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
+    if (workload) await checkWorkloadSyntax(workload);
 
     // what earlier runs left whose owner is gone (kill -9, OOM): their servers, folders, scratch databases
     await sweepAtStart(log, plan.provision.provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
