@@ -277,7 +277,11 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
   let finished!: () => void;
   const written = new Promise<void>((resolve) => (finished = resolve));
-  const unregister = onExitCleanup(() => written);
+  // hurried (a second Ctrl-C, or the grace period over while the report is still being written)
+  const unregister = onExitCleanup(
+    () => written,
+    () => void process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`),
+  );
   try {
     return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline);
   } finally {

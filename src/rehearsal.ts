@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { sweepAtStart } from './cleanup/index.ts';
 import type { RehearsalPlan } from './config/index.ts';
-import { ExitCode, RehearseError, describeError } from './errors.ts';
+import { ExitCode, RehearseError, describeError, infraError } from './errors.ts';
+import { asServerFault, firstServerFault } from './util/server-faults.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
 import { provision, restoreInContainer, type Instance } from './provision/index.ts';
@@ -103,6 +104,9 @@ export async function rehearse(
     const result = command ?? (await replay({ ...replayOptions, migrations: pending }));
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
+    // the disk full, the backend or server gone mid-migration: infrastructure (3), not a failed migration
+    const fault = firstServerFault([...result.migrations]);
+    if (fault) throw infraError(fault.message, fault.hint);
 
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
@@ -141,7 +145,9 @@ export async function rehearse(
       report.summary = summarize(report.migrations);
       report.compatibility = compatibilityMatrix(states, probes, workload.apps);
     }
-  } catch (err) {
+  } catch (thrown) {
+    // a stage's own connection refused or cut (the server gone mid-run): said as such
+    const err = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;
     report.run.error = {

