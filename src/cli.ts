@@ -5,6 +5,7 @@ import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './d
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
 import { describeLeftover, sweep } from './cleanup/index.ts';
+import { asServerFault } from './util/server-faults.ts';
 import { checkProvisionPaths } from './provision/index.ts';
 import {
   compareReports,
@@ -280,14 +281,23 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   // hurried (a second Ctrl-C, or the grace period over while the report is still being written)
   const unregister = onExitCleanup(
     () => written,
-    () => void process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`),
+    () => void (interrupted() && process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`)),
   );
+  // a connection of some stage that dies while idle (the server gone mid-run) emits 'error' with
+  // no listener: the stage itself sees the failure and the run reports it; anything else is a bug
+  if (!process.listeners('uncaughtException').includes(onUncaught)) process.on('uncaughtException', onUncaught);
   try {
     return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline);
   } finally {
     unregister();
     finished();
   }
+}
+
+function onUncaught(err: unknown): void {
+  if (asServerFault(err, '')) return;
+  process.stderr.write(maskSecrets(`internal error: ${(err as Error)?.stack ?? String(err)}\n`));
+  process.exit(ExitCode.infrastructure);
 }
 
 async function finishRun(

@@ -25,6 +25,7 @@ const LONG = 400_000;
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });
 const short = writeFiles(path.join(work, 'short'), { '001_short.sql': 'SELECT pg_sleep(4);\n' });
+const medium = writeFiles(path.join(work, 'medium'), { '001_medium.sql': 'SELECT pg_sleep(15);\n' });
 const run = (args: string[], extraEnv: Record<string, string> = {}) => {
   const out = path.join(work, `out-${started.length}`);
   const r = spawnRun([...args, '--out', out], { ...env, ...extraEnv });
@@ -66,7 +67,7 @@ describe.concurrent('faults mid-run', () => {
 
   it('the server refusing connections mid-run → 3, said as such', { timeout: 600_000 }, async () => {
     const base = inject('pgUrl');
-    const { r, out } = run(['run', '--database-url', base, '--migrations', short]);
+    const { r, out } = run(['run', '--database-url', base, '--migrations', medium]);
     await r.waitFor(/applying 001/, LONG);
     await sql(base, `ALTER DATABASE ${scratchName(r)!} WITH ALLOW_CONNECTIONS false`);
     const res = await r.child;
@@ -90,6 +91,46 @@ describe.concurrent('faults mid-run', () => {
     expect(res.exitCode, r.stderr()).toBe(3);
     expect(r.stderr()).toMatch(/pg_restore was killed \(SIGKILL\) while restoring .*archive\.dump; the database is partly loaded/);
     expect(report(out).run.error.kind).toBe('infrastructure');
+    expect(await scratchDatabasesOf(base, [r.pid])).toEqual([]);
+  });
+
+  it('a deadlock between a migration and a workload transaction → 1, both sides named', { timeout: 600_000 }, async () => {
+    const base = inject('pgUrl');
+    const dump = path.join(work, 'deadlock.sql');
+    fs.writeFileSync(dump, '-- PostgreSQL database dump\nCREATE TABLE dl_a (id int);\nCREATE TABLE dl_b (id int);\n');
+    const migrations = writeFiles(path.join(work, 'deadlock'), {
+      '001_lock_a_then_b.sql': 'BEGIN;\nLOCK TABLE dl_a IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(6);\nLOCK TABLE dl_b IN ACCESS EXCLUSIVE MODE;\nCOMMIT;\n',
+    });
+    // the workload takes b, then asks for a while the migration holds it; its long deadlock_timeout
+    // makes the migration (1 s) the one PostgreSQL picks to fail
+    const workload = path.join(work, 'deadlock.yaml');
+    fs.writeFileSync(
+      workload,
+      [
+        'apps:',
+        '  old:',
+        '    clients: 1',
+        '    queries:',
+        '      - { name: ping, sql: SELECT 1, rate: 5 }',
+        'background:',
+        '  - name: hold_b_then_a',
+        '    app: old',
+        '    at: 0s',
+        '    transaction:',
+        "      - sql: SET LOCAL deadlock_timeout = '60s'",
+        '      - sql: LOCK TABLE dl_b IN ACCESS EXCLUSIVE MODE',
+        '      - sql: SELECT pg_sleep(3)',
+        '      - sql: LOCK TABLE dl_a IN ACCESS EXCLUSIVE MODE',
+        '',
+      ].join('\n'),
+    );
+    const { r, out } = run(['run', '--database-url', base, '--dump', dump, '--migrations', migrations, '--workload', workload, '--warmup', '500ms', '--cooldown', '500ms']);
+    const res = await r.child;
+    expect(res.exitCode, r.stderr()).toBe(1);
+    const failed = report(out).migrations[0].statements.find((s: { error?: unknown }) => s.error);
+    expect(failed.error).toMatchObject({ sqlstate: '40P01', line: 4 });
+    expect(failed.error.message).toMatch(/deadlock detected \(with the workload's app old, hold_b_then_a \(pid \d+\)\)/);
+    expect(r.stderr()).toMatch(/001_lock_a_then_b\.sql:4: 40P01 deadlock detected \(with the workload's app old, hold_b_then_a/);
     expect(await scratchDatabasesOf(base, [r.pid])).toEqual([]);
   });
 });
