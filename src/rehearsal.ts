@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { sweepAtStart } from './cleanup/index.ts';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError, infraError } from './errors.ts';
-import { asServerFault, firstServerFault } from './util/server-faults.ts';
+import { asServerFault, diskFullNote, firstServerFault } from './util/server-faults.ts';
+import { runRoot } from './ownership/index.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
 import { provision, restoreInContainer, type Instance } from './provision/index.ts';
@@ -147,7 +148,14 @@ export async function rehearse(
     }
   } catch (thrown) {
     // a stage's own connection refused or cut (the server gone mid-run): said as such
-    const err = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);
+    const fault = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);
+    // the embedded server's disk full shows as a crash or a failed restore: say it is the disk
+    const infra = fault instanceof RehearseError && fault.kind === 'infrastructure' ? fault : null;
+    const full = instance?.provider === 'embedded' && infra ? await diskFullNote(await runRoot()) : null;
+    const err =
+      full && infra
+        ? infraError(`${full}; ${infra.message}`, 'give the data directory more room (PG_REHEARSE_RUN_ROOT or TMPDIR on a bigger disk; rehearse doctor --dump estimates the need)', infra)
+        : fault;
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;
     report.run.error = {

@@ -25,7 +25,6 @@ const LONG = 400_000;
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });
 const short = writeFiles(path.join(work, 'short'), { '001_short.sql': 'SELECT pg_sleep(4);\n' });
-const medium = writeFiles(path.join(work, 'medium'), { '001_medium.sql': 'SELECT pg_sleep(15);\n' });
 const run = (args: string[], extraEnv: Record<string, string> = {}) => {
   const out = path.join(work, `out-${started.length}`);
   const r = spawnRun([...args, '--out', out], { ...env, ...extraEnv });
@@ -67,13 +66,16 @@ describe.concurrent('faults mid-run', () => {
 
   it('the server refusing connections mid-run → 3, said as such', { timeout: 600_000 }, async () => {
     const base = inject('pgUrl');
-    const { r, out } = run(['run', '--database-url', base, '--migrations', medium]);
-    await r.waitFor(/applying 001/, LONG);
-    await sql(base, `ALTER DATABASE ${scratchName(r)!} WITH ALLOW_CONNECTIONS false`);
+    // the migration shuts its own database for new connections: the next stage's connection is refused
+    const closing = writeFiles(path.join(work, 'closing'), {
+      '001_close.sql': "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', current_database()); END $$;\n",
+    });
+    const { r, out } = run(['run', '--database-url', base, '--migrations', closing]);
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
     expect(r.stderr()).toMatch(/the rehearsal server refused a connection mid-run: .*not currently accepting connections/);
     expect(report(out).migrations[0]).toMatchObject({ id: '001', status: 'applied' });
+    expect(report(out).run.error.kind).toBe('infrastructure');
     expect(await scratchDatabasesOf(base, [r.pid])).toEqual([]);
   });
 
@@ -153,7 +155,7 @@ describe.runIf(asRoot)('a full disk', () => {
     const { r, out } = run(['run', '--dump', dump, '--migrations', short], { PG_REHEARSE_RUN_ROOT: small });
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
-    expect(r.stderr()).toMatch(/No space left on device|disk space/);
+    expect(r.stderr()).toMatch(/the disk holding .* is full .*: the rehearsal server ran out of disk space/);
     expect(report(out).run.error.kind).toBe('infrastructure');
     expect(runDirs(small)).toEqual([]);
     expect(processesUsing(small)).toEqual([]);
@@ -168,6 +170,7 @@ describe.runIf(asRoot)('a full disk', () => {
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
     expect(r.stderr()).toMatch(/(disk space|went away) at .*001_rewrite\.sql:1/);
+    expect(r.stderr()).toMatch(/ran out of disk space/);
     expect(report(out).migrations[0]).toMatchObject({ id: '001', status: 'failed' });
     expect(runDirs(small)).toEqual([]);
     expect(processesUsing(small)).toEqual([]);

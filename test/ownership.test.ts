@@ -92,7 +92,7 @@ describe('the guardian', () => {
     const postmaster = spawn('sh', ['-c', 'sleep 300', 'postgres', '-D', dataDir], { stdio: 'ignore', detached: true });
     children.push(postmaster);
     fs.writeFileSync(path.join(dataDir, 'postmaster.pid'), `${postmaster.pid}\n${dataDir}\n`);
-    const guardian = startGuardian(dir, { pid: owner.pid!, startTime: processStartTime(owner.pid!), host: os.hostname(), runId: 't', createdAt: '' })!;
+    const guardian = startGuardian(dir, { pid: owner.pid!, startTime: processStartTime(owner.pid!), host: os.hostname(), runId: 't', createdAt: '' }).pid!;
     await new Promise((r) => setTimeout(r, 600));
     expect(fs.existsSync(dir)).toBe(true); // the owner lives: nothing happens
     owner.kill('SIGKILL');
@@ -102,7 +102,7 @@ describe('the guardian', () => {
 
     // a folder removed by its (live) owner: the guardian just exits
     const other = runDir(root, 'pg-rehearse-normal', null);
-    const g2 = startGuardian(other, currentOwner())!;
+    const g2 = startGuardian(other, currentOwner()).pid!;
     await new Promise((r) => setTimeout(r, 400));
     fs.rmSync(other, { recursive: true });
     expect(await until(() => (alive(g2) ? [g2] : []), 5_000)).toEqual([]);

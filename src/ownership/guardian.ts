@@ -44,13 +44,24 @@ fi
 rm -rf "$dir" 2>/dev/null || { sleep 1; rm -rf "$dir"; }
 `;
 
-/** Start the guardian of `runDir` for `owner`; returns its pid (written into the marker). */
-export function startGuardian(runDir: string, owner: Owner): number | undefined {
+export interface Guardian {
+  pid: number | undefined;
+  /** the run removed its folder itself: end the guardian now rather than at its next poll */
+  dismiss(): void;
+}
+
+/** Start the guardian of `runDir` for `owner` (its pid goes into the marker). */
+export function startGuardian(runDir: string, owner: Owner): Guardian {
   const child = spawn('sh', ['-c', SCRIPT, 'pg-rehearse-guardian', String(owner.pid), owner.startTime ?? '', runDir], {
     detached: true,
     stdio: 'ignore',
   });
   child.on('error', () => undefined); // no sh: the sweep of the next run still cleans up
   child.unref();
-  return child.pid;
+  return {
+    pid: child.pid,
+    dismiss: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
 }

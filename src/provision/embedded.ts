@@ -30,7 +30,8 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   // A marked run folder (owner pid + start time + host) and its guardian, which stops the server
   // and removes the folder if this process dies without doing so (kill -9): src/ownership.
   const runDir = await createRunDir(await runRoot());
-  await writeMarker(runDir, { guardianPid: startGuardian(runDir, currentOwner()) });
+  const guardian = startGuardian(runDir, currentOwner());
+  await writeMarker(runDir, guardian.pid !== undefined ? { guardianPid: guardian.pid } : {});
   // mkdtemp makes a 0700 folder; the postgres user must be able to enter it when we are root.
   await fs.chmod(runDir, 0o755);
   const dataDir = path.join(runDir, DATA_DIR);
@@ -80,6 +81,7 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
       stopNow(); // still there after 10 s: SIGQUIT (a no-op when it is gone)
     }
     await fs.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
+    guardian.dismiss();
   };
   // a second Ctrl-C: no time to wait, stop the server at once (the guardian removes the folder)
   const stopNow = () => {

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { infraError, type RehearseError } from '../errors.ts';
 
 /**
@@ -12,7 +13,7 @@ export interface ServerFault {
   hint: string;
 }
 
-const CONNECTION_LOST = /Connection terminated|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|the database system is (shutting down|starting up|in recovery mode)|not currently accepting connections|EPIPE/i;
+const CONNECTION_LOST = /Connection terminated|not queryable|crash of another server process|unexpected postmaster exit|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|the database system is (shutting down|starting up|in recovery mode)|not currently accepting connections|EPIPE/i;
 
 export function serverFault(sqlstate: string | undefined, message: string, where: string): ServerFault | null {
   const s = sqlstate ?? '';
@@ -57,4 +58,18 @@ export function firstServerFault(migrations: readonly { statements: readonly { e
     }
   }
   return null;
+}
+
+/**
+ * When the disk holding `dir` is (almost) full: a note saying so, else null. A full disk often
+ * shows only as a crash (PostgreSQL PANICs when it cannot write WAL), so a fault is checked
+ * against the disk before the server is stopped and its files removed.
+ */
+export async function diskFullNote(dir: string): Promise<string | null> {
+  const st = await fs.statfs(dir).catch(() => null);
+  if (!st) return null;
+  const free = st.bavail * st.bsize;
+  const total = st.blocks * st.bsize;
+  if (free > 64 * 1024 ** 2 && free > total * 0.01) return null;
+  return `the disk holding ${dir} is full (${Math.round(free / 1024 ** 2)} MB of ${Math.round(total / 1024 ** 2)} MB free): the rehearsal server ran out of disk space`;
 }
