@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { main } from '../src/cli.ts';
+import { main } from '../src/cli/index.ts';
 import { dockerUp, containersOf, processesUsing, runDirs, scratchDatabasesOf } from './helpers/leftovers.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { describeError } from '../errors.ts';
+import { describeError } from '../core/errors.ts';
 import { dropScratchDatabase, listRunDirs, listScratchDatabases, removeRunDir, runRoot, type Liveness } from '../ownership/index.ts';
-import { maskUrl } from '../util/mask.ts';
+import { maskUrl } from '../core/mask.ts';
+import { sweepRunContainers } from '../provision/index.ts';
 
 /**
  * What earlier runs left behind — data directories (with their servers), scratch databases,
@@ -54,9 +55,7 @@ export async function sweep(options: SweepOptions): Promise<Leftover[]> {
   }
   if (options.containers && dockerLikely()) {
     try {
-      const { dockerEngine, sweepContainers } = await import('../provision/container.ts');
-      const { docker } = await dockerEngine();
-      for (const c of await sweepContainers(docker, options.remove)) {
+      for (const c of await sweepRunContainers(options.remove)) {
         found.push({ kind: 'container', name: c.name, liveness: c.liveness, detail: `run ${c.runId}`, removed: options.remove && c.liveness === 'dead' });
       }
     } catch {

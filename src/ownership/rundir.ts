@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { firstPrivateAncestor } from '../util/paths.ts';
+import { firstPrivateAncestor } from '../core/paths.ts';
 import { currentOwner, ownerLiveness, parseOwner, type Liveness, type Owner } from './owner.ts';
 
 /** Run folders are `<root>/pg-rehearse-XXXXXX/` holding `data/` (the cluster) and this marker. */

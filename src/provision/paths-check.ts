@@ -1,6 +1,6 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { runRoot } from '../ownership/index.ts';
-import { ensureWritableDir } from '../util/writable.ts';
+import { ensureWritableDir } from '../core/writable.ts';
 import { bundledMajor, cacheDir } from './embedded-binaries.ts';
 import type { ProvisionOptions } from './types.ts';
 

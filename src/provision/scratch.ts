@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { infraError } from '../errors.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
-import { ownerComment } from '../ownership/scratch.ts';
+import { infraError } from '../core/errors.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import { ownerComment } from '../ownership/index.ts';
 
 export interface ScratchDatabase {
   url: string;

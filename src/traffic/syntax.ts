@@ -1,5 +1,5 @@
 import { parse } from 'libpg-query';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { Workload } from './types.ts';
 
 /**
