@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { sweepAtStart } from './cleanup/index.ts';
 import type { RehearsalPlan } from './config/index.ts';
-import { ExitCode, RehearseError, describeError } from './core/errors.ts';
+import { ExitCode, RehearseError, describeError, infraError } from './core/errors.ts';
+import { asServerFault, diskFullNote, firstServerFault } from './core/server-faults.ts';
+import { runRoot } from './ownership/index.ts';
 import { detectDumpFormat } from './load/index.ts';
 import { ensureTrackingTable, readMigrations } from './migrations/index.ts';
 import type { Instance } from './provision/index.ts';
@@ -9,7 +12,7 @@ import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/ind
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
-import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
+import { AFTER, checkWorkloadSyntax, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { readStatsFile } from './stats/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
@@ -52,7 +55,10 @@ export async function rehearse(
     }
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
     const stats = plan.predict ? await readStatsFile(plan.predict.statsFile) : null;
+    if (workload) await checkWorkloadSyntax(workload);
 
+    // what earlier runs left whose owner is gone (kill -9, OOM): their servers, folders, scratch databases
+    await sweepAtStart(log, plan.provision.provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
     // provision + load, or a clone of the dataset's snapshot (src/snapshot)
     const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'never' }, log);
     instance = prepared.instance;
@@ -125,6 +131,9 @@ export async function rehearse(
     const result = command ?? (await replay({ ...replayOptions, migrations: pending }));
     report.migrations = reportMigrations(result.migrations);
     exitCode = result.ok ? ExitCode.ok : ExitCode.migrationFailed;
+    // the disk full, the backend or server gone mid-migration: infrastructure (3), not a failed migration
+    const fault = firstServerFault([...result.migrations]);
+    if (fault) throw infraError(fault.message, fault.hint);
 
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
@@ -184,7 +193,16 @@ export async function rehearse(
       }
       report.prediction = predicted.summary;
     }
-  } catch (err) {
+  } catch (thrown) {
+    // a stage's own connection refused or cut (the server gone mid-run): said as such
+    const fault = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);
+    // the embedded server's disk full shows as a crash or a failed restore: say it is the disk
+    const infra = fault instanceof RehearseError && fault.kind === 'infrastructure' ? fault : null;
+    const full = plan.provision.provider === 'embedded' && infra ? await diskFullNote(await runRoot()) : null;
+    const err =
+      full && infra
+        ? infraError(`${full}; ${infra.message}`, 'give the data directory more room (PG_REHEARSE_RUN_ROOT or TMPDIR on a bigger disk; rehearse doctor --dump estimates the need)', infra)
+        : fault;
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;
     report.run.error = {

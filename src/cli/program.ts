@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, RehearseError } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { TOOL_VERSION } from '../core/version.ts';
+import { CLEANUP_COMMAND } from './cleanup.ts';
 import { COMPARE_COMMAND } from './compare.ts';
 import { DOCTOR_COMMAND } from './doctor.ts';
 import { EXIT_CODES } from './help.ts';
@@ -17,6 +18,8 @@ export function buildProgram(): Command {
     .description('A dress rehearsal for PostgreSQL schema migrations: replay them on a production-size copy and measure what production would live through.')
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // before the commands are added, so they inherit it: a bad flag is a usage error (2), not commander's 1
+    .exitOverride()
     .addHelpText('after', `\nStart with:  rehearse run --example\n${EXIT_CODES}`);
   registerCommand(program, RUN_COMMAND);
   registerCommand(program, REPORT_COMMAND);
@@ -25,6 +28,7 @@ export function buildProgram(): Command {
   registerCommand(program, DOCTOR_COMMAND);
   // prepare and cache (docs/snapshots.md): plain commander commands, not yet option tables
   addSnapshotCommands(program, (code) => (process.exitCode = code));
+  registerCommand(program, CLEANUP_COMMAND);
   return program;
 }
 

@@ -1,9 +1,12 @@
 import { BUDGET_FLAG_KEYS, budgetFlags, readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { ExitCode } from '../core/errors.ts';
+import { maskSecrets } from '../core/mask.ts';
+import { asServerFault } from '../core/server-faults.ts';
+import { checkProvisionPaths } from '../provision/index.ts';
 import { createLogger } from '../core/log.ts';
 import { rehearse } from '../rehearsal.ts';
-import { defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
+import { checkOutputs, defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
 import { EXIT_CODES } from './help.ts';
 import { colorFor, defineCommand, shown } from './options.ts';
 import { RUN_OPTIONS, type RunOptions } from './flags.ts';
@@ -72,11 +75,41 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const baseline = rp.baseline ? { file: rp.baseline, report: (await readReportFile(rp.baseline)).report } : undefined;
   const log = createLogger({ quiet: plan.quiet });
   const outDir = plan.outDir ?? defaultOutDir();
+  // every folder the run writes, checked before any server starts (exit 2 with the path and why)
+  await checkOutputs(outDir, rp.formats);
+  await checkProvisionPaths(plan.provision);
   // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
   let finished!: () => void;
   const written = new Promise<void>((resolve) => (finished = resolve));
-  const unregister = onExitCleanup(() => written);
-  const outcome = await rehearse(plan, log, process.argv.slice(2));
+  // hurried (a second Ctrl-C, or the grace period over while the report is still being written)
+  const unregister = onExitCleanup(
+    () => written,
+    () => void (interrupted() && process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`)),
+  );
+  // a connection of some stage that dies while idle (the server gone mid-run) emits 'error' with
+  // no listener: the stage itself sees the failure and the run reports it; anything else is a bug
+  if (!process.listeners('uncaughtException').includes(onUncaught)) process.on('uncaughtException', onUncaught);
+  try {
+    return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline);
+  } finally {
+    unregister();
+    finished();
+  }
+}
+
+function onUncaught(err: unknown): void {
+  if (asServerFault(err, '')) return;
+  process.stderr.write(maskSecrets(`internal error: ${(err as Error)?.stack ?? String(err)}\n`));
+  process.exit(ExitCode.infrastructure);
+}
+
+async function finishRun(
+  outcome: Awaited<ReturnType<typeof rehearse>>,
+  plan: ReturnType<typeof resolvePlan>,
+  outDir: string,
+  baseline: { file: string; report: Awaited<ReturnType<typeof readReportFile>>['report'] } | undefined,
+): Promise<number> {
+  const rp = plan.report!;
   const { report } = outcome;
   let exitCode = outcome.exitCode;
   if (interrupted()) {
@@ -91,7 +124,22 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // budgets, the baseline comparison and the verdict; then every format from the one report.json
   report.output = { dir: outDir, formats: rp.formats, ...(rp.reportUrl ? { reportUrl: rp.reportUrl } : {}) };
   exitCode = finalizeReport(report, { budgets: rp.budgets, budgetsOn: rp.budgetsOn, ...(baseline ? { baseline } : {}), regression: rp.regression });
-  const files = await writeFormats(report, outDir, rp.formats);
+  let files: Awaited<ReturnType<typeof writeFormats>>;
+  try {
+    files = await writeFormats(report, outDir, rp.formats);
+  } catch (err) {
+    // the run is over: say what could not be saved and end (never wait on a folder)
+    process.stderr.write(maskSecrets(`error: could not save the report in ${outDir}: ${(err as Error).message}\n`));
+    if (report.run.error) process.stderr.write(maskSecrets(`the run had failed before: ${report.run.error.message}\n`));
+    return ExitCode.infrastructure;
+  }
+  // a usage error, or any error before a server started: its message and hint, nothing else
+  // (no empty summary of a run that did not happen); the report file is written all the same
+  const usage = report.run.error && (report.run.error.kind === 'usage' || report.postgres === null) ? report.run.error : null;
+  if (usage) {
+    process.stderr.write(maskSecrets(`error: ${usage.message}\n${usage.hint ? `  ${usage.hint}\n` : ''}`));
+    return exitCode;
+  }
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);
     const tail = renderVerdictLines(report, { color });
@@ -107,7 +155,5 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     process.stderr.write(renderVerdictLines(report, { color: colorFor(process.stderr) }) + '\n');
   }
   if (!plan.quiet) process.stderr.write(`report: ${files.map((f) => shown(f.file)).join(', ')}\n`);
-  unregister();
-  finished();
   return exitCode;
 }

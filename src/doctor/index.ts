@@ -12,6 +12,7 @@ import { checkDisk } from './checks/disk.ts';
 import { checkDocker } from './checks/docker.ts';
 import { checkDump, type DumpFacts } from './checks/dump.ts';
 import { checkEmbedded, embeddedLocation } from './checks/embedded.ts';
+import { checkLeftovers } from './checks/leftovers.ts';
 import { checkNode } from './checks/node.ts';
 import { checkRoot, dataBaseDir } from './checks/root.ts';
 import { checkServerMajor } from './checks/server-major.ts';
@@ -40,6 +41,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const major = options.postgres ?? bundledMajor();
   const binaries = Number.isInteger(major) && major >= 10 ? embeddedLocation(major).packageDir : null;
   if (binaries) checks.push(...(await checkRoot(options, binaries)));
+  checks.push(await checkLeftovers(options));
   return checks;
 }
 

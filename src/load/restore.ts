@@ -34,6 +34,12 @@ export async function restoreArchive(dump: DumpInfo, url: string, jobs: number, 
   const result = await child;
   if (result.failed) {
     if (result.code === 'ENOENT') throw missingToolError('pg_restore');
+    if (result.signal) {
+      throw infraError(
+        `pg_restore was killed (${result.signal}) while restoring ${dump.path}; the database is partly loaded${problems.length ? `: ${quote(problems)}` : ''}`,
+        'SIGKILL without a Ctrl-C is often the out-of-memory killer (dmesg says); fewer jobs (the restore runs one per core) use less memory',
+      );
+    }
     throw infraError(
       `pg_restore of ${dump.path} failed (exit ${result.exitCode ?? result.signal ?? '?'}): ${quote(problems) || 'no error message'}`,
       hintFor(problems, tool),

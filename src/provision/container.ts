@@ -9,6 +9,7 @@ import { infraError, usageError } from '../core/errors.ts';
 import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
 import { freePort } from '../core/net.ts';
+import { currentOwner, ownerLiveness, type Liveness } from '../ownership/index.ts';
 import { execInContainer, type Docker } from './container-exec.ts';
 import type { ContainerAccess } from './container-types.ts';
 import { REHEARSAL_DATABASE } from './embedded.ts';
@@ -25,6 +26,8 @@ export const RUN_LABEL = 'org.pg-rehearse.run';
 export const PID_LABEL = 'org.pg-rehearse.pid';
 /** ... and the machine's host name: with the pid it tells whether the run that started it still lives. */
 export const HOST_LABEL = 'org.pg-rehearse.host';
+/** ... and the start time of that pid, so a reused pid is not taken for the owner. */
+export const START_LABEL = 'org.pg-rehearse.pid-start';
 
 /** The port PostgreSQL listens on inside the container when it has a network of its own. */
 const CONTAINER_PORT = 5432;
@@ -119,7 +122,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
         .withDatabase(REHEARSAL_DATABASE)
         .withUsername(USER)
         .withPassword(password)
-        .withLabels({ [RUN_LABEL]: runId, [PID_LABEL]: String(process.pid), [HOST_LABEL]: os.hostname() })
+        .withLabels({ [RUN_LABEL]: runId, [PID_LABEL]: String(process.pid), [HOST_LABEL]: os.hostname(), [START_LABEL]: currentOwner().startTime ?? '' })
         .withCommand(['postgres', ...toPostgresFlags(base)])
         .withSharedMemorySize(SHM_BYTES)
         .withWaitStrategy(Wait.forHealthCheck())
@@ -318,21 +321,34 @@ async function waitReady(docker: Docker, id: string, url: string, what: string):
  * Ryuk nothing else does. Each start removes those of this machine whose process is gone.
  */
 async function sweepOrphans(docker: Docker, log: Logger): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${HOST_LABEL}=${os.hostname()}`] } }).catch(() => []);
-  const orphans = list.filter((c) => !processAlive(Number(c.Labels[PID_LABEL])));
+  const removed = await sweepContainers(docker, true);
+  const orphans = removed.filter((c) => c.liveness === 'dead');
   if (orphans.length === 0) return;
-  await Promise.all(orphans.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-  log.info(`removed ${orphans.length} container${orphans.length === 1 ? '' : 's'} left by earlier runs that ended abruptly`);
+  log.info(`removed ${orphans.length} container${orphans.length === 1 ? '' : 's'} left by earlier runs that ended abruptly: ${orphans.map((c) => c.name).join(', ')}`);
 }
 
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true; // not ours to judge
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+export interface ContainerLeftover {
+  id: string;
+  name: string;
+  runId: string;
+  liveness: Liveness;
+}
+
+/** The containers of runs on this machine with their owner's state; with `remove`, the dead owners' removed. */
+export async function sweepContainers(docker: Docker, remove: boolean): Promise<ContainerLeftover[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${HOST_LABEL}=${os.hostname()}`] } }).catch(() => []);
+  const found = list.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+    runId: c.Labels[RUN_LABEL] ?? '',
+    liveness: ownerLiveness({ pid: Number(c.Labels[PID_LABEL]), startTime: c.Labels[START_LABEL] || null, host: os.hostname() }),
+  }));
+  if (remove) {
+    await Promise.all(
+      found.filter((c) => c.liveness === 'dead').map((c) => docker.getContainer(c.id).remove({ force: true, v: true }).catch(() => undefined)),
+    );
   }
+  return found;
 }
 
 async function removeRun(docker: Docker, runId: string): Promise<void> {

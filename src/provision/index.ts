@@ -21,7 +21,15 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
   }
 }
 export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
+export { checkProvisionPaths } from './paths-check.ts';
 export { cacheDir } from './embedded-binaries.ts';
 
 /** The Docker engine the container provider uses (testcontainers' client and dockerode), loaded on demand. */
 export const dockerEngine = async () => (await import('./container.ts')).dockerEngine();
+
+/** Containers of runs on this machine with their owners' state; with `remove`, the dead owners' removed (loaded on demand). */
+export async function sweepRunContainers(remove: boolean) {
+  const m = await import('./container.ts');
+  const { docker } = await m.dockerEngine();
+  return m.sweepContainers(docker, remove);
+}

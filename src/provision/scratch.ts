@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { infraError } from '../core/errors.ts';
 import { onExitCleanup } from '../core/cleanup.ts';
+import { ownerComment } from '../ownership/index.ts';
 
 export interface ScratchDatabase {
   url: string;
@@ -22,6 +23,8 @@ export async function createScratchDatabase(serverUrl: string, name: string, tem
       ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ' STRATEGY FILE_COPY' : ''}`
       : 'template0';
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${from}`);
+    // the owner (pid, start time, host, run) lets a later run or `rehearse cleanup` drop it if this one dies
+    await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);
   } catch (err) {
     throw infraError(`cannot create the scratch database ${name}: ${(err as Error).message}`, 'the user needs CREATEDB', err);
   } finally {

@@ -10,6 +10,7 @@ import { stripRowData } from '../core/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
 import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace, VerifyResult } from './types.ts';
+import { deadlockPartners } from './deadlock.ts';
 import { round } from '../core/numbers.ts';
 
 export interface ReplayOptions {
@@ -45,6 +46,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const direction = options.direction ?? 'up';
   const client = new pg.Client({ connectionString: options.url, application_name: MIGRATION_PREFIX });
   const sampler = new pg.Client({ connectionString: options.url, application_name: 'rehearse/lock-sampler' });
+  // a backend killed or the server gone: the statement's query rejects and says so; the idle
+  // connection's 'error' event must not end the process
+  for (const c of [client, sampler]) c.on('error', () => undefined);
   await Promise.all([client.connect(), sampler.connect()]);
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const t = options.timeouts ?? {};
@@ -215,6 +219,11 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
     }
   } catch (err) {
     error = statementError(err, script, stmt);
+    if (error.sqlstate === '40P01') {
+      // both sides of the deadlock in the report: this statement, and who it deadlocked with
+      const partners = await deadlockPartners(sampler, (err as pg.DatabaseError).detail, pid);
+      if (partners.length) error.message += ` (with ${partners.join(', ')})`;
+    }
   }
   const endedAt = now();
   watch.stop();

@@ -22,3 +22,4 @@ export {
   DEFAULT_FORMATS,
   FORMAT_FILES,
 } from './io/formats.ts';
+export { checkOutputs } from './io/outputs.ts';

@@ -11,3 +11,4 @@ export { probeAll, type ProbeOptions } from './probe.ts';
 export { compatibilityMatrix } from './compat.ts';
 export { parseDuration } from '../core/duration.ts';
 export type * from './types.ts';
+export { checkWorkloadSyntax } from './syntax.ts';

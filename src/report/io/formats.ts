@@ -9,6 +9,7 @@ import type { OutputFormat, Report } from '../model/types.ts';
 import { serializeReport } from './write.ts';
 import { OUTPUT_FORMATS } from '../../core/names.ts';
 import { FILE_NAMES } from '../model/files.ts';
+import { makeDir } from '../../core/writable.ts';
 
 export { OUTPUT_FORMATS };
 /** The formats written to files, and their names in the output folder. */
@@ -63,7 +64,7 @@ export async function writeFormats(report: Report, dir: string, formats: readonl
 
 /** The file formats among `formats`, rendered from report.json's text (`rehearse report`). */
 export async function writeFormatsFromJson(json: string, dir: string, formats: readonly OutputFormat[]): Promise<{ format: FileFormat; file: string }[]> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeDir(dir);
   const wanted = [...new Set(formats.filter((f): f is FileFormat => f !== 'terminal'))];
   const written: { format: FileFormat; file: string }[] = [];
   for (const format of wanted) {

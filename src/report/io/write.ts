@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { maskSecrets } from '../../core/mask.ts';
 import type { Report } from '../model/types.ts';
+import { makeDir } from '../../core/writable.ts';
 
 /** report.json: the single source every other format renders. Secrets masked on the way out. */
 export function serializeReport(report: Report): string {
@@ -9,7 +10,7 @@ export function serializeReport(report: Report): string {
 }
 
 export async function writeReport(report: Report, outDir: string): Promise<string> {
-  await fs.mkdir(outDir, { recursive: true });
+  await makeDir(outDir);
   const file = path.join(outDir, 'report.json');
   await fs.writeFile(file, serializeReport(report));
   return file;
