@@ -7,7 +7,7 @@ import { provision, restoreInContainer, type Instance } from './provision/index.
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
-import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
+import { AFTER, compatibilityMatrix, connectionsNeeded, describeNeed, openProber, phaseName, readWorkload, startTraffic, type ProbeResult, type Prober, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
@@ -34,6 +34,7 @@ export async function rehearse(
   let instance: Instance | undefined;
   let traffic: TrafficRun | undefined;
   let sampler: Sampler | undefined;
+  let prober: Prober | undefined;
   let exitCode: number = ExitCode.infrastructure;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
@@ -43,7 +44,9 @@ export async function rehearse(
     if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
     const workload = plan.traffic ? await readWorkload(plan.traffic.workload) : null;
 
-    instance = await provision(plan.provision, log);
+    // a server the run starts gets max_connections for the workload; a url server must have room
+    const need = workload ? connectionsNeeded(workload) : null;
+    instance = await provision({ ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) }, log);
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
 
     const inside = instance;
@@ -76,7 +79,9 @@ export async function rehearse(
     const probes = new Map<string, ProbeResult[]>();
     const states = ['initial'];
     if (workload && plan.traffic) {
-      probes.set('initial', await probeAll(url, workload));
+      // prepared apps are probed on connections kept from state to state, as a long-lived pool's
+      prober = await openProber(url, workload);
+      probes.set('initial', await prober.probe());
       sampler = await startSampler(url, { sampleMs: plan.traffic.sampleMs, log });
       traffic = await startTraffic(url, workload, { log, backgroundFrom: 'replay' });
       log.info(`traffic baseline for ${plan.traffic.warmupMs} ms`);
@@ -89,8 +94,8 @@ export async function rehearse(
       log,
       onStatementStart: (id: string, index: number) => traffic?.markPhase(phaseName(id, index)),
       afterMigration: async (trace: MigrationTrace) => {
-        if (!workload) return;
-        probes.set(trace.id, await probeAll(url, workload));
+        if (!prober) return;
+        probes.set(trace.id, await prober.probe());
         states.push(trace.id);
       },
     };
@@ -150,6 +155,7 @@ export async function rehearse(
     // on an error path the traffic and the sampler may still run: stop them before the server
     await traffic?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
+    await prober?.close();
     if (instance) {
       await instance.stop().catch((err) => log.warn(`stopping the server failed: ${describeError(err)}`));
     }

@@ -12,7 +12,7 @@ import { freePort } from '../util/net.ts';
 import { execInContainer, type Docker } from './container-exec.ts';
 import type { ContainerAccess } from './container-types.ts';
 import { REHEARSAL_DATABASE } from './embedded.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 
 /** The major of the default image (postgres:<major>) when neither --image nor --postgres is given. */
@@ -63,6 +63,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
   const network = options.containerNetwork;
   const hostNetwork = network === 'host';
   const user = options.settings ?? {};
+  const max_connections = maxConnections(options);
 
   const { client, docker } = await dockerEngine();
   const engineHost = client.info.containerRuntime.host;
@@ -111,7 +112,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
       const base: PgSettings = {
         listen_addresses: hostNetwork && local ? '127.0.0.1' : '*',
         port: String(innerPort),
-        max_connections: '200',
+        max_connections,
       };
       const container = new RehearsalContainer(image)
         .withDatabase(REHEARSAL_DATABASE)

@@ -9,7 +9,7 @@ import { onExitCleanup } from '../util/cleanup.ts';
 import type { Logger } from '../util/log.ts';
 import { freePort } from '../util/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { firstPrivateAncestor } from '../util/paths.ts';
 
@@ -20,6 +20,7 @@ export const REHEARSAL_DATABASE = 'rehearse';
  * 127.0.0.1 on a free port, a random password, removed completely by stop().
  */
 export async function startEmbedded(options: ProvisionOptions, log: Logger): Promise<Instance> {
+  const max_connections = maxConnections(options);
   const major = options.postgresMajor ?? bundledMajor();
   const { EmbeddedPostgres, packageDir } = await loadEmbeddedPostgres(major, log);
   const asRoot = os.userInfo().uid === 0;
@@ -40,8 +41,8 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
     serverLog.push(String(m).trim());
     if (serverLog.length > 40) serverLog.shift();
   };
-  const base: PgSettings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir, max_connections: '200' };
-  const user = options.settings ?? {};
+  const base: PgSettings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir };
+  const user = { ...options.settings, max_connections };
   const loadFlags = toPostgresFlags({ ...base, ...user, ...LOAD_SETTINGS });
   const replayFlags = toPostgresFlags({ ...base, ...REPLAY_SETTINGS, ...user });
 
