@@ -55,7 +55,8 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
 
   // phases: names in the order first marked; the index of the current one is shared with the workers
   const phaseOrder = [BASELINE];
-  const sharedPhase = new Int32Array(new SharedArrayBuffer(4));
+  // [0] the phase index, [1] 1 once stopping: read by every shard before it issues an execution
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   // made when the traffic starts (their timelines count from then); nothing records before
   let stats: QueryStats[][] = [];
   const sink: RecordSink = {
@@ -68,7 +69,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       stats[app]![query]!.dropped += 1;
     },
   };
-  const shards = await openShards(url, workload, threads, samples, sink, { now, phase: () => Atomics.load(sharedPhase, 0) }, sharedPhase.buffer as SharedArrayBuffer, log);
+  const shards = await openShards(url, workload, threads, samples, sink, { now, phase: () => Atomics.load(shared, 0), stopped: () => Atomics.load(shared, 1) === 1 }, shared.buffer as SharedArrayBuffer, log);
 
   let backgroundClients: pg.Client[];
   try {
@@ -150,7 +151,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       phases.at(-1)!.endedAt = t;
       phases.push({ name, startedAt: t, endedAt: t });
       if (!phaseOrder.includes(name)) phaseOrder.push(name);
-      Atomics.store(sharedPhase, 0, phaseOrder.indexOf(name));
+      Atomics.store(shared, 0, phaseOrder.indexOf(name));
       phase = name;
       if (!backgroundScheduled && name !== BASELINE) scheduleBackground(t);
     },
@@ -161,6 +162,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
 
   async function stopAll(): Promise<TrafficResult> {
     stopping = true;
+    Atomics.store(shared, 1, 1);
     const endedAt = now();
     phases.at(-1)!.endedAt = endedAt;
     for (const t of timers) clearTimeout(t);

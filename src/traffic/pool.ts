@@ -1,5 +1,12 @@
 import pg from 'pg';
 
+/** Why a caller waiting for a connection did not get one: the pool was closed (the traffic stopped). */
+export class PoolClosed extends Error {
+  constructor() {
+    super('the pool is closed');
+  }
+}
+
 /** One pooled connection: its client, backend pid, current application_name, and when it opened. */
 export interface PooledConnection {
   readonly client: pg.Client;
@@ -25,9 +32,9 @@ export interface PoolOptions {
 /**
  * A fixed-size pool, as an application's: `size` connections opened up front, handed out first
  * come first served. A connection released after a failure that broke it, or once older than
- * `lifetimeMs` (as pools recycle connections), is closed and a new one opened in its place; a
- * caller waiting meanwhile gets the next free one. Kept small on purpose: it is on the path of
- * every simulated query.
+ * `lifetimeMs` (as pools such as pg-pool and HikariCP retire connections), is closed and a new
+ * one opened in its place; meanwhile the pool has one fewer, and a caller waiting gets the next
+ * free one. Kept small on purpose: it is on the path of every simulated query.
  */
 export class ConnectionPool {
   private readonly idle: PooledConnection[] = [];
@@ -54,7 +61,7 @@ export class ConnectionPool {
   acquire(): Promise<PooledConnection> {
     const conn = this.idle.pop();
     if (conn) return Promise.resolve(conn);
-    if (this.closed) return Promise.reject(new Error('the pool is closed'));
+    if (this.closed) return Promise.reject(new PoolClosed());
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -73,10 +80,20 @@ export class ConnectionPool {
     return this.open.size + this.replacing;
   }
 
-  /** Close every connection; waiters are rejected. */
-  async end(): Promise<void> {
+  /** Callers waiting for a connection now. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Reject every caller waiting for a connection (and those to come) with PoolClosed. */
+  abandonWaiters(): void {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w.reject(new Error('the pool is closed'));
+    for (const w of this.waiters.splice(0)) w.reject(new PoolClosed());
+  }
+
+  /** Close every connection; waiters are rejected with PoolClosed. */
+  async end(): Promise<void> {
+    this.abandonWaiters();
     const all = [...this.open];
     this.idle.length = 0;
     await Promise.allSettled(all.map((c) => this.close(c)));

@@ -14,7 +14,7 @@ const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessag
 // the driver's clock: its offset from the shared monotonic clock, read through performance.now()
 const offset = input.clockOffset + hrMs() - performance.now();
 const now = () => offset + performance.now();
-const phase = new Int32Array(input.shared);
+const shared = new Int32Array(input.shared);
 
 const sink = new BatchingSink((batch, transfer) => post(batch, transfer));
 const shard = new Shard({
@@ -22,7 +22,7 @@ const shard = new Shard({
   apps: input.apps,
   samples: deserializeSamples(input.samples),
   sink,
-  clock: { now, phase: () => Atomics.load(phase, 0) },
+  clock: { now, phase: () => Atomics.load(shared, 0), stopped: () => Atomics.load(shared, 1) === 1 },
   warn: (message) => post({ type: 'warn', message }),
 });
 

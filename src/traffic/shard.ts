@@ -4,7 +4,7 @@ import { describeError } from '../errors.ts';
 import { appTag } from '../observe/index.ts';
 import { isConnectionFailure, runExecution, statementNames } from './execute.ts';
 import { drawExecution, SampleError, type Samples } from './params.ts';
-import { ConnectionPool, type PooledConnection } from './pool.ts';
+import { ConnectionPool, PoolClosed, type PooledConnection } from './pool.ts';
 import type { Outcome } from './stats.ts';
 import type { AppSpec, QuerySpec } from './types.ts';
 
@@ -45,6 +45,8 @@ export interface ShardClock {
   now(): number;
   /** index of the phase executions issued now count in */
   phase(): number;
+  /** the traffic stopped: issue nothing more (read before each execution is issued) */
+  stopped(): boolean;
 }
 
 export interface ShardOptions {
@@ -103,7 +105,7 @@ export class Shard {
       for (let w = 0; w < app.clients && closed.length > 0; w++) {
         this.loops.push(
           (async () => {
-            while (!this.stopping) {
+            while (!this.halted()) {
               const q = closed[next++ % closed.length]!;
               const didIo = await this.execute(app, q, null);
               if (!didIo && !this.stopping) await sleep(100);
@@ -126,7 +128,7 @@ export class Shard {
     let k = 0;
     let waiting = 0;
     const tick = () => {
-      if (this.stopping) return;
+      if (this.halted()) return;
       const t = now();
       for (let intended = first + k * interval; intended <= t; intended = first + ++k * interval) {
         if (waiting >= cap) {
@@ -160,6 +162,7 @@ export class Shard {
     try {
       conn = await app.pool.acquire();
     } catch (err) {
+      if (err instanceof PoolClosed) return false; // abandoned at stop, see stop()
       const t = now();
       record(t, t - (intended ?? t), { ok: false, sqlstate: 'CLIENT', message: describeError(err) });
       return false;
@@ -183,6 +186,10 @@ export class Shard {
     return true;
   }
 
+  private halted(): boolean {
+    return this.stopping || this.options.clock.stopped();
+  }
+
   /** Run fn at epoch ms `when` (timers may fire a fraction of a millisecond early: re-arm then). */
   private scheduleAt(when: number, fn: () => void) {
     const { now } = this.options.clock;
@@ -203,8 +210,9 @@ export class Shard {
   }
 
   /**
-   * Stop issuing, wait for the executions in flight (cancelling them after drainMs), close the
-   * connections. Resolves once every execution is recorded.
+   * Stop issuing, wait for the executions in flight; after drainMs, cancel those running and
+   * abandon those still waiting for a connection (they are not counted), close the connections.
+   * Resolves once every execution that ran is recorded.
    */
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
@@ -212,7 +220,9 @@ export class Shard {
     this.timers.clear();
     const pending = () => Promise.allSettled([...this.loops, ...this.inFlight]);
     if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
-      this.options.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them`);
+      const waiting = this.apps.reduce((n, a) => n + a.pool.waiting, 0);
+      this.options.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them${waiting ? ` (${waiting} still waiting for a connection are abandoned, not counted)` : ''}`);
+      for (const a of this.apps) a.pool.abandonWaiters();
       await cancelBackends(this.options.url, this.apps.flatMap((a) => [...a.pool.pids]));
       await pending();
     }

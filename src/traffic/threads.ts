@@ -61,7 +61,7 @@ export interface WorkerInput {
   samples: SerializedSamples;
   /** add hrMs() to get the driver's epoch ms */
   clockOffset: number;
-  /** Int32Array: [0] the phase index */
+  /** Int32Array: [0] the phase index, [1] 1 once the traffic stops */
   shared: SharedArrayBuffer;
 }
 
