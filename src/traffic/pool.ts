@@ -80,20 +80,10 @@ export class ConnectionPool {
     return this.open.size + this.replacing;
   }
 
-  /** Callers waiting for a connection now. */
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
-  /** Reject every caller waiting for a connection (and those to come) with PoolClosed. */
-  abandonWaiters(): void {
+  /** Close every connection; waiters are rejected. */
+  async end(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w.reject(new PoolClosed());
-  }
-
-  /** Close every connection; waiters are rejected with PoolClosed. */
-  async end(): Promise<void> {
-    this.abandonWaiters();
     const all = [...this.open];
     this.idle.length = 0;
     await Promise.allSettled(all.map((c) => this.close(c)));

@@ -4,7 +4,7 @@ import { describeError } from '../errors.ts';
 import { appTag } from '../observe/index.ts';
 import { isConnectionFailure, runExecution, statementNames } from './execute.ts';
 import { drawExecution, SampleError, type Samples } from './params.ts';
-import { ConnectionPool, PoolClosed, type PooledConnection } from './pool.ts';
+import { ConnectionPool, type PooledConnection } from './pool.ts';
 import type { Outcome } from './stats.ts';
 import type { AppSpec, QuerySpec } from './types.ts';
 
@@ -162,7 +162,6 @@ export class Shard {
     try {
       conn = await app.pool.acquire();
     } catch (err) {
-      if (err instanceof PoolClosed) return false; // abandoned at stop, see stop()
       const t = now();
       record(t, t - (intended ?? t), { ok: false, sqlstate: 'CLIENT', message: describeError(err) });
       return false;
@@ -210,9 +209,9 @@ export class Shard {
   }
 
   /**
-   * Stop issuing, wait for the executions in flight; after drainMs, cancel those running and
-   * abandon those still waiting for a connection (they are not counted), close the connections.
-   * Resolves once every execution that ran is recorded.
+   * Stop issuing, wait for the executions in flight (cancelling those running after drainMs; those
+   * waiting for a connection then run), close the connections. Resolves once every execution is
+   * recorded.
    */
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
@@ -220,9 +219,7 @@ export class Shard {
     this.timers.clear();
     const pending = () => Promise.allSettled([...this.loops, ...this.inFlight]);
     if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
-      const waiting = this.apps.reduce((n, a) => n + a.pool.waiting, 0);
-      this.options.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them${waiting ? ` (${waiting} still waiting for a connection are abandoned, not counted)` : ''}`);
-      for (const a of this.apps) a.pool.abandonWaiters();
+      this.options.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them`);
       await cancelBackends(this.options.url, this.apps.flatMap((a) => [...a.pool.pids]));
       await pending();
     }
