@@ -4,7 +4,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
 import { ReportSchema } from '../src/report/schema.ts';
-import { parseWorkload, startTraffic } from '../src/traffic/index.ts';
+import { compatibilityMatrix, parseWorkload, startTraffic, type ProbeResult } from '../src/traffic/index.ts';
 import { silentLogger } from '../src/util/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
@@ -105,5 +105,20 @@ describe('prepared: true', () => {
       expect(q.phases.reduce((n, p) => n + p.count, 0)).toBe(q.count);
       expect(q.timeline.buckets.reduce((n, b) => n + b.count, 0)).toBe(q.count);
     }
+  });
+
+  it('the rollout treats a break that heals on reconnecting as healed, and says to re-prepare after it', () => {
+    const ok = (app: string): ProbeResult => ({ app, query: 'q', ok: true, ms: 1 });
+    const stale = (app: string): ProbeResult => ({ app, query: 'q', ok: false, sqlstate: '0A000', message: 'cached plan must not change result type', ms: 1, healsOnReconnect: true });
+    const gone = (app: string): ProbeResult => ({ app, query: 'q', ok: false, sqlstate: '42703', message: 'column "x" does not exist', ms: 1 });
+    const apps = [{ name: 'old', role: 'old' as const }, { name: 'new', role: 'new' as const }];
+    const states = ['initial', '001', '002'];
+    const m = compatibilityMatrix(states, new Map([['initial', [ok('old'), gone('new')]], ['001', [stale('old'), ok('new')]], ['002', [stale('old'), ok('new')]]]), apps);
+    expect(m.oldAppLastState).toBe('initial'); // the cells say what the probes saw
+    expect(m.cells.find((c) => c.app === 'old' && c.state === '001')).toMatchObject({ ok: false, failures: [{ sqlstate: '0A000' }] });
+    expect(m.rollout).toMatchObject({ safe: true, beforeDeploy: ['001'], whileBoth: ['002'], afterOldGone: [] });
+    expect(m.rollout!.summary).toBe(
+      "Run 001 before deploying the new app; 002 can run while both versions run; every migration is safe for the old app. Restart or re-prepare the old app's connections after 001: its prepared statements fail with 0A000 (cached plan must not change result type) until its connections prepare them again (a pool's connection lifetime does it in time).",
+    );
   });
 });
