@@ -80,6 +80,7 @@ async function pgbench(url, n, mode) {
   const out = (await $`pgbench -S -n -M ${mode} -c ${n} -j 2 -T ${seconds} ${url}`.quiet()).stdout;
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const txns = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
+  if (!Number.isFinite(tps)) say(`pgbench -M ${mode} -c ${n}: no tps in its output:\n${out.split('\n').slice(-8).join('\n')}`);
   return { tps, cpuUs: ((await childCpuMs()) - before) * 1000 / txns };
 }
 
