@@ -62,10 +62,11 @@ async function drive(url, n, ms, onMinute, prepared = false) {
     await sleep(Math.min(60_000, ms - (Date.now() - started)));
     onMinute?.(Date.now() - started);
   }
+  const lastRss = process.memoryUsage().rss;
   const result = await run.stop();
   const used = process.cpuUsage(cpu);
   const q = result.apps[0].queries[0];
-  return { count: q.count, errors: q.errors, seconds: (result.endedAt - result.startedAt) / 1000, p99: q.p99Ms, cpuUs: (used.user + used.system) / q.count };
+  return { count: q.count, errors: q.errors, seconds: (result.endedAt - result.startedAt) / 1000, p99: q.p99Ms, cpuUs: (used.user + used.system) / q.count, lastRss };
 }
 
 /** CPU time (µs) of this process's reaped children: pgbench's, once it exited. */
@@ -114,11 +115,15 @@ try {
   if (!argv['skip-soak']) {
     const rss = () => process.memoryUsage().rss;
     global.gc?.();
-    const start = rss();
-    console.log(`memory: ${soakClients} clients for ${soakMinutes} min; RSS at start ${mib(start)}`);
-    const s = await drive(url, soakClients, soakMinutes * 60_000, (ms) => console.log(`  ${(ms / 60_000).toFixed(1)} min: RSS ${mib(rss())}`));
-    const end = rss();
-    console.log(`  end: RSS ${mib(end)} after ${s.count.toLocaleString('en-US')} queries; end/start ${(end / start).toFixed(2)}`);
+    console.log(`memory: ${soakClients} clients for ${soakMinutes} min; RSS before ${mib(rss())} (worker threads, if any, start after)`);
+    // the trend that matters is from the first minute on, once the traffic's threads and pools are up
+    let first;
+    const s = await drive(url, soakClients, soakMinutes * 60_000, (ms) => {
+      first ??= rss();
+      console.log(`  ${(ms / 60_000).toFixed(1)} min: RSS ${mib(rss())}`);
+    });
+    const last = s.lastRss;
+    console.log(`  last minute: RSS ${mib(last)} after ${s.count.toLocaleString('en-US')} queries; last/first minute ${(last / first).toFixed(2)}; after stop ${mib(rss())}`);
   }
 } finally {
   await instance.stop();
