@@ -63,19 +63,26 @@ describe('prepared: true', () => {
     await sql(url, 'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL); INSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g;');
     // closed loop: an execution runs in the phase it is issued in (no backlog on a busy machine)
     const app = (lifetime: string) =>
-      ['    clients: 2', '    prepared: true', ...(lifetime ? [`    connectionLifetime: ${lifetime}`] : []), '    queries:', '      - name: get_order', '        sql: SELECT * FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]'];
+      [`    clients: ${lifetime ? 1 : 2}`, '    prepared: true', ...(lifetime ? [`    connectionLifetime: ${lifetime}`] : []), '    queries:', '      - name: get_order', '        sql: SELECT * FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]'];
     const ticker = ['  ticker:', '    clients: 2', '    queries:', '      - name: tick', '        sql: SELECT total FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]', '        rate: 100'];
     const workload = parseWorkload(['apps:', '  pooled:', ...app('1s'), '  forever:', ...app(''), ...ticker].join('\n'), 'w.yaml');
     expect(workload.apps[0]!.connectionLifetimeMs).toBe(1000);
     const run = await startTraffic(url, workload, { log: silentLogger, threads: 2 });
-    // add the column just after the pooled app's connections were recycled (they were opened
-    // together, so they are recycled together): they prepared before it and live on a while after
+    // add the column while the pooled app's connection has prepared its statement and is younger
+    // than 600 ms: its next execution runs on the stale statement, and its recycling is due
+    // within the second
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    const oldest = async () =>
-      (await admin.query<{ ms: number }>("SELECT coalesce(max(extract(epoch FROM clock_timestamp() - backend_start) * 1000), 1e9)::float8 AS ms FROM pg_stat_activity WHERE application_name LIKE 'rehearse/app/pooled%'")).rows[0]!.ms;
-    await sleep(300);
-    for (let i = 0; i < 150 && (await oldest()) > 400; i++) await sleep(10);
+    const ready = async () =>
+      (
+        await admin.query<{ ok: boolean }>(
+          `SELECT count(*) = 1 AND bool_and(query LIKE 'SELECT * FROM orders%' AND backend_start > clock_timestamp() - interval '600 ms') AS ok
+             FROM pg_stat_activity WHERE application_name LIKE 'rehearse/app/pooled%'`,
+        )
+      ).rows[0]!.ok;
+    let waited = 0;
+    while (!(await ready()) && waited++ < 500) await sleep(5);
+    expect(waited).toBeLessThan(500);
     run.markPhase('001#0');
     await admin.query('ALTER TABLE orders ADD COLUMN note text');
     await admin.end();
