@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
+import { RehearseError } from '../src/core/errors.ts';
 import { provision } from '../src/provision/index.ts';
 import { connectionsNeeded, describeNeed, parseWorkload, startTraffic } from '../src/traffic/index.ts';
 import { BatchMerger, planShards, type RecordBatch } from '../src/traffic/threads.ts';
 import type { Outcome } from '../src/traffic/stats.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 
 const twoBigApps = parseWorkload(
   ['old', 'new']

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
-import { ReportSchema } from '../src/report/schema.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
 import { compatibilityMatrix, parseWorkload, startTraffic, type ProbeResult } from '../src/traffic/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 

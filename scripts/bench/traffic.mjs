@@ -24,7 +24,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { provision } = await import('../../src/provision/index.ts');
 const { parseWorkload, startTraffic } = await import('../../src/traffic/index.ts');
-const { silentLogger } = await import('../../src/util/log.ts');
+const { silentLogger } = await import('../../src/core/log.ts');
 
 const clientCounts = String(argv.clients ?? '8,64').split(',').map(Number);
 const threads = argv.threads === undefined || argv.threads === 'auto' ? undefined : Number(argv.threads);

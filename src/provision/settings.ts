@@ -1,5 +1,6 @@
-import pg from 'pg';
-import { usageError } from '../errors.ts';
+import type pg from 'pg';
+import { withClient } from '../core/client.ts';
+import { usageError } from '../core/errors.ts';
 import type { PgSettings, ProvisionOptions } from './types.ts';
 
 /**
@@ -69,9 +70,7 @@ export function toPostgresFlags(settings: PgSettings): string[] {
 
 /** The reported settings plus every one not at its default, from the server itself. */
 export async function readSettingsInForce(url: string, extra: string[] = []): Promise<PgSettings> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, 'settings', async (client) => {
     const names = [...new Set([...REPORTED_SETTINGS, ...extra])];
     const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, current_setting(name) AS setting, unit FROM pg_settings
@@ -82,21 +81,15 @@ export async function readSettingsInForce(url: string, extra: string[] = []): Pr
     const out: PgSettings = {};
     for (const r of rows) if (!PER_RUN.has(r.name)) out[r.name] = r.setting;
     return out;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** server_version of the server behind a URL, e.g. "17.10". */
 export async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, 'settings', async (client) => {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return rows[0]!.v.split(' ')[0]!;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** max_connections of a server the run starts when the workload does not need more. */

@@ -1,15 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { describeError } from '../errors.ts';
+import { describeError } from '../core/errors.ts';
 import { appTag } from '../observe/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { runExecution } from './execute.ts';
 import { drawExecution, loadSamples, SampleError, sampleSpecs, type Samples } from './params.ts';
 import { cancelBackends, Shard, type RecordSink, type ShardClock } from './shard.ts';
 import { QueryStats, type Outcome } from './stats.ts';
 import { autoThreads, BatchMerger, planShards, serializeSamples, spawnShard, type MainMessage } from './threads.ts';
 import type { BackgroundResult, BackgroundSpec, PhaseSpan, TrafficResult, TrafficRun, Workload } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 export interface TrafficOptions {
   log: Logger;
@@ -243,4 +244,3 @@ async function sampleOnce(url: string, workload: Workload, limit: number, log: L
   }
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

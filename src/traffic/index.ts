@@ -9,6 +9,6 @@ export { parsePgbenchScript } from './pgbench.ts';
 export { startTraffic, phaseName, BASELINE, AFTER, type TrafficOptions } from './driver.ts';
 export { openProber, probeAll, type ProbeOptions, type Prober } from './probe.ts';
 export { compatibilityMatrix } from './compat.ts';
-export { parseDuration } from './duration.ts';
+export { parseDuration } from '../core/duration.ts';
 export { connectionsNeeded, describeNeed, type ConnectionNeed } from './connections.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError } from '../errors.ts';
+import { describeError } from '../core/errors.ts';
 import { Shard } from './shard.ts';
 import { BatchingSink, deserializeSamples, hrMs, type MainMessage, type WorkerInput, type WorkerMessage } from './threads.ts';
 

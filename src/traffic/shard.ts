@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { describeError } from '../errors.ts';
+import { describeError } from '../core/errors.ts';
 import { appTag } from '../observe/index.ts';
 import { isConnectionFailure, runExecution, statementNames } from './execute.ts';
 import { drawExecution, SampleError, type Samples } from './params.ts';

@@ -1,7 +1,7 @@
-import { fileLine } from './common.ts';
 import path from 'node:path';
 import Table from 'cli-table3';
-import type { Report, ReportStatement } from '../types.ts';
+import type { Report, ReportStatement } from '../model/types.ts';
+import { fileLine } from '../format/text.ts';
 
 export interface TerminalOptions {
   color?: boolean;
