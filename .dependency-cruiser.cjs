@@ -11,6 +11,7 @@ const STAGES = [
   ['stats'],
   ['provision'],
   ['load'],
+  ['snapshot'],
   ['migrations'],
   ['schema'],
   ['observe'],

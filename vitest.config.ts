@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     globalSetup: ['test/global-setup.ts'],
+    // runs through the CLI neither clone nor keep dataset snapshots (test/snapshot*.test.ts opt in)
+    env: { PG_REHEARSE_NO_CACHE: '1' },
   },
 });

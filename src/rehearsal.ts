@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError } from './core/errors.ts';
-import { detectDumpFormat, loadDataset } from './load/index.ts';
-import { readMigrations } from './migrations/index.ts';
-import { provision, type Instance } from './provision/index.ts';
+import { detectDumpFormat } from './load/index.ts';
+import { ensureTrackingTable, readMigrations } from './migrations/index.ts';
+import type { Instance } from './provision/index.ts';
+import { provisionDataset } from './snapshot/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, downId } from './analyze/index.ts';
@@ -48,14 +49,17 @@ export async function rehearse(
 
     // a server the run starts gets max_connections for the workload; a url server must have room
     const need = workload ? connectionsNeeded(workload) : null;
-    instance = await provision({ ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) }, log);
+    const provisionOptions = { ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) };
+    // provision + load, or a clone of the dataset's snapshot (src/snapshot)
+    const prepared = await provisionDataset(provisionOptions, plan.load, plan.cache ?? { mode: 'never' }, log);
+    instance = prepared.instance;
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
-
-    report.dataset = await loadDataset(instance.url, plan.load, log, { container: instance.container });
+    report.dataset = prepared.dataset;
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here
     const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;
     const pending = set?.migrations.filter((m) => m.pending) ?? [];
+    let createdTracking: { schema: string } | undefined;
     if (set) {
       report.migrationSource = {
         folder: set.folder,
@@ -66,6 +70,12 @@ export async function rehearse(
         alreadyApplied: set.migrations.filter((m) => !m.pending).map((m) => m.id),
       };
       log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
+      // histories refer to the tool's own table: it exists before the replay, as the tool makes it
+      // (in command mode the tool creates its own)
+      const created = plan.migrateCommand ? null : await ensureTrackingTable(instance.url, set.format, set.project);
+      // sqitch and Atlas keep their tables in a schema of their own
+      if (created?.includes('.') && !created.startsWith('drizzle.')) createdTracking = { schema: created.split('.')[0]! };
+      if (created) log.info(`created ${created} as ${set.format} creates it (the replay records no rows in it)`);
     }
 
     const before = await introspect(instance.url);
@@ -104,7 +114,8 @@ export async function rehearse(
 
     const after = await introspect(instance.url);
     report.schemaDiff = diffSchemas(before, after);
-    report.schemaHazards = schemaHazards(after);
+    // the tracking table the replay created for the tool is the tool's, not the history's: no hazards of its
+    report.schemaHazards = schemaHazards(after).filter((h) => !createdTracking || !h.object.includes(`:${createdTracking.schema}.`));
     if (plan.inspect.expectSchema) {
       report.expectedSchema = await compareWithExpected(instance.url, plan.inspect.expectSchema, after);
       if (!report.expectedSchema.matches) log.warn(`the final schema differs from ${plan.inspect.expectSchema}`);

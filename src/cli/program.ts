@@ -8,6 +8,7 @@ import { EXIT_CODES } from './help.ts';
 import { registerCommand } from './options.ts';
 import { REPORT_COMMAND } from './report.ts';
 import { RUN_COMMAND } from './run.ts';
+import { addSnapshotCommands } from './snapshot.ts';
 
 /** The program: one module per command (run, report, compare, doctor), each with its option table. */
 export function buildProgram(): Command {
@@ -20,6 +21,8 @@ export function buildProgram(): Command {
   registerCommand(program, REPORT_COMMAND);
   registerCommand(program, COMPARE_COMMAND);
   registerCommand(program, DOCTOR_COMMAND);
+  // prepare and cache (docs/snapshots.md): plain commander commands, not yet option tables
+  addSnapshotCommands(program, (code) => (process.exitCode = code));
   return program;
 }
 

@@ -16,6 +16,8 @@ Examples:
   $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
       restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
   $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
+  $ rehearse run --empty --migrations migrations
+      a fresh install: every migration of the history (diesel, sqlx, goose, sqitch, Liquibase, Atlas, …) on an empty database
   $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
       a scratch database rehearse_<timestamp> on that server, dropped at the end
   $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB

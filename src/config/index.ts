@@ -7,6 +7,7 @@ import { usageError } from '../core/errors.ts';
 import type { LoadSpec } from '../load/index.ts';
 import { parseSettingFlags } from '../provision/index.ts';
 import type { ProvisionOptions } from '../provision/index.ts';
+import type { CachePlan } from '../snapshot/index.ts';
 import type { TimeoutPolicy } from '../replay/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
@@ -35,6 +36,8 @@ export interface ReportPlan {
 export interface RehearsalPlan {
   provision: ProvisionOptions;
   load: LoadSpec;
+  /** snapshots of the loaded dataset (--cache, --no-cache or PG_REHEARSE_NO_CACHE=1, --cache-dir); absent: none */
+  cache?: CachePlan;
   /** the migration folder; null in command mode without --migrations */
   migrations: { folder: string | null; from?: string };
   /** --migrate-command: a migration tool applies the migrations, captured from outside (command mode) */
@@ -122,6 +125,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   const c: RunConfig = { ...file, ...stripUndefined(flags) };
   if (c.dump && c.fixture) throw usageError('--dump and --fixture both given', 'choose one source of data');
   if (c.example && c.dump) throw usageError('--example and --dump both given', '--example loads the bundled shop dataset');
+  if (c.empty) emptyChecks(c);
 
   const fixture = c.fixture ?? (c.example && !c.dump ? EXAMPLE.fixture : undefined);
   const load: LoadSpec = c.dump
@@ -168,6 +172,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
+    cache: { mode: c.cache === undefined ? (process.env.PG_REHEARSE_NO_CACHE ? 'never' : 'auto') : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload
@@ -186,6 +191,13 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       regression: resolveRegression(c.regressionThreshold, c.regressionMin),
     },
   };
+}
+
+/** --empty: a fresh install, the whole history on an empty database; no data source, nothing applied. */
+function emptyChecks(c: RunConfig): void {
+  const other = c.dump ? '--dump' : c.fixture ? '--fixture' : c.example ? '--example' : c.useExistingDatabase ? '--use-existing-database' : undefined;
+  if (other) throw usageError(`--empty and ${other} both given`, '--empty replays the whole history on an empty database; drop one of them');
+  if (c.from !== undefined) throw usageError('--empty replays the whole history; --from says part of it is applied', 'drop --from (or --empty)');
 }
 
 /** What command mode cannot do: the tool applies the migrations, not the replay. */

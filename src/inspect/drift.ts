@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../migrations/index.ts';
+import { ensureTrackingTable, type MigrationSet } from '../migrations/index.ts';
 import { replay } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaDiff, type SchemaModel } from '../schema/index.ts';
 import { infraError } from '../core/errors.ts';
@@ -15,6 +15,7 @@ export async function checkDrift(serverUrl: string, set: MigrationSet, rehearsed
   const step = log.progress('drift check: all migrations on an empty database');
   const scratch = await createScratchDatabase(serverUrl, scratchDatabaseName('drift'));
   try {
+    await ensureTrackingTable(scratch.url, set.format, set.project);
     const all = set.migrations.map((m) => ({ ...m, pending: true }));
     const result = await replay({ url: scratch.url, migrations: all, log: silentLogger });
     if (!result.ok) {

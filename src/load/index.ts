@@ -11,7 +11,7 @@ import type { DatasetSummary, LoadSpec } from './types.ts';
 export type { DatasetSummary, DumpFormat, LoadSpec, TableSize } from './types.ts';
 export { detectDumpFormat } from './detect.ts';
 export { summarizeTables } from './summary.ts';
-export { knownFixtures, DEFAULT_SEED } from './fixture.ts';
+export { knownFixtures, DEFAULT_SEED, fixturesDir } from './fixture.ts';
 
 /**
  * Fill the rehearsal database: restore a dump (format read from its content) or generate a bundled

@@ -26,6 +26,8 @@ export interface MigrationSource {
   name: string;
   up: ScriptSource;
   down?: ScriptSource;
+  /** sqitch: the verify script */
+  verify?: ScriptSource;
   /** dbmate: the text before `-- migrate:up`, where dbmate allows only comments */
   preamble?: ScriptSource;
   /** what the tool's tracking table records for this migration when it is not the version itself:
@@ -35,6 +37,8 @@ export interface MigrationSource {
 
 export interface Layout {
   format: MigrationFormat;
+  /** sqitch: the plan's %project (the registry's rows are per project) */
+  project?: string;
   /** ordered by version */
   sources: MigrationSource[];
 }
@@ -43,7 +47,9 @@ export const LAYOUTS_HINT =
   'accepted layouts: plain NNN_name.sql (optional NNN_name.down.sql); golang-migrate NNN_name.up.sql + NNN_name.down.sql; ' +
   'Flyway V<version>__name.sql (optional U<version>__name.sql); dbmate <timestamp>_name.sql with "-- migrate:up" / "-- migrate:down" sections; ' +
   'Prisma prisma/migrations/<timestamp>_name/migration.sql; Drizzle <tag>.sql + meta/_journal.json; ' +
-  'node-pg-migrate <timestamp>_name.sql with "-- Up Migration" / "-- Down Migration" sections ' +
+  'node-pg-migrate <timestamp>_name.sql with "-- Up Migration" / "-- Down Migration" sections; ' +
+  'diesel <version>_name/up.sql; sqlx <version>_name.sql; goose files with "-- +goose Up"; sqitch sqitch.plan; ' +
+  'Liquibase "--liquibase formatted sql" files; Atlas atlas.sum + <version>_name.sql ' +
   '(see docs/migration-formats.md)';
 
 /** The layouts told from the names (and markers) of .sql files directly in the folder. */

@@ -130,3 +130,86 @@ export function fromNodePgMigrations(table: string, names: string[], sources: Tr
   const run = new Set(names);
   return { table, upTo: null, versions: idsWhere(sources, (key) => run.has(key)) };
 }
+
+/**
+ * _sqlx_migrations, as sqlx's migrator reads it: a row with success = false is a migration that
+ * failed half-way, and sqlx refuses to go on (MigrateError::Dirty); the other rows are applied.
+ */
+export function fromSqlxMigrations(table: string, rows: { version: string; success: boolean }[]): Applied {
+  const dirty = rows.find((r) => !r.success);
+  if (dirty) {
+    throw usageError(
+      `${table} records version ${dirty.version} as partially applied (success = false); sqlx refuses to go on (Dirty)`,
+      `fix the database and delete that row from ${table}, or pass --from to say what is applied`,
+    );
+  }
+  return { table, upTo: null, versions: rows.map((r) => r.version) };
+}
+
+/**
+ * goose_db_version, as goose lists it (`ORDER BY id DESC`): the newest row of each version_id decides
+ * whether it is applied; version 0 is the row goose writes when it creates the table.
+ */
+export function fromGooseVersions(table: string, rowsNewestFirst: { version_id: string; is_applied: boolean }[]): Applied {
+  const decided = new Map<string, boolean>();
+  for (const r of rowsNewestFirst) if (!decided.has(r.version_id)) decided.set(r.version_id, r.is_applied);
+  const versions = [...decided].filter(([v, applied]) => applied && v !== '0').map(([v]) => v);
+  return { table, upTo: null, versions };
+}
+
+/**
+ * sqitch.changes of the plan's project: a change name deployed n times covers its first n
+ * occurrences in the plan (a reworked change appears more than once).
+ */
+export function fromSqitchChanges(table: string, names: string[], sources: TrackedSource[]): Applied {
+  const count = new Map<string, number>();
+  for (const n of names) count.set(n, (count.get(n) ?? 0) + 1);
+  const versions: string[] = [];
+  for (const s of sources) {
+    const left = s.trackingKey === undefined ? 0 : (count.get(s.trackingKey) ?? 0);
+    if (left > 0) {
+      versions.push(s.id);
+      count.set(s.trackingKey!, left - 1);
+    }
+  }
+  return { table, upTo: null, versions };
+}
+
+/** databasechangelog: a changeset (id::author) with a row other than FAILED has run. */
+export function fromLiquibaseChangelog(table: string, rows: { id: string; author: string; exectype: string }[], sources: TrackedSource[]): Applied {
+  const ran = new Set(rows.filter((r) => r.exectype.toUpperCase() !== 'FAILED').map((r) => `${r.id}::${r.author}`));
+  return { table, upTo: null, versions: idsWhere(sources, (key) => ran.has(key)) };
+}
+
+export interface AtlasRow {
+  version: string;
+  /** bit flags: 1 baseline, 2 executed, 4 resolved */
+  type: number;
+  applied: number;
+  total: number;
+  error: string | null;
+}
+
+/**
+ * atlas_schema_revisions: a baseline row covers every version up to its own; a row whose statements
+ * all ran (applied = total) is applied; one that stopped part-way makes Atlas resume inside the file,
+ * which a replay cannot do: refused.
+ */
+export function fromAtlasRevisions(table: string, rows: AtlasRow[]): Applied {
+  let upTo: string | null = null;
+  const versions: string[] = [];
+  for (const r of rows.filter((x) => isVersion(x.version))) {
+    if ((r.type & 1) === 1) {
+      if (upTo === null || compareVersions(r.version, upTo) > 0) upTo = r.version;
+      continue;
+    }
+    if (r.applied < r.total) {
+      throw usageError(
+        `${table} records version ${r.version} as partially applied (${r.applied} of ${r.total} statements${r.error ? `: ${r.error}` : ''}); Atlas would resume inside that file`,
+        'finish or resolve it (atlas migrate set / atlas migrate apply), or pass --from to say what is applied',
+      );
+    }
+    versions.push(r.version);
+  }
+  return { table, upTo, versions };
+}

@@ -1,6 +1,7 @@
 import { usageError } from '../core/errors.ts';
 import type { MigrationSource, ScriptSource } from './layouts.ts';
 import { readFolderLayout } from './locate.ts';
+import { checkCopy, checkMeta, cutScript, type ScriptRunner } from './psql.ts';
 import { appliedFromOption, markPending, nothingApplied, type Applied } from './pending.ts';
 import { splitStatements } from './split.ts';
 import { readApplied } from './tracking.ts';
@@ -21,17 +22,51 @@ export async function readMigrations(folder: string, options: ReadMigrationsOpti
     format: layout.format,
     migrations: markPending(migrations, applied),
     trackingTable: applied.table,
+    ...(layout.project !== undefined ? { project: layout.project } : {}),
   };
 }
 
-async function toScript(source: ScriptSource): Promise<MigrationScript> {
-  return {
-    file: source.file,
-    statements: source.separator
+/** How each tool runs a file: through psql (COPY rows and meta-commands), feeding COPY itself, or a plain driver. */
+const RUNNERS: Record<MigrationFormat, ScriptRunner> = {
+  plain: 'psql',
+  sqitch: 'psql',
+  flyway: 'copy',
+  'golang-migrate': 'driver',
+  dbmate: 'driver',
+  prisma: 'driver',
+  drizzle: 'driver',
+  'node-pg-migrate': 'driver',
+  diesel: 'driver',
+  sqlx: 'driver',
+  goose: 'driver',
+  liquibase: 'driver',
+  atlas: 'driver',
+};
+
+async function toScript(source: ScriptSource, format: MigrationFormat): Promise<MigrationScript> {
+  const pieces = await cutScript(source.text, source.file, source.lineOffset);
+  let statements: Statement[];
+  if (pieces.length === 1) {
+    statements = source.separator
       ? await splitPieces(source, source.separator)
-      : await splitStatements(source.text, source.file, source.lineOffset),
-    inTransaction: source.inTransaction,
-  };
+      : await splitStatements(source.text, source.file, source.lineOffset);
+  } else {
+    statements = [];
+    const runner = RUNNERS[format];
+    for (const piece of pieces) {
+      if (piece.kind === 'meta') checkMeta(piece.command, source.file, piece.line, runner, format);
+      else if (piece.kind === 'copy-data') {
+        checkCopy(source.file, piece.line - 1, runner, format);
+        const copy = statements.at(-1);
+        if (copy) copy.copyData = piece.data;
+      } else {
+        for (const statement of await splitStatements(piece.text, source.file, piece.lineOffset)) {
+          statements.push({ ...statement, index: statements.length });
+        }
+      }
+    }
+  }
+  return { file: source.file, statements, inTransaction: source.inTransaction };
 }
 
 /**
@@ -76,7 +111,8 @@ async function toMigration(source: MigrationSource, format: MigrationFormat): Pr
     id: source.id,
     name: source.name,
     format,
-    up: await toScript(source.up),
-    ...(source.down ? { down: await toScript(source.down) } : {}),
+    up: await toScript(source.up, format),
+    ...(source.down ? { down: await toScript(source.down, format) } : {}),
+    ...(source.verify ? { verify: await toScript(source.verify, format) } : {}),
   };
 }

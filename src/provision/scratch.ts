@@ -13,11 +13,15 @@ export interface ScratchDatabase {
  * An empty database on the server of `serverUrl` (the url provider's rehearsal database, the drift
  * check's and the expected schema's), dropped by drop() — or at exit, whatever happens.
  */
-export async function createScratchDatabase(serverUrl: string, name: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(serverUrl: string, name: string, template?: { name: string; major: number }): Promise<ScratchDatabase> {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0`);
+    // a snapshot template is copied file by file (15+: STRATEGY FILE_COPY; older majors always do)
+    const from = template
+      ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ' STRATEGY FILE_COPY' : ''}`
+      : 'template0';
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${from}`);
   } catch (err) {
     throw infraError(`cannot create the scratch database ${name}: ${(err as Error).message}`, 'the user needs CREATEDB', err);
   } finally {

@@ -27,6 +27,11 @@ export interface ProvisionOptions {
   image?: string;
   /** container: 'host' shares the engine host's network (no port publishing); another value names a Docker network; default: a published port */
   containerNetwork?: string;
+  // ---- snapshots (src/snapshot/) ----
+  /** embedded: start on a copy of a saved, stopped data directory instead of initdb + an empty database */
+  fromDataDir?: { fill(target: string): Promise<void>; password: string };
+  /** url: create the scratch database as a copy of this template database */
+  templateDatabase?: string;
 }
 
 /** A PostgreSQL database the run may change freely, and how to give it back. */
@@ -43,6 +48,8 @@ export interface Instance {
   settingsInForce(): Promise<PgSettings>;
   /** Stop/drop everything this instance started; safe to call twice. */
   stop(): Promise<void>;
+  /** embedded only: stop the server, let fn read its data directory, start it again (snapshots) */
+  whileStopped?<T>(fn: (dataDir: string, password: string) => Promise<T>): Promise<T>;
   /** container provider only: the server's container, to run its own pg_restore/psql/pg_dump */
   readonly container?: ContainerAccess;
 }

@@ -57,8 +57,10 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
     };
   }
 
+  const major = options.templateDatabase ? Number((await admin.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000 : 0;
   await admin.end();
-  const scratch = await createScratchDatabase(given, scratchDatabaseName(null));
+  const template = options.templateDatabase ? { name: options.templateDatabase, major: Math.floor(major) } : undefined;
+  const scratch = await createScratchDatabase(given, scratchDatabaseName(null), template);
   const name = new URL(scratch.url).pathname.slice(1);
   log.info(`scratch database ${name} created on ${parsed.host}`);
   const url = scratch.url;

@@ -1,12 +1,15 @@
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Migration, MigrationScript, Statement } from '../migrations/index.ts';
 import { MIGRATION_PREFIX } from '../observe/index.ts';
 import type { Logger } from '../core/log.ts';
 import { stripRowData } from '../core/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
 import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
-import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace } from './types.ts';
+import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace, VerifyResult } from './types.ts';
 import { round } from '../core/numbers.ts';
 
 export interface ReplayOptions {
@@ -61,6 +64,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       }
       log.info(`${direction === 'up' ? 'applying' : 'rolling back'} ${migration.id} ${migration.name} (${script.statements.length} statements)`);
       const trace = await runScript(ctx, migration, script);
+      if (direction === 'up' && trace.status === 'applied' && migration.verify) {
+        trace.verify = await runVerify(client, migration.verify);
+        if (!trace.verify.ok) {
+          trace.status = 'failed';
+          log.warn(`${migration.verify.file}:${trace.verify.error?.line}: verify failed: ${trace.verify.error?.message}`);
+        }
+      }
       traces.push(trace);
       if (trace.status === 'failed') ok = false;
       else await options.afterMigration?.(trace);
@@ -196,9 +206,13 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
   let rowsAffected: number | null = null;
   let error: StatementError | undefined;
   try {
-    const res = await client.query(stmt.sql);
-    const last = Array.isArray(res) ? res.at(-1) : res;
-    rowsAffected = last && ['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'SELECT', 'MOVE', 'FETCH'].includes(last.command) ? last.rowCount : null;
+    if (stmt.copyData !== undefined) {
+      rowsAffected = await copyIn(client, stmt.sql, stmt.copyData);
+    } else {
+      const res = await client.query(stmt.sql);
+      const last = Array.isArray(res) ? res.at(-1) : res;
+      rowsAffected = last && ['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY', 'SELECT', 'MOVE', 'FETCH'].includes(last.command) ? last.rowCount : null;
+    }
   } catch (err) {
     error = statementError(err, script, stmt);
   }
@@ -233,6 +247,36 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
     rewrites: rewrites(before, after),
     walBytes: walBytes(before.lsn, after.lsn),
   };
+}
+
+/** `COPY … FROM stdin` with the rows the file held after it, sent with the COPY protocol. */
+async function copyIn(client: pg.Client, sql: string, data: string): Promise<number> {
+  const stream = client.query(copyFrom(sql));
+  await pipeline(Readable.from([data]), stream);
+  return stream.rowCount;
+}
+
+/**
+ * sqitch's verify script, run after the deploy as `sqitch deploy --verify` does: statements in order;
+ * a transaction it leaves open is rolled back (a verify changes nothing). Not traced statement by statement.
+ */
+async function runVerify(client: pg.Client, script: MigrationScript): Promise<VerifyResult> {
+  const started = now();
+  let inTx = false;
+  for (const stmt of script.statements) {
+    try {
+      if (stmt.copyData !== undefined) await copyIn(client, stmt.sql, stmt.copyData);
+      else await client.query(stmt.sql);
+      if (opensTransaction(stmt)) inTx = true;
+      if (closesTransaction(stmt)) inTx = false;
+    } catch (err) {
+      if (inTx) await client.query('ROLLBACK').catch(() => undefined);
+      const e = statementError(err, script, stmt);
+      return { file: script.file, ok: false, durationMs: round(now() - started), statements: script.statements.length, error: { sqlstate: e.sqlstate, message: e.message, file: e.file, line: e.line } };
+    }
+  }
+  if (inTx) await client.query('ROLLBACK');
+  return { file: script.file, ok: true, durationMs: round(now() - started), statements: script.statements.length };
 }
 
 function statementError(err: unknown, script: MigrationScript, stmt: Statement): StatementError {

@@ -75,4 +75,14 @@ export interface MigrationTrace {
   startedAt: number | null;
   durationMs: number;
   statements: StatementTrace[];
+  /** sqitch: the verify script run right after the deploy script (a failed verify fails the migration) */
+  verify?: VerifyResult;
+}
+
+export interface VerifyResult {
+  file: string;
+  ok: boolean;
+  durationMs: number;
+  statements: number;
+  error?: { sqlstate: string; message: string; file: string; line: number };
 }

@@ -87,6 +87,16 @@ const Migration = z.strictObject({
   durationMs: ms,
   statements: z.array(Statement),
   command: CommandRun.optional(),
+  verify: z
+    .strictObject({
+      file: z.string(),
+      ok: z.boolean(),
+      durationMs: ms,
+      statements: z.number().int(),
+      error: z.strictObject({ sqlstate: z.string(), message: z.string(), file: z.string(), line: z.number().int() }).optional(),
+    })
+    .optional()
+    .describe("sqitch: the change's verify script, run right after its deploy script"),
 });
 
 const ObjectKind = z.enum([
@@ -286,13 +296,25 @@ export const ReportSchema = z
         ]),
         loadMs: ms,
         phaseMs: z.strictObject({ load: ms, vacuumAnalyze: ms, checkpoint: ms }).optional(),
+        snapshot: z
+          .strictObject({
+            key: z.string().describe('content key: dump bytes or fixture name/scale/seed/definition, PostgreSQL major, provider (docs/snapshots.md)'),
+            hit: z.boolean().describe('true: the dataset was cloned from a saved snapshot (loadMs is the clone + server start)'),
+            createdAt: isoTime.nullable().describe('when the snapshot was saved; null when this run saved none'),
+            bytes: z.number().int().nullable().describe('size of the snapshot (data directory or template database)'),
+            cloneMs: ms.describe('hit: copying the data directory / creating the database from the template; miss: 0'),
+            saveMs: ms.describe('miss: saving the snapshot after the load (not in loadMs); hit: 0'),
+            hashMs: ms.describe('hashing the dump (or fixture definition) into the key'),
+          })
+          .optional()
+          .describe('absent with --no-cache, no dataset, or the container provider'),
         tables: z.array(z.strictObject({ name: z.string(), rows: z.number(), rowsEstimated: z.boolean(), bytes: z.number().int() })),
       })
       .nullable(),
     migrationSource: z
       .strictObject({
         folder: z.string(),
-        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate']),
+        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate', 'diesel', 'sqlx', 'goose', 'sqitch', 'liquibase', 'atlas']),
         trackingTable: z.string().nullable(),
         from: z.string().nullable(),
         total: z.number().int(),

@@ -1,3 +1,4 @@
+import type { SnapshotUse } from '../../snapshot/index.ts';
 import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../inspect/index.ts';
 import type { DatasetSummary } from '../../load/index.ts';
 import type { SchemaDiff, SchemaHazard } from '../../schema/index.ts';
@@ -38,7 +39,8 @@ export interface Report {
     /** settings in force during the replay */
     settings: PgSettings;
   } | null;
-  dataset: DatasetSummary | null;
+  /** snapshot: how the dataset came to be (src/snapshot): cloned from a saved snapshot, or loaded and saved */
+  dataset: (DatasetSummary & { snapshot?: SnapshotUse }) | null;
   migrationSource: {
     folder: string;
     format: MigrationFormat;

@@ -4,6 +4,7 @@ import { baseLine, clean, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct
 import { headline } from './common.ts';
 import { FILE_NAMES } from '../model/files.ts';
 import type { Report } from '../model/types.ts';
+import { LONG_HISTORY, historyMarkdown, summariseHistory } from './history.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -136,6 +137,8 @@ function documentParts(report: Report): Part[] {
   if (report.run.error && report.run.error.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
   parts.push(NOTE);
 
+  // a long history (a fresh install): the slowest, the strongest locks and the failures first
+  if (report.migrations.length >= LONG_HISTORY) parts.push(historyMarkdown(summariseHistory(report), tx, code));
   // per migration: the worst lock hold and the longest blocking
   if (report.migrations.length > 0) {
     const head = traffic

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../model/types.ts';
 import { fileLine } from '../format/text.ts';
+import { LONG_HISTORY, historyLines, summariseHistory } from './history.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -30,7 +31,9 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     : 'dataset: not loaded';
   out.push(bold('pg-rehearse') + ` — ${pgLine}; ${dataLine}`);
 
-  if (report.migrations.length > 0) {
+  if (report.migrations.length >= LONG_HISTORY) {
+    out.push(...historyLines(summariseHistory(report)));
+  } else if (report.migrations.length > 0) {
     const traffic = report.workload !== null;
     const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - (traffic ? 110 : 90)));
     const table = new Table({
@@ -40,7 +43,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     });
     for (const m of report.migrations) {
       const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
-      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}` }]);
+      const verify = m.verify ? (m.verify.ok ? `  verify ok (${path.basename(m.verify.file)})` : red(`  verify failed at ${fileLine(m.verify.file, m.verify.error?.line ?? null)}: ${m.verify.error?.message ?? ''}`)) : '';
+      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}${verify}` }]);
       for (const s of m.statements) {
         const row = statementRow(s, sqlWidth, { red, yellow });
         if (traffic) row.push(blockedCell(s, { red, yellow }));

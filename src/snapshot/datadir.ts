@@ -1,0 +1,163 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { cacheDir, type Instance, type ProvisionOptions } from '../provision/index.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import type { Logger } from '../core/log.ts';
+import { copyTree, formatBytes, roomFor, treeBytes } from './disk.ts';
+import { pidAlive, readOwner, tryLock } from './lock.ts';
+import type { CacheEntry, SnapshotMeta, SnapshotStore } from './types.ts';
+
+/**
+ * The embedded provider's snapshots: the stopped, checkpointed data directory, copied into
+ *   <cache>/<key>/data        the cluster
+ *   <cache>/<key>/meta.json   SnapshotMeta
+ *   <cache>/<key>/password    the postgres role's password (0600; the clone keeps the cluster's)
+ * A snapshot is written as <cache>/.writing-<key>-<pid>-<random>/ and renamed to <cache>/<key>
+ * once complete, under the lock file <cache>/.lock-<key> (holding the writer's pid). Only a
+ * folder named exactly <key> with a meta.json is ever used: a run killed while writing leaves a
+ * .writing-* folder that no run uses and `rehearse cache prune` removes.
+ */
+export const WRITING_PREFIX = '.writing-';
+export const LOCK_PREFIX = '.lock-';
+
+export function defaultCacheDir(): string {
+  return path.join(cacheDir(), 'snapshots');
+}
+
+export function dataDirStore(root: string): SnapshotStore {
+  const folder = (key: string) => path.join(root, key);
+  return {
+    async find(key) {
+      const meta = await readMeta(folder(key));
+      if (!meta) return null;
+      const ok = await fs.access(path.join(folder(key), 'data', 'PG_VERSION')).then(() => true, () => false);
+      return ok ? meta : null;
+    },
+
+    async cloneOptions(meta, options): Promise<ProvisionOptions> {
+      const dir = folder(meta.key);
+      const password = (await fs.readFile(path.join(dir, 'password'), 'utf8')).trim();
+      return {
+        ...options,
+        fromDataDir: {
+          password,
+          fill: async (target) => {
+            const problem = await roomFor(path.dirname(target), meta.bytes);
+            if (problem) throw new Error(`no room for the clone: ${problem}`);
+            await copyTree(path.join(dir, 'data'), target);
+          },
+        },
+      };
+    },
+
+    async save(instance: Instance, partial, log: Logger) {
+      if (!instance.whileStopped) return null;
+      await fs.mkdir(root, { recursive: true });
+      const lock = await tryLock(path.join(root, LOCK_PREFIX + partial.key));
+      if ('heldBy' in lock) {
+        log.info(`snapshot ${partial.key} is being saved by another run (pid ${lock.heldBy.pid}); this run saves none`);
+        return null;
+      }
+      const tmp = path.join(root, `${WRITING_PREFIX}${partial.key}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`);
+      const removeTmp = () => fs.rm(tmp, { recursive: true, force: true });
+      const unregister = onExitCleanup(async () => {
+        await removeTmp();
+        await lock.release();
+      });
+      try {
+        const existing = await this.find(partial.key);
+        if (existing) return existing; // another run saved it while we loaded
+        return await instance.whileStopped(async (dataDir, password) => {
+          const bytes = await treeBytes(dataDir);
+          const problem = await roomFor(root, bytes);
+          if (problem) {
+            log.warn(`snapshot not saved: ${problem}`);
+            return null;
+          }
+          const meta: SnapshotMeta = { ...partial, bytes, createdAt: new Date().toISOString() };
+          await fs.mkdir(tmp);
+          await copyTree(dataDir, path.join(tmp, 'data'));
+          await fs.writeFile(path.join(tmp, 'password'), password, { mode: 0o600 });
+          await fs.writeFile(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+          await fs.rename(tmp, folder(partial.key));
+          return meta;
+        });
+      } finally {
+        unregister();
+        await removeTmp();
+        await lock.release();
+      }
+    },
+
+    async touch(key) {
+      const now = new Date();
+      await fs.utimes(path.join(folder(key), 'meta.json'), now, now).catch(() => undefined);
+    },
+  };
+}
+
+async function readMeta(dir: string): Promise<SnapshotMeta | null> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
+  } catch {
+    return null;
+  }
+}
+
+/** Every snapshot folder of the cache, complete or not. */
+export async function listDataDirs(root: string): Promise<CacheEntry[]> {
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  const out: CacheEntry[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(root, e.name);
+    if (e.name.startsWith(WRITING_PREFIX)) {
+      const [key, pid] = e.name.slice(WRITING_PREFIX.length).split('-');
+      const st = await fs.stat(dir);
+      out.push({
+        key: key ?? '?',
+        provider: 'embedded',
+        source: '(being written, or left by a killed run)',
+        bytes: await treeBytes(dir).catch(() => 0),
+        createdAt: st.mtime.toISOString(),
+        usedAt: null,
+        location: dir,
+        incomplete: true,
+        writerPid: Number(pid),
+      });
+      continue;
+    }
+    const meta = await readMeta(dir);
+    const used = await fs.stat(path.join(dir, 'meta.json')).catch(() => null);
+    out.push({
+      key: e.name,
+      provider: 'embedded',
+      source: meta ? describeSource(meta) : '?',
+      bytes: meta?.bytes ?? (await treeBytes(dir).catch(() => 0)),
+      createdAt: meta?.createdAt ?? null,
+      usedAt: used?.mtime.toISOString() ?? null,
+      location: dir,
+      incomplete: !meta,
+    });
+  }
+  return out;
+}
+
+/** Remove one snapshot folder (complete, or an unfinished write whose writer is gone). */
+export async function removeDataDir(root: string, entry: CacheEntry): Promise<void> {
+  await fs.rm(entry.location, { recursive: true, force: true });
+  if (!entry.incomplete) {
+    const lock = path.join(root, LOCK_PREFIX + entry.key);
+    const owner = await readOwner(lock);
+    if (owner && !pidAlive(owner.pid)) await fs.rm(lock, { force: true });
+  }
+}
+
+export function describeSource(meta: SnapshotMeta): string {
+  const s = meta.dataset.source;
+  const what = s.kind === 'dump' ? s.path : s.kind === 'fixture' ? `fixture ${s.name} scale ${s.scale} seed ${s.seed}` : 'none';
+  return `${what} (PostgreSQL ${meta.pgMajor})`;
+}
+
+export { formatBytes };

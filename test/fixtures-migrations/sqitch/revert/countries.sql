@@ -1,0 +1,7 @@
+-- Revert flipr:countries from pg
+
+BEGIN;
+
+DROP TABLE flipr.countries;
+
+COMMIT;

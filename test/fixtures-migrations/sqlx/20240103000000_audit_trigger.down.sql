@@ -1,0 +1,3 @@
+DROP TRIGGER accounts_audit ON accounts;
+DROP FUNCTION audit_account();
+DROP TABLE account_audit;

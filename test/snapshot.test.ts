@@ -1,0 +1,127 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { provisionDataset, cacheList, cachePrune, cacheRemove, type PreparedDataset } from '../src/snapshot/index.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { sql } from './helpers/db.ts';
+
+/** A small plain-SQL dump (restored with psql): two tables, an index, a foreign key, 3,000 rows. */
+const DUMP = `
+CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), amount numeric(10,2), note text);
+INSERT INTO customers SELECT g, 'c' || g || '@example.com', timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(1, 1000) g;
+INSERT INTO invoices SELECT g, 1 + g % 1000, (g * 7 % 10000) / 100.0, repeat('x', g % 50) FROM generate_series(1, 2000) g;
+CREATE INDEX invoices_customer ON invoices (customer_id);
+`;
+
+/** Row count and an md5 over every row (as text, sorted) of each user table: equal data, equal figures. */
+async function fingerprint(url: string): Promise<Record<string, { rows: number; md5: string }>> {
+  const tables = await sql<{ t: string }>(url, "SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1");
+  const out: Record<string, { rows: number; md5: string }> = {};
+  for (const { t } of tables) {
+    const [r] = await sql<{ rows: number; md5: string }>(url, `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`);
+    out[t] = r!;
+  }
+  return out;
+}
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-rehearse-test-snapshot-'));
+});
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('url provider: template database snapshots', () => {
+  const serverUrl = () => inject('pgUrl');
+  const open: PreparedDataset[] = [];
+  afterAll(async () => {
+    for (const p of open) await p.instance.stop();
+    for (const e of await cacheList({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() })) {
+      if (e.location.includes('_snap')) await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, e.key).catch(() => undefined);
+    }
+  });
+  const prepare = async (dump: string) => {
+    const p = await provisionDataset({ provider: 'url', databaseUrl: serverUrl() }, { kind: 'dump', path: dump }, { mode: 'always', dir: path.join(tmp, 'url-cache') }, silentLogger);
+    open.push(p);
+    return p;
+  };
+
+  it('restores once, then clones: same rows and checksums; one changed byte of the dump is a miss and a new snapshot', async () => {
+    const dump = path.join(tmp, 'small.sql');
+    await fs.writeFile(dump, DUMP);
+    const first = await prepare(dump);
+    expect(first.dataset.snapshot).toMatchObject({ hit: false, cloneMs: 0 });
+    expect(first.dataset.snapshot!.createdAt).not.toBeNull();
+    expect(first.dataset.snapshot!.bytes).toBeGreaterThan(0);
+    const restored = await fingerprint(first.instance.url);
+
+    const second = await prepare(dump);
+    expect(second.dataset.snapshot).toMatchObject({ key: first.dataset.snapshot!.key, hit: true, createdAt: first.dataset.snapshot!.createdAt });
+    expect(second.dataset.loadMs).toBeGreaterThan(0);
+    expect(second.dataset.tables).toEqual(first.dataset.tables);
+    expect(second.instance.url).not.toEqual(first.instance.url);
+    const cloned = await fingerprint(second.instance.url);
+    expect(Object.keys(restored)).toEqual(['customers', 'invoices']);
+    expect(restored.invoices!.rows).toBe(2000);
+    expect(cloned).toEqual(restored);
+
+    // one byte: the amount divisor 100.0 → 100.1, same size, and the file's times set back
+    const { atime, mtime } = await fs.stat(dump);
+    await fs.writeFile(dump, DUMP.replace('/ 100.0', '/ 100.1'));
+    await fs.utimes(dump, atime, mtime);
+    const third = await prepare(dump);
+    expect(third.dataset.snapshot!.hit).toBe(false);
+    expect(third.dataset.snapshot!.key).not.toBe(first.dataset.snapshot!.key);
+    expect(third.dataset.snapshot!.createdAt).not.toBeNull();
+    expect((await fingerprint(third.instance.url)).invoices!.md5).not.toBe(restored.invoices!.md5);
+
+    const listed = await cacheList({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() });
+    const keys = listed.filter((e) => e.provider === 'url').map((e) => e.key);
+    expect(keys).toEqual(expect.arrayContaining([first.dataset.snapshot!.key, third.dataset.snapshot!.key]));
+    const removed = await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, third.dataset.snapshot!.key);
+    expect(removed.map((e) => e.location)).toEqual([expect.stringContaining(`rehearse_snap_${third.dataset.snapshot!.key}`)]);
+    const [gone] = await sql<{ n: number }>(serverUrl(), 'SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [`rehearse_snap_${third.dataset.snapshot!.key}`]);
+    expect(gone!.n).toBe(0);
+  });
+});
+
+describe('embedded provider: data directory snapshots', () => {
+  it('a clone of the saved data directory has the rows and checksums of the restore; cache ls and prune', async () => {
+    const dir = path.join(tmp, 'cache');
+    const dump = path.join(tmp, 'embedded.sql');
+    await fs.writeFile(dump, DUMP);
+    const load = { kind: 'dump' as const, path: dump };
+    const first = await provisionDataset({ provider: 'embedded' }, load, { mode: 'always', dir }, silentLogger);
+    let restored;
+    try {
+      restored = await fingerprint(first.instance.url);
+    } finally {
+      await first.instance.stop();
+    }
+    const key = first.dataset.snapshot!.key;
+    expect(first.dataset.snapshot!.bytes).toBeGreaterThan(1_000_000);
+    // no temp folder, no lock file left (.dump-hashes.json remembers the dump's hash)
+    expect((await fs.readdir(dir)).sort()).toEqual(['.dump-hashes.json', key]);
+
+    const second = await provisionDataset({ provider: 'embedded' }, load, { mode: 'always', dir }, silentLogger);
+    try {
+      expect(second.dataset.snapshot).toMatchObject({ key, hit: true });
+      expect(second.dataset.snapshot!.cloneMs).toBeGreaterThan(0);
+      expect(await fingerprint(second.instance.url)).toEqual(restored);
+      // the clone is the run's own: changing it leaves the snapshot as it was
+      await sql(second.instance.url, 'DELETE FROM invoices');
+    } finally {
+      await second.instance.stop();
+    }
+
+    const [entry] = await cacheList({ dir });
+    expect(entry).toMatchObject({ key, provider: 'embedded', incomplete: false, bytes: first.dataset.snapshot!.bytes });
+    expect(entry!.source).toContain('embedded.sql');
+    // prune by size: the only snapshot is over a 1 kB budget
+    expect((await cachePrune({ dir }, { maxBytes: 1000 })).map((e) => e.key)).toEqual([key]);
+    expect(await cacheList({ dir })).toEqual([]);
+  });
+});
