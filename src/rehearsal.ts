@@ -12,7 +12,7 @@ import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/ind
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
-import { AFTER, checkWorkloadSyntax, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
+import { AFTER, checkWorkloadSyntax, compatibilityMatrix, connectionsNeeded, describeNeed, openProber, phaseName, readWorkload, startTraffic, type ProbeResult, type Prober, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { readStatsFile } from './stats/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
@@ -42,6 +42,7 @@ export async function rehearse(
   let traffic: TrafficRun | undefined;
   let sampler: Sampler | undefined;
   let calibration: Calibration | undefined;
+  let prober: Prober | undefined;
   let exitCode: number = ExitCode.infrastructure;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
@@ -59,8 +60,11 @@ export async function rehearse(
 
     // what earlier runs left whose owner is gone (kill -9, OOM): their servers, folders, scratch databases
     await sweepAtStart(log, plan.provision.provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
+    // a server the run starts gets max_connections for the workload; a url server must have room
+    const need = workload ? connectionsNeeded(workload) : null;
+    const provisionOptions = { ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) };
     // provision + load, or a clone of the dataset's snapshot (src/snapshot)
-    const prepared = await provisionDataset(plan.provision, plan.load, plan.cache ?? { mode: 'never' }, log);
+    const prepared = await provisionDataset(provisionOptions, plan.load, plan.cache ?? { mode: 'never' }, log);
     instance = prepared.instance;
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
     report.dataset = prepared.dataset;
@@ -108,7 +112,9 @@ export async function rehearse(
     const probes = new Map<string, ProbeResult[]>();
     const states = ['initial'];
     if (workload && plan.traffic) {
-      probes.set('initial', await probeAll(url, workload));
+      // prepared apps are probed on connections kept from state to state, as a long-lived pool's
+      prober = await openProber(url, workload);
+      probes.set('initial', await prober.probe());
       sampler = await startSampler(url, { sampleMs: plan.traffic.sampleMs, log });
       traffic = await startTraffic(url, workload, { log, backgroundFrom: 'replay' });
       log.info(`traffic baseline for ${plan.traffic.warmupMs} ms`);
@@ -121,8 +127,8 @@ export async function rehearse(
       log,
       onStatementStart: (id: string, index: number) => traffic?.markPhase(phaseName(id, index)),
       afterMigration: async (trace: MigrationTrace) => {
-        if (!workload) return;
-        probes.set(trace.id, await probeAll(url, workload));
+        if (!prober) return;
+        probes.set(trace.id, await prober.probe());
         states.push(trace.id);
       },
     };
@@ -216,6 +222,7 @@ export async function rehearse(
     await traffic?.stop().catch(() => undefined);
     await sampler?.stop().catch(() => undefined);
     await calibration?.drop().catch((err) => log.warn(`dropping the calibration database failed: ${describeError(err)}`));
+    await prober?.close();
     if (instance) {
       await instance.stop().catch((err) => log.warn(`stopping the server failed: ${describeError(err)}`));
     }

@@ -134,6 +134,7 @@ describe('parseWorkload', () => {
         name: 'select-only',
         source: 'select-only.sql',
         transaction: false,
+        prepared: false,
         rate: 100,
         vars: [{ name: 'aid', spec: { kind: 'int', lo: 1, hi: 1000 } }],
         steps: [{ sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1', params: [{ kind: 'var', name: 'aid' }] }],

@@ -13,7 +13,7 @@ import { currentOwner, ownerLiveness, type Liveness } from '../ownership/index.t
 import { execInContainer, type Docker } from './container-exec.ts';
 import type { ContainerAccess } from './container-types.ts';
 import { REHEARSAL_DATABASE } from './embedded.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { sleep } from '../core/numbers.ts';
 import { DEFAULT_CONTAINER_MAJOR } from '../core/names.ts';
@@ -68,6 +68,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
   const network = options.containerNetwork;
   const hostNetwork = network === 'host';
   const user = options.settings ?? {};
+  const max_connections = maxConnections(options);
 
   const { client, docker } = await dockerEngine();
   const engineHost = client.info.containerRuntime.host;
@@ -116,7 +117,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
       const base: PgSettings = {
         listen_addresses: hostNetwork && local ? '127.0.0.1' : '*',
         port: String(innerPort),
-        max_connections: '200',
+        max_connections,
       };
       const container = new RehearsalContainer(image)
         .withDatabase(REHEARSAL_DATABASE)

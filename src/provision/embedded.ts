@@ -9,7 +9,7 @@ import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
 import { freePort } from '../core/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
-import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { firstPrivateAncestor } from '../core/paths.ts';
 import { DATA_DIR, createRunDir, currentOwner, postmasterOf, runRoot, startGuardian, writeMarker } from '../ownership/index.ts';
@@ -21,6 +21,7 @@ export const REHEARSAL_DATABASE = 'rehearse';
  * 127.0.0.1 on a free port, a random password, removed completely by stop().
  */
 export async function startEmbedded(options: ProvisionOptions, log: Logger): Promise<Instance> {
+  const max_connections = maxConnections(options);
   const major = options.postgresMajor ?? bundledMajor();
   const { EmbeddedPostgres, packageDir } = await loadEmbeddedPostgres(major, log);
   const asRoot = os.userInfo().uid === 0;
@@ -47,8 +48,8 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
     serverLog.push(String(m).trim());
     if (serverLog.length > 40) serverLog.shift();
   };
-  const base: PgSettings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir, max_connections: '200' };
-  const user = options.settings ?? {};
+  const base: PgSettings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir };
+  const user = { ...options.settings, max_connections };
   const loadFlags = toPostgresFlags({ ...base, ...user, ...LOAD_SETTINGS });
   const replayFlags = toPostgresFlags({ ...base, ...REPLAY_SETTINGS, ...user });
 

@@ -1,5 +1,7 @@
+import type pg from 'pg';
 import { withClient } from '../core/client.ts';
-import type { PgSettings } from './types.ts';
+import { usageError } from '../core/errors.ts';
+import type { PgSettings, ProvisionOptions } from './types.ts';
 
 /**
  * A throwaway server loads fastest with durability off; the replay then runs with production-like
@@ -88,4 +90,44 @@ export async function serverVersion(url: string): Promise<string> {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return rows[0]!.v.split(' ')[0]!;
   });
+}
+
+/** max_connections of a server the run starts when the workload does not need more. */
+export const DEFAULT_MAX_CONNECTIONS = 200;
+
+/**
+ * max_connections for a server the run starts: the default, or the workload's need plus a tenth
+ * and the superuser's reserved slots. A --pg-setting max_connections below the need is refused.
+ */
+export function maxConnections(options: ProvisionOptions): string {
+  const need = options.connections;
+  const given = options.settings?.max_connections;
+  if (given !== undefined) {
+    if (need && Number(given) < need.total) {
+      throw usageError(`the workload needs ${need.text}, more than --pg-setting max_connections=${given} allows`, `raise max_connections to at least ${need.total}, or lower the apps' clients`);
+    }
+    return given;
+  }
+  return String(Math.max(DEFAULT_MAX_CONNECTIONS, need ? Math.ceil(need.total * 1.1) + 3 : 0));
+}
+
+/**
+ * Refuse a server that cannot take the run's connections: its max_connections less the reserved
+ * slots and the connections already open (the caller's own one excepted) must fit them.
+ */
+export async function checkRoomForConnections(client: pg.ClientBase, need: ProvisionOptions['connections'], where: string): Promise<void> {
+  if (!need) return;
+  const { rows } = await client.query<{ max: number; reserved: number; used: number }>(
+    `SELECT current_setting('max_connections')::int AS max,
+            current_setting('superuser_reserved_connections')::int + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved,
+            (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') - 1 AS used`,
+  );
+  const { max, reserved, used } = rows[0]!;
+  const room = max - reserved - used;
+  if (need.total > room) {
+    throw usageError(
+      `the workload needs ${need.text}, but ${where} allows ${room} (max_connections ${max}, ${reserved} reserved, ${used} in use)`,
+      "lower the apps' clients in the workload, or raise max_connections on that server",
+    );
+  }
 }

@@ -12,6 +12,10 @@ export interface ProvisionOptions {
   postgresMajor?: number;
   /** --pg-setting name=value: mirror production; in force during the replay */
   settings?: PgSettings;
+  /** connections the run will hold open at once (the workload's, see traffic connectionsNeeded)
+   *  and what they are, for messages: a server the run starts gets max_connections for them; a url
+   *  server that allows fewer is refused before anything starts */
+  connections?: { total: number; text: string };
   /** url: the server to work on (its password is never printed) */
   databaseUrl?: string;
   /** url: keep the scratch database at the end */

@@ -3,7 +3,7 @@ import { infraError, usageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
 import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
-import { readSettingsInForce, serverVersion } from './settings.ts';
+import { checkRoomForConnections, readSettingsInForce, serverVersion } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
 /**
@@ -33,6 +33,13 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
       'check that the server is running and reachable, and the user and password',
       err,
     );
+  }
+
+  try {
+    await checkRoomForConnections(admin, options.connections, `the server at ${parsed.host}`);
+  } catch (err) {
+    await admin.end().catch(() => undefined);
+    throw err;
   }
 
   if (options.useExistingDatabase) {

@@ -22,22 +22,60 @@ export function compatibilityMatrix(states: string[], probes: Map<string, ProbeR
     }
   }
   const passes = (app: string, i: number) => cells.find((c) => c.state === states[i] && c.app === app)?.ok === true;
+  /** fails only with prepared statements that pass on a fresh connection (heal when the app reconnects) */
+  const healable = (app: string, i: number) => {
+    const mine = probes.get(states[i]!)?.filter((r) => r.app === app) ?? [];
+    return !passes(app, i) && mine.length > 0 && mine.every((r) => r.ok || r.healsOnReconnect === true);
+  };
+  const passesOnceReprepared = (app: string, i: number) => passes(app, i) || healable(app, i);
 
   const old = appList.find((a) => a.role === 'old') ?? appList[0];
   const neu = appList.find((a) => a.role === 'new') ?? (appList.length > 1 ? appList.at(-1) : undefined);
-  let a = -1;
-  if (old) while (a + 1 < states.length && passes(old.name, a + 1)) a++;
-  let b = states.length;
-  if (neu) while (b - 1 >= 0 && passes(neu.name, b - 1)) b--;
+  const lastOk = (app: string, ok: (app: string, i: number) => boolean) => {
+    let a = -1;
+    while (a + 1 < states.length && ok(app, a + 1)) a++;
+    return a;
+  };
+  const firstOk = (app: string, ok: (app: string, i: number) => boolean) => {
+    let b = states.length;
+    while (b - 1 >= 0 && ok(app, b - 1)) b--;
+    return b;
+  };
+  const a = old ? lastOk(old.name, passes) : -1;
+  const b = neu ? firstOk(neu.name, passes) : states.length;
 
+  let plan: Rollout | null = null;
+  if (old && neu && old !== neu) {
+    // the order of the rollout assumes connections are re-prepared where that heals them; the advice says so
+    plan = rollout(states, lastOk(old.name, passesOnceReprepared), firstOk(neu.name, passesOnceReprepared));
+    const reprepare = [old, neu].flatMap((app) => reprepareAdvice(app, states, cells, healable));
+    if (reprepare.length) plan.summary += ` ${reprepare.join(' ')}`;
+  }
   return {
     states: [...states],
     apps: appList,
     cells,
     oldAppLastState: old && a >= 0 ? states[a]! : null,
     newAppFirstState: neu && b < states.length ? states[b]! : null,
-    rollout: old && neu && old !== neu ? rollout(states, a, b) : null,
+    rollout: plan,
   };
+}
+
+/** 'Restart or re-prepare the old app's connections after 007: …' for each migration from which the
+ *  app's prepared statements fail until re-prepared (the first state of each run of such failures). */
+function reprepareAdvice(app: { name: string; role: AppRole }, states: string[], cells: CompatibilityCell[], healable: (app: string, i: number) => boolean): string[] {
+  const out: string[] = [];
+  const who = app.role === 'old' ? 'the old app' : app.role === 'new' ? 'the new app' : `app ${app.name}`;
+  for (let i = 1; i < states.length; i++) {
+    if (!healable(app.name, i) || healable(app.name, i - 1)) continue;
+    const failures = cells.find((c) => c.state === states[i] && c.app === app.name)?.failures ?? [];
+    const codes = [...new Set(failures.map((f) => f.sqlstate))].join(', ');
+    const first = failures[0];
+    out.push(
+      `Restart or re-prepare ${who}'s connections after ${states[i]}: its prepared statements fail with ${codes}${first ? ` (${first.message})` : ''} until its connections prepare them again (a pool's connection lifetime does it in time).`,
+    );
+  }
+  return out;
 }
 
 /** a: last state index the old app passes (prefix); b: first state index the new app passes (suffix). */

@@ -4,10 +4,12 @@ import pg from 'pg';
 import { describeError } from '../core/errors.ts';
 import { appTag } from '../observe/index.ts';
 import type { Logger } from '../core/log.ts';
-import { isConnectionFailure, runExecution } from './execute.ts';
+import { runExecution } from './execute.ts';
 import { drawExecution, loadSamples, SampleError, sampleSpecs, type Samples } from './params.ts';
+import { cancelBackends, Shard, type RecordSink, type ShardClock } from './shard.ts';
 import { QueryStats, type Outcome } from './stats.ts';
-import type { AppSpec, BackgroundResult, BackgroundSpec, PhaseSpan, QuerySpec, TrafficResult, TrafficRun, Workload } from './types.ts';
+import { autoThreads, BatchMerger, planShards, serializeSamples, spawnShard, type MainMessage } from './threads.ts';
+import type { BackgroundResult, BackgroundSpec, PhaseSpan, TrafficResult, TrafficRun, Workload } from './types.ts';
 import { round } from '../core/numbers.ts';
 
 export interface TrafficOptions {
@@ -21,6 +23,8 @@ export interface TrafficOptions {
   drainMs?: number;
   /** values read per sampled column (default 10000) */
   sampleLimit?: number;
+  /** worker threads running the apps' clients; 0: this thread (default: autoThreads) */
+  threads?: number;
 }
 
 const defaultNow = () => performance.timeOrigin + performance.now();
@@ -30,11 +34,13 @@ export const AFTER = 'after';
 export const phaseName = (migrationId: string, statementIndex: number) => `${migrationId}#${statementIndex}`;
 
 /**
- * Start every app of the workload against `url`: a pg pool per app with `clients` connections,
- * opened and warmed before this resolves. A query with a rate runs open loop (executions issued on
- * schedule whether or not earlier ones finished; latency counts from the scheduled time, so time
- * spent waiting for a free connection counts); the others run closed loop (each client runs the
- * next one, round robin, as soon as its last ends; latency is the query's own).
+ * Start every app of the workload against `url`: a pool per app with `clients` connections,
+ * opened and warmed before this resolves, run by this thread or split over worker threads (see
+ * shard.ts for the open- and closed-loop rules, threads.ts for the split). A query with a rate
+ * runs open loop (executions issued on schedule whether or not earlier ones finished; latency
+ * counts from the scheduled time, so time spent waiting for a free connection counts); the others
+ * run closed loop (each client runs the next one, round robin, as soon as its last ends; latency
+ * is the query's own).
  *
  * Attribution: before each execution the connection's application_name is set to
  * rehearse/app/<app>/<query> (only when it changes), so the sampler names exactly the query a
@@ -44,23 +50,49 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
   const { log } = options;
   const now = options.now ?? defaultNow;
   const drainMs = options.drainMs ?? 5000;
+  const threads = options.threads ?? autoThreads(workload.apps);
 
   const samples = await sampleOnce(url, workload, options.sampleLimit ?? 10_000, log);
-  const apps = await Promise.all(workload.apps.map((app) => openApp(url, app, log)));
-  const backgroundClients = await Promise.all(
-    workload.background.map(async (b) => {
-      const client = new pg.Client({ connectionString: url, application_name: appTag(b.app, b.name) });
-      client.on('error', () => undefined);
-      await client.connect();
-      return client;
-    }),
-  );
+
+  // phases: names in the order first marked; the index of the current one is shared with the workers
+  const phaseOrder = [BASELINE];
+  // [0] the phase index, [1] 1 once stopping: read by every shard before it issues an execution
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  // made when the traffic starts (their timelines count from then); nothing records before
+  let stats: QueryStats[][] = [];
+  const sink: RecordSink = {
+    record(app, query, phase, endedAt, ms, outcome) {
+      if (stats[app]![query]!.record(phaseOrder[phase]!, endedAt, ms, outcome)) {
+        log.warn(`traffic ${workload.apps[app]!.name}/${workload.apps[app]!.queries[query]!.name}: ${outcome.sqlstate} ${outcome.message}`);
+      }
+    },
+    dropped(app, query) {
+      stats[app]![query]!.dropped += 1;
+    },
+  };
+  const shards = await openShards(url, workload, threads, samples, sink, { now, phase: () => Atomics.load(shared, 0), stopped: () => Atomics.load(shared, 1) === 1 }, shared.buffer as SharedArrayBuffer, log);
+
+  let backgroundClients: pg.Client[];
+  try {
+    backgroundClients = await Promise.all(
+      workload.background.map(async (b) => {
+        const client = new pg.Client({ connectionString: url, application_name: appTag(b.app, b.name) });
+        client.on('error', () => undefined);
+        await client.connect();
+        return client;
+      }),
+    );
+  } catch (err) {
+    await shards.stop(0);
+    throw err;
+  }
 
   const t0 = now();
+  stats = workload.apps.map((spec) => spec.queries.map((q) => new QueryStats(q.name, q.rate, t0)));
   const phases: PhaseSpan[] = [{ name: BASELINE, startedAt: t0, endedAt: t0 }];
-  const phaseOrder = [BASELINE];
   let phase = BASELINE;
   let stopping = false;
+  let stopped: Promise<TrafficResult> | undefined;
   const inFlight = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
   const track = <T>(p: Promise<T>) => {
@@ -68,84 +100,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
     void p.finally(() => inFlight.delete(p));
     return p;
   };
-
-  const stats = new Map<AppSpec, Map<QuerySpec, QueryStats>>();
-  for (const { spec } of apps) stats.set(spec, new Map(spec.queries.map((q) => [q, new QueryStats(q.name, q.rate, t0)])));
-
-  /** One execution of q; `intended` is the scheduled start for open loop. Returns false when it did no I/O. */
-  const execute = async (app: OpenApp, q: QuerySpec, intended: number | null): Promise<boolean> => {
-    const issuedIn = phase;
-    const s = stats.get(app.spec)!.get(q)!;
-    const record = (endedAt: number, ms: number, outcome: Outcome) => {
-      if (s.record(issuedIn, endedAt, ms, outcome)) log.warn(`traffic ${app.spec.name}/${q.name}: ${outcome.sqlstate} ${outcome.message}`);
-    };
-    let values;
-    try {
-      values = drawExecution(q, samples);
-    } catch (err) {
-      const e = err as SampleError;
-      record(now(), 0, { ok: false, sqlstate: e.sqlstate ?? 'SAMPLE', message: e.message });
-      return false;
-    }
-    let client: pg.PoolClient;
-    try {
-      client = await app.pool.connect();
-    } catch (err) {
-      const t = now();
-      record(t, t - (intended ?? t), { ok: false, sqlstate: 'CLIENT', message: describeError(err) });
-      return false;
-    }
-    let outcome: Outcome;
-    let start = now();
-    try {
-      await app.tag(client, q.name);
-      start = now();
-      outcome = await runExecution(client, q.steps, values, q.transaction ? 'transaction' : 'autocommit');
-    } catch (err) {
-      outcome = { ok: false, sqlstate: 'CLIENT', message: describeError(err) };
-    }
-    const end = now();
-    client.release(isConnectionFailure(outcome) ? true : undefined);
-    record(end, end - (intended ?? start), outcome);
-    return true;
-  };
-
-  const workers: Promise<void>[] = [];
-  for (const app of apps) {
-    const closed = app.spec.queries.filter((q) => q.rate === null);
-    let next = 0;
-    for (let w = 0; w < app.spec.clients && closed.length > 0; w++) {
-      workers.push(
-        (async () => {
-          while (!stopping) {
-            const q = closed[next++ % closed.length]!;
-            const didIo = await execute(app, q, null);
-            if (!didIo && !stopping) await sleep(100);
-          }
-        })(),
-      );
-    }
-    for (const q of app.spec.queries.filter((q) => q.rate !== null)) {
-      const interval = 1000 / q.rate!;
-      const cap = Math.max(100, Math.ceil(q.rate! * 30));
-      let k = 0;
-      let waiting = 0;
-      const tick = () => {
-        if (stopping) return;
-        const t = now();
-        for (let intended = t0 + k * interval; intended <= t; intended = t0 + ++k * interval) {
-          if (waiting >= cap) {
-            stats.get(app.spec)!.get(q)!.dropped += 1;
-            continue;
-          }
-          waiting += 1;
-          void track(execute(app, q, intended).finally(() => (waiting -= 1)));
-        }
-        scheduleAt(t0 + k * interval, tick);
-      };
-      tick();
-    }
-  }
+  shards.start(t0);
 
   /** Run fn at epoch ms `when` (timers may fire a fraction of a millisecond early: re-arm then). */
   function scheduleAt(when: number, fn: () => void) {
@@ -185,7 +140,9 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
   };
   if ((options.backgroundFrom ?? 'start') === 'start') scheduleBackground(t0);
 
-  log.info(`traffic: ${apps.map((a) => `${a.spec.name} (${a.spec.clients} clients, ${a.spec.queries.length} queries)`).join(', ')}${workload.background.length ? `, ${workload.background.length} background` : ''}`);
+  log.info(
+    `traffic: ${workload.apps.map((a) => `${a.name} (${a.clients} clients, ${a.queries.length} queries)`).join(', ')}${workload.background.length ? `, ${workload.background.length} background` : ''}${threads > 0 ? `, ${threads} worker thread${threads > 1 ? 's' : ''}` : ''}`,
+  );
 
   return {
     startedAt: t0,
@@ -195,76 +152,82 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       phases.at(-1)!.endedAt = t;
       phases.push({ name, startedAt: t, endedAt: t });
       if (!phaseOrder.includes(name)) phaseOrder.push(name);
+      Atomics.store(shared, 0, phaseOrder.indexOf(name));
       phase = name;
       if (!backgroundScheduled && name !== BASELINE) scheduleBackground(t);
     },
-    async stop(): Promise<TrafficResult> {
-      stopping = true;
-      const endedAt = now();
-      phases.at(-1)!.endedAt = endedAt;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      const pending = () => Promise.allSettled([...workers, ...inFlight]);
-      if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
-        log.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them`);
-        await cancelBackends(url, [...apps.flatMap((a) => [...a.pids]), ...backgroundClients.map(pidOf)]);
-        await pending();
-      }
-      await Promise.allSettled([...apps.map((a) => a.pool.end()), ...backgroundClients.map((c) => c.end())]);
-      return {
-        startedAt: t0,
-        endedAt,
-        phases: phases.map((p) => ({ ...p })),
-        apps: apps.map(({ spec }) => ({
-          name: spec.name,
-          role: spec.role,
-          clients: spec.clients,
-          queries: spec.queries.map((q) => stats.get(spec)!.get(q)!.result(endedAt, phaseOrder)),
-        })),
-        background,
-      };
+    stop(): Promise<TrafficResult> {
+      return (stopped ??= stopAll());
     },
   };
+
+  async function stopAll(): Promise<TrafficResult> {
+    stopping = true;
+    Atomics.store(shared, 1, 1);
+    const endedAt = now();
+    phases.at(-1)!.endedAt = endedAt;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    const drainBackground = async () => {
+      const pending = () => Promise.allSettled([...inFlight]);
+      if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
+        log.warn(`traffic: background transactions still running ${drainMs} ms after stop; cancelling them`);
+        await cancelBackends(url, backgroundClients.map(pidOf));
+        await pending();
+      }
+      await Promise.allSettled(backgroundClients.map((c) => c.end()));
+    };
+    await Promise.all([shards.stop(drainMs), drainBackground()]);
+    return {
+      startedAt: t0,
+      endedAt,
+      phases: phases.map((p) => ({ ...p })),
+      apps: workload.apps.map((spec, a) => ({
+        name: spec.name,
+        role: spec.role,
+        clients: spec.clients,
+        queries: stats[a]!.map((s) => s.result(endedAt, phaseOrder)),
+      })),
+      background,
+    };
+  }
 }
 
-interface OpenApp {
-  spec: AppSpec;
-  pool: pg.Pool;
-  /** backend pids of the pool's connections (to cancel what is still running at stop) */
-  pids: Set<number>;
-  /** set the connection's application_name to this query's tag, when it is not already */
-  tag(client: pg.PoolClient, query: string): Promise<void>;
+interface Shards {
+  start(t0: number): void;
+  /** stop issuing, drain (cancel after drainMs), close; every measurement is in the sink after */
+  stop(drainMs: number): Promise<void>;
+}
+
+/** The apps' clients in this thread (threads = 0) or split over worker threads. */
+async function openShards(url: string, workload: Workload, threads: number, samples: Samples, sink: RecordSink, clock: ShardClock, shared: SharedArrayBuffer, log: Logger): Promise<Shards> {
+  if (threads === 0) {
+    const shard = new Shard({ url, apps: planShards(workload.apps, 1)[0]!, samples, sink, clock, warn: (m) => log.warn(m) });
+    await shard.open();
+    return { start: (t0) => shard.start(t0), stop: (drainMs) => shard.stop(drainMs) };
+  }
+  const plan = planShards(workload.apps, threads).filter((apps) => apps.length > 0);
+  const merger = new BatchMerger(plan.length, sink);
+  const serialized = serializeSamples(samples);
+  const workers = plan.map((apps, i) => spawnShard(i, { url, apps, samples: serialized, shared }, clock.now, merger, (m) => log.warn(m)));
+  const stop = async (drainMs: number) => {
+    for (const w of workers) w.worker.postMessage({ type: 'stop', drainMs } satisfies MainMessage);
+    await Promise.all(workers.map((w) => w.stopped));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  };
+  const opened = await Promise.allSettled(workers.map((w) => w.ready));
+  const failed = opened.find((r) => r.status === 'rejected');
+  if (failed) {
+    await stop(0);
+    throw failed.reason;
+  }
+  return {
+    start: (t0) => workers.forEach((w) => w.worker.postMessage({ type: 'start', t0 } satisfies MainMessage)),
+    stop,
+  };
 }
 
 const pidOf = (client: pg.ClientBase) => (client as unknown as { processID: number }).processID;
-
-async function openApp(url: string, spec: AppSpec, log: Logger): Promise<OpenApp> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: spec.clients,
-    idleTimeoutMillis: 0,
-    application_name: appTag(spec.name),
-    ...(spec.statementTimeoutMs !== null ? { statement_timeout: spec.statementTimeoutMs } : {}),
-  });
-  const pids = new Set<number>();
-  const tags = new WeakMap<pg.PoolClient, string>();
-  pool.on('connect', (client) => pids.add(pidOf(client)));
-  pool.on('error', (err) => log.warn(`traffic ${spec.name}: connection lost: ${describeError(err)}`));
-  // Open every connection now, so connecting is not measured as latency.
-  const clients = await Promise.all(Array.from({ length: spec.clients }, () => pool.connect()));
-  clients.forEach((c) => c.release());
-  return {
-    spec,
-    pool,
-    pids,
-    async tag(client, query) {
-      const tag = appTag(spec.name, query);
-      if (tags.get(client) === tag) return;
-      await client.query('SELECT set_config($1, $2, false)', ['application_name', tag]);
-      tags.set(client, tag);
-    },
-  };
-}
 
 /** Sample every sampled column once. A column that cannot be sampled is warned about: its queries fail. */
 async function sampleOnce(url: string, workload: Workload, limit: number, log: Logger): Promise<Samples> {
@@ -278,18 +241,6 @@ async function sampleOnce(url: string, workload: Workload, limit: number, log: L
     return samples;
   } finally {
     await client.end();
-  }
-}
-
-async function cancelBackends(url: string, pids: number[]) {
-  const client = new pg.Client({ connectionString: url, application_name: 'rehearse/traffic-stop' });
-  try {
-    await client.connect();
-    await client.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-  } catch {
-    // the pools are closed next anyway
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 

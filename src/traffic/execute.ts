@@ -8,12 +8,19 @@ import type { ParamValue, Step } from './types.ts';
  * failure) or each on its own. An unmet expectation is a failure with the pseudo-SQLSTATE EXPECT
  * (a transaction is then rolled back). Never throws for a database error: the outcome says it.
  */
-export async function runExecution(client: pg.ClientBase, steps: Step[], values: ParamValue[][], mode: 'transaction' | 'autocommit' | 'inside'): Promise<Outcome> {
+export async function runExecution(
+  client: pg.ClientBase,
+  steps: Step[],
+  values: ParamValue[][],
+  mode: 'transaction' | 'autocommit' | 'inside',
+  /** prepared: the statement name of each step (a named prepared statement, parsed once per connection) */
+  names?: readonly string[],
+): Promise<Outcome> {
   const tx = mode === 'transaction';
   try {
     if (tx) await client.query('BEGIN');
     for (let i = 0; i < steps.length; i++) {
-      const outcome = await runStep(client, steps[i]!, values[i] ?? []);
+      const outcome = await runStep(client, steps[i]!, values[i] ?? [], names?.[i]);
       if (!outcome.ok) {
         if (tx) await client.query('ROLLBACK').catch(() => undefined);
         return outcome;
@@ -27,10 +34,11 @@ export async function runExecution(client: pg.ClientBase, steps: Step[], values:
   }
 }
 
-async function runStep(client: pg.ClientBase, step: Step, values: ParamValue[]): Promise<Outcome> {
+async function runStep(client: pg.ClientBase, step: Step, values: ParamValue[], name: string | undefined): Promise<Outcome> {
   let res: pg.QueryResult;
   try {
-    res = await client.query(values.length > 0 ? { text: step.sql, values } : step.sql);
+    // without parameters (and not prepared) the simple query protocol: one message, as psql sends
+    res = await client.query(name !== undefined ? { name, text: step.sql, values } : values.length > 0 ? { text: step.sql, values } : step.sql);
   } catch (err) {
     return failure(err);
   }
@@ -55,3 +63,6 @@ export function failure(err: unknown): Outcome {
 
 /** A connection-level failure: the client should be discarded, not returned to its pool. */
 export const isConnectionFailure = (o: Outcome) => o.sqlstate === 'CLIENT' || o.sqlstate?.startsWith('08') === true || o.sqlstate === '57P01';
+
+/** The statement names of a prepared query's steps (unique per app, whose connections they live on). */
+export const statementNames = (query: { name: string; steps: unknown[] }): string[] => query.steps.map((_, i) => `rehearse:${query.name}:${i}`);

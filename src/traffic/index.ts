@@ -7,8 +7,9 @@
 export { parseWorkload, readWorkload, type ScriptReader } from './workload.ts';
 export { parsePgbenchScript } from './pgbench.ts';
 export { startTraffic, phaseName, BASELINE, AFTER, type TrafficOptions } from './driver.ts';
-export { probeAll, type ProbeOptions } from './probe.ts';
+export { openProber, probeAll, type ProbeOptions, type Prober } from './probe.ts';
 export { compatibilityMatrix } from './compat.ts';
 export { parseDuration } from '../core/duration.ts';
+export { connectionsNeeded, describeNeed, type ConnectionNeed } from './connections.ts';
 export type * from './types.ts';
 export { checkWorkloadSyntax } from './syntax.ts';

@@ -55,7 +55,7 @@ export function parsePgbenchScript(text: string, file: string, rate: number | nu
   if (body.length === 0) throw usageError(`${file}: no SQL command in the pgbench script`);
 
   const steps: Step[] = body.map((c) => bindVariables(c.sql, c.line, file, vars));
-  return { name, steps, transaction, vars, rate, source: file };
+  return { name, steps, transaction, vars, rate, prepared: false, source: file };
 }
 
 function setExpression(expr: string): ParamSpec | null {

@@ -48,6 +48,9 @@ export interface QuerySpec {
   vars: { name: string; spec: ParamSpec }[];
   /** executions per second (open loop); null: closed loop (each client runs the next query as soon as one ends) */
   rate: number | null;
+  /** its steps are named prepared statements, prepared once per connection and re-executed (as
+   *  drivers and ORMs do); a schema change can then break them (0A000) until the connection re-prepares */
+  prepared: boolean;
   /** where it was defined, for messages: 'shop.yaml apps.old.queries[0]' or 'tpcb.sql' */
   source: string;
 }
@@ -62,6 +65,8 @@ export interface AppSpec {
   clients: number;
   /** statement_timeout of the app's connections, null: the server's default */
   statementTimeoutMs: number | null;
+  /** a connection is closed and replaced once it is this old (at its next release), null: never */
+  connectionLifetimeMs: number | null;
   queries: QuerySpec[];
 }
 
@@ -198,7 +203,14 @@ export interface ProbeFailure {
 
 export type ProbeResult =
   | { app: string; query: string; ok: true; ms: number }
-  | ({ app: string; ok: false; ms: number } & ProbeFailure);
+  | ({
+      app: string;
+      ok: false;
+      ms: number;
+      /** a prepared query that failed on the app's long-lived connection and passed on a fresh one:
+       *  the break heals when the app's connections re-prepare (restart, connectionLifetime) */
+      healsOnReconnect?: boolean;
+    } & ProbeFailure);
 
 export interface CompatibilityCell {
   state: string;

@@ -121,6 +121,7 @@ const Query = z
     ...statements,
     rate: z.number().positive().max(100_000).optional(),
     expect: Expect.optional(),
+    prepared: z.boolean().optional(),
   })
   .strict()
   .superRefine(oneOfSqlOrTransaction);
@@ -130,6 +131,8 @@ const App = z
     role: z.enum(['old', 'new']).optional(),
     clients: z.number().int().min(1).max(10_000).default(1),
     statementTimeout: Duration.optional(),
+    prepared: z.boolean().default(false),
+    connectionLifetime: Duration.refine((ms) => ms > 0, 'connectionLifetime must be more than 0').optional(),
     queries: z.array(Query).optional(),
     pgbench: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().min(1)).min(1)).optional(),
     pgbenchRate: z.number().positive().max(100_000).optional(),

@@ -47,7 +47,7 @@ export function parseWorkload(text: string, file: string, readScript: ScriptRead
 
   const apps: AppSpec[] = [];
   for (const [name, app] of Object.entries(data.apps)) {
-    const queries: QuerySpec[] = (app.queries ?? []).map((q, i) => toQuery(q, ['apps', name, 'queries', i], file, fail));
+    const queries: QuerySpec[] = (app.queries ?? []).map((q, i) => toQuery(q, ['apps', name, 'queries', i], file, fail, app.prepared));
     (app.pgbench ?? []).forEach((script, i) => {
       const path = resolve(dirname(file), script);
       let body: string;
@@ -56,7 +56,7 @@ export function parseWorkload(text: string, file: string, readScript: ScriptRead
       } catch (err) {
         throw fail(['apps', name, 'pgbench', ...(app.pgbench!.length > 1 ? [i] : [])], `cannot read the pgbench script ${script}: ${describeError(err)}`);
       }
-      queries.push(parsePgbenchScript(body, script, app.pgbenchRate ?? null));
+      queries.push({ ...parsePgbenchScript(body, script, app.pgbenchRate ?? null), prepared: app.prepared });
     });
     const seen = new Set<string>();
     queries.forEach((q, i) => {
@@ -64,7 +64,14 @@ export function parseWorkload(text: string, file: string, readScript: ScriptRead
       seen.add(q.name);
       checkNameLength(name, q.name, ['apps', name, 'queries', i, 'name'], fail);
     });
-    apps.push({ name, role: 'other', clients: app.clients, statementTimeoutMs: app.statementTimeout ?? null, queries });
+    apps.push({
+      name,
+      role: 'other',
+      clients: app.clients,
+      statementTimeoutMs: app.statementTimeout ?? null,
+      connectionLifetimeMs: app.connectionLifetime ?? null,
+      queries,
+    });
   }
   assignRoles(apps, data.apps, fail);
 
@@ -85,14 +92,22 @@ export function parseWorkload(text: string, file: string, readScript: ScriptRead
 
 type Fail = (path: (string | number)[], message: string, hint?: string) => Error;
 
-function toQuery(q: RawQuery, path: (string | number)[], file: string, fail: Fail): QuerySpec {
+function toQuery(q: RawQuery, path: (string | number)[], file: string, fail: Fail, appPrepared: boolean): QuerySpec {
   const { steps, vars } = toSteps(q, path, fail);
   if (q.expect) {
     const last = steps.at(-1)!;
     if (last.expect) throw fail([...path, 'expect'], 'expect is given on the query and on its last step; keep one');
     last.expect = q.expect;
   }
-  return { name: q.name, steps, transaction: q.transaction !== undefined, vars, rate: q.rate ?? null, source: `${file} ${pathText(path)}` };
+  return {
+    name: q.name,
+    steps,
+    transaction: q.transaction !== undefined,
+    vars,
+    rate: q.rate ?? null,
+    prepared: q.prepared ?? appPrepared,
+    source: `${file} ${pathText(path)}`,
+  };
 }
 
 function toSteps(
