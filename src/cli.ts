@@ -23,6 +23,7 @@ import {
 import { interrupted, onExitCleanup } from './util/cleanup.ts';
 import { createLogger } from './util/log.ts';
 import { maskSecrets } from './util/mask.ts';
+import { terminalWidth } from './util/terminal-width.ts';
 import { TOOL_VERSION } from './version.ts';
 
 const EXIT_CODES = `
@@ -266,7 +267,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);
     const tail = renderVerdictLines(report, { color });
-    return renderTerminal(report, { color, width: stream.columns ?? 120 }) + (tail ? `\n${tail}` : '') + '\n';
+    return renderTerminal(report, { color, width: terminalWidth(stream) }) + (tail ? `\n${tail}` : '') + '\n';
   };
   const terminal = rp.formats.includes('terminal');
   if (plan.json) {
@@ -292,7 +293,7 @@ async function reportCommand(file: string, opts: Record<string, unknown>): Promi
   if (formats.includes('terminal')) {
     const color = colorFor(process.stdout);
     const tail = renderVerdictLines(report, { color });
-    process.stdout.write(renderTerminalOf(json, { color, width: process.stdout.columns ?? 120 }) + (tail ? `\n${tail}` : '') + '\n');
+    process.stdout.write(renderTerminalOf(json, { color, width: terminalWidth(process.stdout) }) + (tail ? `\n${tail}` : '') + '\n');
   }
   if (!opts.quiet && files.length) process.stderr.write(`written: ${files.map((f) => shown(f.file)).join(', ')}\n`);
   return ExitCode.ok;

@@ -33,6 +33,10 @@ const Statement = z.strictObject({
   rewrites: z
     .array(z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() }))
     .describe('relations whose relfilenode changed: rewritten'),
+  truncated: z
+    .array(z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() }))
+    .optional()
+    .describe('TRUNCATE: relations given new, empty storage (relfilenode changed, no row rewritten: not counted as rewrites)'),
   walBytes: z.number().int().describe('WAL written by the server while the statement ran'),
   rowsAffected: z.number().int().nullable(),
   error: z

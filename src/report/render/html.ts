@@ -20,6 +20,7 @@ import { esc, lockColor, renderTimeline } from './html-timeline.ts';
 import { STYLE } from './html-style.ts';
 import type { SchemaDiff } from '../../schema/types.ts';
 import type { MetricDelta } from '../types.ts';
+import { groupBlocking } from '../blocking-groups.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /**
@@ -139,16 +140,18 @@ function statementsSection(report: WithTraffic): string {
 }
 
 function blockingSection(report: WithTraffic): string {
-  const waits = (report.blocking ?? []).slice().sort((a, b) => b.waitMs - a.waitMs);
-  if (!waits.length) return '';
-  const rows = waits.map((b) => [
-    code(`${b.app}/${b.query}`),
-    esc(fmtMs(b.waitMs)),
-    esc(b.blockerKind) + (b.migrationId !== null ? ` ${code(`${b.migrationId}#${(b.statementIndex ?? 0) + 1}`)}` : ''),
-    esc(b.rootBlocker),
-    esc(typeof b.startedAt === 'number' ? new Date(b.startedAt).toISOString() : b.startedAt),
+  const groups = groupBlocking(report.blocking ?? []);
+  if (!groups.length) return '';
+  const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
+  const rows = ordered.map((g) => [
+    code(`${g.app}/${g.query}`),
+    esc(fmtInt(g.count)),
+    esc(fmtMs(g.longestMs)),
+    esc(fmtMs(g.totalMs)),
+    esc(g.blockerKind) + (g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''),
+    esc(g.rootBlocker),
   ]);
-  return `<section id="blocking"><h2>Blocking</h2><p>Every wait of an application query on a lock, longest first, with who held the lock at the root of the queue.</p>${table(['blocked query', 'wait', 'blocked by', 'root blocker', 'started'], rows)}</section>`;
+  return `<section id="blocking"><h2>Blocking</h2><p>Per blocked query and migration statement: how many executions waited on a lock, the longest and the total, with who held the lock at the root of the queue (every wait is on the timeline).</p>${table(['blocked query', 'executions', 'longest', 'total', 'blocked by', 'root blocker'], rows)}</section>`;
 }
 
 function latencySection(report: WithTraffic): string {

@@ -1,6 +1,5 @@
 import {
   allStatements,
-  appWaits,
   baseLine,
   clean,
   compatRows,
@@ -22,6 +21,7 @@ import {
   FILE_NAMES,
 } from './common.ts';
 import type { MetricDelta } from '../types.ts';
+import { groupBlocking } from '../blocking-groups.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
@@ -273,20 +273,30 @@ function documentParts(report: WithTraffic): Part[] {
         const b = longestBlocking(report, m, s);
         cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');
       }
-      cells.push(s.rewrites.map((r) => code(r.relation)).join(', ') || '—', fmtBytes(s.walBytes));
+      cells.push([...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—', fmtBytes(s.walBytes));
       return `| ${cells.join(' | ')} |\n`;
     });
     parts.push(...details(`Statements (${fmtInt(stmts.length)})`, 'statement rows', head, rows, tableMore(traffic ? 8 : 7, 'statements')));
   }
 
-  const waits = appWaits(report).slice().sort((a, b) => b.waitMs - a.waitMs);
+  // one row per blocked query and migration statement: executions, longest, total (never the same line twice)
   const allWaits = report.blocking ?? [];
   if (allWaits.length) {
-    const rows = [...waits, ...allWaits.filter((b) => !waits.includes(b)).sort((a, b) => b.waitMs - a.waitMs)].map(
-      (b) =>
-        `| ${code(`${b.app}/${b.query}`)} | ${fmtMs(b.waitMs)} | ${tx(b.blockerKind)}${b.migrationId !== null ? ` ${code(`${b.migrationId}#${(b.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(b.rootBlocker)} |\n`,
+    const groups = groupBlocking(allWaits);
+    const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
+    const rows = ordered.map(
+      (g) =>
+        `| ${code(`${g.app}/${g.query}`)} | ${fmtInt(g.count)} | ${fmtMs(g.longestMs)} | ${fmtMs(g.totalMs)} | ${tx(g.blockerKind)}${g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(g.rootBlocker)} |\n`,
     );
-    parts.push(...details(`Blocking (${fmtInt(allWaits.length)} waits, longest first)`, 'blocking rows', '| blocked query | wait | blocked by | root blocker |\n|---|---|---|---|\n', rows, tableMore(4, 'waits')));
+    parts.push(
+      ...details(
+        `Blocking (${fmtInt(groups.length)} blocked queries by statement, longest first)`,
+        'blocking rows',
+        '| blocked query | executions | longest | total | blocked by | root blocker |\n|---|---|---|---|---|---|\n',
+        rows,
+        tableMore(6, 'blocked queries'),
+      ),
+    );
   }
 
   const apps = report.workload?.apps ?? [];
