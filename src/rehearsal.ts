@@ -9,6 +9,7 @@ import { attributeBlocking, startSampler, type Sampler, type StatementBlocking }
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
+import { analyzeFindings } from './analyze/findings/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './util/log.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -137,6 +138,8 @@ export async function rehearse(
       report.summary = summarize(report.migrations);
       report.compatibility = compatibilityMatrix(states, probes, workload.apps);
     }
+    // analysis of the measurements: each problem with its safe pattern and its evidence
+    report.findings = await analyzeFindings(report);
   } catch (err) {
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;

@@ -7,6 +7,8 @@ import type { MigrationFormat } from '../migrations/types.ts';
 import type { PgSettings, ProviderName } from '../provision/types.ts';
 import type { MigrationTrace } from '../replay/types.ts';
 import type { CommandRun } from '../replay/command-types.ts';
+import type { Finding } from '../analyze/findings/types.ts';
+import type { Suggestion } from '../suggest/types.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -78,6 +80,10 @@ export interface Report {
     longestLockHold: StatementRef | null;
     rewrites: number;
   };
+  /** each problem the rehearsal measured, with the safe pattern and its evidence (docs/findings.md); absent in reports of older versions */
+  findings?: Finding[];
+  /** --suggest: the mechanical rewrites of the findings, rehearsed on the same dataset and workload, before vs after */
+  suggestion?: Suggestion;
   /** `rehearse run`: the budgets (docs/budgets.md), each with its violations */
   budgets?: { results: BudgetResult[] };
   /** `rehearse run --baseline FILE`: this run against an earlier report */

@@ -21,6 +21,7 @@ import { STYLE } from './html-style.ts';
 import type { SchemaDiff } from '../../schema/types.ts';
 import type { MetricDelta } from '../types.ts';
 import { groupBlocking } from '../blocking-groups.ts';
+import { findingsHtml, suggestionRows } from './findings.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /**
@@ -41,6 +42,8 @@ export function renderHtml(report: WithTraffic): string {
   body.push(legend(report));
   body.push(`<div class="scroll">${renderTimeline(report)}</div></section>`);
 
+  body.push(findingsHtml(report, esc));
+  body.push(suggestionHtml(report));
   body.push(budgetsSection(report));
   body.push(migrationsSection(report));
   body.push(statementsSection(report));
@@ -253,4 +256,11 @@ function runSection(report: WithTraffic): string {
     (settings.length ? `<details><summary>server settings during the replay (${settings.length})</summary>${table(['setting', 'value'], settings.map(([k, v]) => [code(k), code(v)]))}</details>` : '') +
     '</section>'
   );
+}
+
+function suggestionHtml(report: WithTraffic): string {
+  const rows = suggestionRows(report);
+  const s = report.suggestion;
+  if (!s || !rows.length) return '';
+  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2><p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(['', 'before', 'after'], rows.map((r) => [esc(r.label), esc(r.before), `<strong>${esc(r.after)}</strong>`]))}</section>`;
 }

@@ -22,6 +22,7 @@ import {
 } from './common.ts';
 import type { MetricDelta } from '../types.ts';
 import { groupBlocking } from '../blocking-groups.ts';
+import { findingsMarkdownRows, suggestionRows } from './findings.ts';
 import type { WithTraffic } from '../traffic-types.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
@@ -176,6 +177,19 @@ function documentParts(report: WithTraffic): Part[] {
     parts.push('### Migrations\n\n', { tier: 1, label: 'migration rows', head, rows, more: tableMore(traffic ? 5 : 4, 'migrations'), tail: '\n' });
   } else if (report.migrationSource) {
     parts.push(`### Migrations\n\nNothing pending: ${report.migrationSource.alreadyApplied.length} of ${report.migrationSource.total} already applied.\n\n`);
+  }
+
+  // findings: what to do about each problem measured, and --suggest's proof
+  const findingRows = findingsMarkdownRows(report, tx, code);
+  if (findingRows.length) parts.push('### Findings\n\n', { tier: 1, label: 'findings', head: '', rows: findingRows, more: listMore('findings'), tail: '\n' });
+  const ba = suggestionRows(report);
+  if (ba.length && report.suggestion) {
+    const sg = report.suggestion;
+    parts.push(
+      `### Suggested migrations, rehearsed\n\n${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n| | before | after |\n|---|---|---|\n` +
+        ba.map((r) => `| ${tx(r.label)} | ${r.before} | **${r.after}** |\n`).join('') +
+        '\n',
+    );
   }
 
   // budgets

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../types.ts';
 import { groupBlocking } from '../blocking-groups.ts';
+import { findingsTerminalLines, suggestionRows } from './findings.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -93,6 +94,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   }
   out.push(...trafficLines(report, { red, yellow, green }, options.width ?? 100));
   out.push(...inspectLines(report, { red, yellow, green }));
+  out.push(...findingsTerminalLines(report, { red, yellow }, options.width ?? 100));
+  out.push(...suggestionLines(report, options.width ?? 100));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
     out.push(red(`failed: ${fileLine(failed.error.file, failed.error.line)}: ${failed.error.sqlstate} ${failed.error.message}`));
@@ -230,3 +233,14 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
 const oneLineFit = (line: string, width: number) => (line.length > width ? line.slice(0, width - 1) + '…' : line);
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '' : ms(v));
+
+/** --suggest: before vs after, and where the suggested migrations are. */
+function suggestionLines(report: Report, width: number): string[] {
+  const rows = suggestionRows(report);
+  const s = report.suggestion;
+  if (!s || !rows.length) return [];
+  const t = new Table({ head: ['--suggest', 'before', 'after'], style: { head: [], border: [] } });
+  for (const r of rows) t.push([r.label, r.before, r.after]);
+  const head = `suggested: ${s.rewrites.length} rewrite${s.rewrites.length === 1 ? '' : 's'} in ${s.folder} (rehearsed: ${s.status}; its report ${s.report})`;
+  return [oneLineFit(head, width), t.toString()];
+}

@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/analyze/findings/index.ts';
+import { rehearse } from '../../src/rehearsal.ts';
+import type { Report } from '../../src/report/index.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { filesIn, planOn } from '../helpers/plan.ts';
+
+/** One rehearsal whose migrations show every pattern of issue 15, under a small workload. */
+export const FINDINGS_DATA =
+  'CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users SELECT g FROM generate_series(1, 2000) g;\n' +
+  'CREATE TABLE orders (id int PRIMARY KEY, user_id int NOT NULL, total numeric(12,2) NOT NULL, qty int NOT NULL, status text NOT NULL);\n' +
+  "INSERT INTO orders SELECT g, 1 + g % 2000, g % 500 + 0.5, g % 7, 'new' FROM generate_series(1, 60000) g;\nVACUUM ANALYZE;\n";
+
+let report: Report;
+const of = (rule: Finding['rule']) => report.findings!.filter((f) => f.rule === rule);
+
+beforeAll(async () => {
+  const dump = path.join(filesIn({ 'data.sql': FINDINGS_DATA }), 'data.sql');
+  const dir = filesIn({
+    '001_wait.sql': 'SELECT pg_sleep(0.4);\n',
+    '002_add_note.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
+    '003_backfill.sql': 'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = round(total * 100);\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\n',
+    '004_index.sql': 'CREATE INDEX orders_user_idx ON orders (user_id);\n',
+    '005_fk.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\n',
+    '006_check.sql': 'ALTER TABLE orders ADD CHECK (qty >= 0);\n',
+    '007_type.sql': 'ALTER TABLE orders ALTER COLUMN qty TYPE bigint;\n',
+    '008_rename.sql': 'ALTER TABLE orders RENAME COLUMN status TO state;\n',
+  });
+  const workload = path.join(
+    filesIn({
+      'w.yaml': [
+        'apps:',
+        '  old:',
+        '    clients: 2',
+        '    queries:',
+        '      - name: get_order',
+        '        sql: SELECT id, status FROM orders WHERE id = $1',
+        '        params: [{ int: [1, 60000] }]',
+        '        rate: 20',
+        'background:',
+        '  - name: report',
+        '    app: old',
+        '    at: 0.05s',
+        '    transaction:',
+        '      - sql: SELECT count(*) FROM orders',
+        '      - sql: SELECT pg_sleep(1.5)',
+      ].join('\n') + '\n',
+    }),
+    'w.yaml',
+  );
+  ({ report } = await rehearse(
+    { ...planOn(dir), load: { kind: 'dump', path: dump }, traffic: { workload, sampleMs: 10, warmupMs: 300, cooldownMs: 200 } },
+    silentLogger,
+  ));
+  ReportSchema.parse(report);
+}, 120_000);
+
+describe('findings (issue 15): each pattern measured becomes a finding with its evidence and the safe pattern', () => {
+  it('CREATE INDEX: ShareLock held, CONCURRENTLY suggested', () => {
+    const [f] = of('create-index-blocking');
+    expect(f).toMatchObject({ migrationId: '004', statementIndex: 0, line: 1, mechanical: true, evidence: { table: 'orders', rows: 60000, lockMode: 'ShareLock' } });
+    expect(f!.file).toMatch(/004_index\.sql$/);
+    expect(f!.evidence.lockHeldMs).toBeGreaterThan(0);
+    expect(f!.suggestedSql).toBe('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id)');
+  });
+
+  it('ADD CONSTRAINT FK / CHECK: NOT VALID then VALIDATE, with the name PostgreSQL gives an unnamed one', () => {
+    const [fk, check] = of('constraint-validated-under-lock');
+    expect(fk).toMatchObject({ migrationId: '005', evidence: { kind: 'FOREIGN KEY', constraint: 'orders_user_fk', rows: 60000 }, mechanical: true });
+    expect(fk!.suggestedSql).toContain('REFERENCES users (id) NOT VALID;\nCOMMIT;');
+    expect(fk!.suggestedSql).toContain('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;');
+    expect(check).toMatchObject({ migrationId: '006', evidence: { kind: 'CHECK', constraint: 'orders_qty_check' } });
+    expect(check!.suggestedSql).toContain('ADD CONSTRAINT orders_qty_check CHECK (qty >= 0) NOT VALID');
+  });
+
+  it('SET NOT NULL: check NOT VALID, validate, set, drop', () => {
+    const [f] = of('set-not-null-scan');
+    expect(f).toMatchObject({ migrationId: '003', statementIndex: 2, line: 3, evidence: { column: 'total_cents', rows: 60000 } });
+    expect(f!.suggestedSql).toMatch(/CHECK \(total_cents IS NOT NULL\) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_cents_not_null_check;\nCOMMIT;\nBEGIN;\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\nALTER TABLE orders DROP CONSTRAINT/);
+  });
+
+  it('full-table UPDATE: batches sized from the measured rows/s, and the ADD COLUMN lock held across it', () => {
+    const [f] = of('full-table-update');
+    const s = report.migrations.find((m) => m.id === '003')!.statements[1]!;
+    expect(f).toMatchObject({ migrationId: '003', statementIndex: 1, evidence: { rowsAffected: 60000 }, mechanical: true });
+    const rate = Math.round((60000 * 1000) / s.durationMs);
+    expect(f!.evidence.rowsPerSecond).toBe(rate);
+    expect(f!.evidence.batchRows).toBeGreaterThanOrEqual(100);
+    expect(Math.abs((f!.evidence.batchRows as number) - (rate * 200) / 1000)).toBeLessThanOrEqual(Math.max(100, rate * 0.2 * 0.05));
+    expect(f!.suggestedSql).toMatch(/^DO \$rehearse\$/m);
+    expect(f!.suggestedSql).toContain('COMMIT;');
+
+    const [held] = of('lock-held-across-statements');
+    expect(held).toMatchObject({ migrationId: '003', statementIndex: 0, evidence: { lockMode: 'AccessExclusiveLock', longStatementIndex: 1 } });
+    expect(held!.evidence.lockHeldMs).toBeGreaterThan(s.durationMs);
+  });
+
+  it('a rewrite by a type change: expand/contract', () => {
+    const [f] = of('rewrite-type-change');
+    expect(f).toMatchObject({ migrationId: '007', mechanical: false, evidence: { column: 'qty', rows: 60000 } });
+    expect(f!.evidence.rewritten).toBeGreaterThanOrEqual(1);
+    expect(f!.advice).toMatch(/expand\/contract/i);
+  });
+
+  it('a DDL that waited in the lock queue: lock_timeout with retries', () => {
+    const [f] = of('ddl-waited-in-lock-queue');
+    expect(f).toMatchObject({ migrationId: '002', mechanical: true, evidence: { rootBlocker: 'old/report' } });
+    expect(f!.evidence.waitedMs).toBeGreaterThan(500);
+    expect(f!.suggestedSql).toBe("SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text");
+  });
+
+  it('a rename that broke the running app: expand/contract with the deploy order', () => {
+    const [f] = of('breaks-running-app');
+    expect(f).toMatchObject({ migrationId: '008', statementIndex: 0, evidence: { app: 'old', sqlstate: '42703' } });
+  });
+});
