@@ -5,12 +5,13 @@ import { FILE_NAMES } from './render/common.ts';
 import { renderHtml } from './render/html.ts';
 import { renderJunit } from './render/junit.ts';
 import { renderMarkdown } from './render/markdown.ts';
+import { renderSarif } from './render/sarif.ts';
 import { renderTerminal } from './render/terminal.ts';
 import type { WithTraffic } from './traffic-types.ts';
 import type { OutputFormat, Report } from './types.ts';
 import { serializeReport } from './write.ts';
 
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'md', 'html', 'junit', 'terminal'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['json', 'md', 'html', 'junit', 'sarif', 'terminal'];
 /** The formats written to files, and their names in the output folder. */
 export type FileFormat = Exclude<OutputFormat, 'terminal'>;
 export const FORMAT_FILES: Record<FileFormat, string> = FILE_NAMES;
@@ -45,6 +46,8 @@ export function renderFileFormat(json: string, format: FileFormat): string {
       return renderHtml(report);
     case 'junit':
       return renderJunit(report);
+    case 'sarif':
+      return renderSarif(report);
   }
 }
 

@@ -95,7 +95,7 @@ export interface Report {
 }
 
 /** The formats a report renders to; json is always written, terminal is the printed summary. */
-export type OutputFormat = 'json' | 'md' | 'html' | 'junit' | 'terminal';
+export type OutputFormat = 'json' | 'md' | 'html' | 'junit' | 'sarif' | 'terminal';
 
 export interface ReportOutput {
   /** the folder the run wrote to, as given */

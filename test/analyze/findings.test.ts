@@ -1,8 +1,16 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/analyze/findings/index.ts';
 import { rehearse } from '../../src/rehearsal.ts';
-import type { Report } from '../../src/report/index.ts';
+import { DEFAULT_BUDGETS, finalizeReport, type Report } from '../../src/report/index.ts';
+import { renderSarif } from '../../src/report/render/sarif.ts';
+import { renderMarkdown } from '../../src/report/render/markdown.ts';
+import { renderTerminal } from '../../src/report/render/terminal.ts';
+import { renderHtml } from '../../src/report/render/html.ts';
+import { renderJunit } from '../../src/report/render/junit.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { filesIn, planOn } from '../helpers/plan.ts';
@@ -107,12 +115,67 @@ describe('findings (issue 15): each pattern measured becomes a finding with its 
   it('a DDL that waited in the lock queue: lock_timeout with retries', () => {
     const [f] = of('ddl-waited-in-lock-queue');
     expect(f).toMatchObject({ migrationId: '002', mechanical: true, evidence: { rootBlocker: 'old/report' } });
-    expect(f!.evidence.waitedMs).toBeGreaterThan(500);
+    expect(f!.evidence.waitedMs).toBe(report.migrations.find((m) => m.id === '002')!.statements[0]!.lockWaitMs);
+    expect(f!.evidence.waitedMs).toBeGreaterThanOrEqual(100);
     expect(f!.suggestedSql).toBe("SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text");
   });
 
   it('a rename that broke the running app: expand/contract with the deploy order', () => {
     const [f] = of('breaks-running-app');
     expect(f).toMatchObject({ migrationId: '008', statementIndex: 0, evidence: { app: 'old', sqlstate: '42703' } });
+  });
+});
+
+describe('findings in every format', () => {
+  it('terminal, Markdown, HTML and JUnit name each finding; Markdown and HTML carry the suggested SQL', () => {
+    const terminal = renderTerminal(report, { width: 100 });
+    const md = renderMarkdown(report);
+    const html = renderHtml(report);
+    const junit = renderJunit(report);
+    for (const f of report.findings!) {
+      expect(terminal).toContain(`${f.rule} `);
+      expect(md).toContain(`\`${f.rule}\``);
+      expect(html).toContain(`<code>${f.rule}</code>`);
+      expect(junit).toContain(`name="${f.rule} ${f.migrationId}`);
+    }
+    expect(md).toContain('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id)');
+    expect(html).toContain('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id)');
+  });
+});
+
+describe('SARIF 2.1.0', () => {
+  it('validates against the SARIF 2.1.0 JSON schema; one result per finding and per budget violation, at the real file:line', () => {
+    finalizeReport(report, { budgets: DEFAULT_BUDGETS });
+    const sarif = JSON.parse(renderSarif(report));
+    // the schema as published with the SARIF 2.1.0 standard (rtm.5), shipped by @microsoft/jest-sarif
+    const require = createRequire(import.meta.url);
+    const schemaFile = path.join(path.dirname(require.resolve('@microsoft/jest-sarif/package.json')), 'lib/schemas/sarif-2.1.0-rtm.5.json');
+    const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+    const ajv = new (AjvDraft04 as unknown as typeof AjvDraft04.default)({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(sarif);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+
+    const results = sarif.runs[0].results as any[];
+    const violations = report.budgets!.results.reduce((t, b) => t + b.violations.length, 0);
+    expect(results.length).toBe(report.findings!.length + violations);
+    expect(results.filter((r) => r.ruleId.startsWith('finding/')).length).toBe(report.findings!.length);
+    // every location is a real file and its line starts the statement the result is about
+    for (const r of results) {
+      const loc = r.locations[0]?.physicalLocation;
+      expect(loc).toBeDefined();
+      const file = decodeURIComponent(new URL(loc.artifactLocation.uri).pathname);
+      expect(fs.existsSync(file)).toBe(true);
+      if (!loc.region) continue;
+      const { migrationId, statementIndex } = r.properties;
+      if (statementIndex === null) continue;
+      const st = report.migrations.find((m) => m.id === migrationId)!.statements[statementIndex]!;
+      expect(loc.region.startLine).toBe(st.line);
+      expect(fs.readFileSync(file, 'utf8').split('\n')[st.line - 1]).toContain(st.sql.split('\n')[0]!.slice(0, 20));
+    }
+    const index = results.find((r) => r.ruleId === 'finding/create-index-blocking');
+    expect(index.level).toMatch(/^(error|warning)$/);
+    expect(sarif.runs[0].tool.driver.rules.map((x: any) => x.id)).toContain('budget/maxLockHold');
   });
 });
