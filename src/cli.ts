@@ -4,6 +4,7 @@ import { BUDGET_FLAG_KEYS, BUDGET_NAMES, budgetFlags, readConfigFile, resolvePla
 import { doctorExitCode, renderChecks, runDoctor, type DoctorOptions } from './doctor/index.ts';
 import { ExitCode, RehearseError } from './errors.ts';
 import { rehearse } from './rehearsal.ts';
+import { rehearseSuggestion } from './suggest/index.ts';
 import {
   compareReports,
   defaultOutDir,
@@ -144,6 +145,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--rollback', 'after the replay, apply the down migrations newest first and check they restore the starting schema'))
     .addOption(new Option('--check-drift', 'apply every migration to an empty database and compare with the rehearsed one (finds hand-made changes in production)'))
     .addOption(new Option('--expect-schema <file.sql>', 'compare the final schema with the schema this SQL file creates'))
+    .addOption(new Option('--suggest', 'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after'))
     .addOption(new Option('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'))
     .addOption(new Option('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'))
     .addOption(new Option('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'))
@@ -258,6 +260,13 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
       exitCode,
       error: { kind: 'interrupted', message: 'interrupted by a signal (Ctrl-C or SIGTERM) before the run finished; servers stopped' },
     });
+  }
+
+  // --suggest: the mechanical rewrites, rehearsed the same way; before vs after in the report
+  if (plan.suggest && !interrupted()) {
+    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'));
+    if (suggestion) report.suggestion = suggestion;
+    else log.info('--suggest: no finding can be rewritten mechanically');
   }
 
   // budgets, the baseline comparison and the verdict; then every format from the one report.json

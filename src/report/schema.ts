@@ -94,6 +94,7 @@ const Suggestion = z
     report: z.string().describe("the suggested run's own report.json"),
     lockTimeoutMs: z.number().nullable(),
     retries: z.number().int().nullable(),
+    sameSchema: z.boolean().describe('the suggestion changed the schema exactly as the original did (column order aside)'),
     before: SuggestionFigures,
     after: SuggestionFigures,
   })

@@ -37,6 +37,8 @@ export interface Suggestion {
   /** lock_timeout and retries the suggestion was rehearsed with (when a DDL waited in the lock queue) */
   lockTimeoutMs: number | null;
   retries: number | null;
+  /** the suggestion changed the schema exactly as the original did (column order aside): the same final schema */
+  sameSchema: boolean;
   before: SuggestionFigures;
   after: SuggestionFigures;
 }
