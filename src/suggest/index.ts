@@ -40,7 +40,7 @@ export async function rehearseSuggestion(
 
   // a DDL that waited in the lock queue is rehearsed with the lock_timeout it now sets, and retries
   const queue = rewrites.some((r) => r.rule === 'ddl-waited-in-lock-queue');
-  const timeouts = queue ? { ...plan.timeouts, lockTimeoutMs: parseDuration(SUGGESTED_LOCK_TIMEOUT)!, retries: plan.timeouts.retries ?? 10, retryBackoffMs: plan.timeouts.retryBackoffMs ?? 500 } : plan.timeouts;
+  const timeouts = queue ? { ...plan.timeouts, lockTimeoutMs: parseDuration(SUGGESTED_LOCK_TIMEOUT)!, retries: plan.timeouts.retries ?? 20, retryBackoffMs: plan.timeouts.retryBackoffMs ?? 500 } : plan.timeouts;
   const suggestedPlan: RehearsalPlan = {
     ...plan,
     migrations: { ...plan.migrations, folder: target },

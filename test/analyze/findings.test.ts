@@ -117,7 +117,7 @@ describe('findings (issue 15): each pattern measured becomes a finding with its 
     expect(f).toMatchObject({ migrationId: '002', mechanical: true, evidence: { rootBlocker: 'old/report' } });
     expect(f!.evidence.waitedMs).toBe(report.migrations.find((m) => m.id === '002')!.statements[0]!.lockWaitMs);
     expect(f!.evidence.waitedMs).toBeGreaterThanOrEqual(100);
-    expect(f!.suggestedSql).toBe("SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text");
+    expect(f!.suggestedSql).toBe("SET lock_timeout = '200ms';\nALTER TABLE orders ADD COLUMN note text");
   });
 
   it('a rename that broke the running app: expand/contract with the deploy order', () => {

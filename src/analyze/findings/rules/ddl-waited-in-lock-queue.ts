@@ -2,7 +2,7 @@ import { ms } from '../sql.ts';
 import type { Finding, Rule } from '../types.ts';
 
 /** The lock_timeout --suggest writes (and rehearses with retries). */
-export const SUGGESTED_LOCK_TIMEOUT = '1s';
+export const SUGGESTED_LOCK_TIMEOUT = '200ms';
 
 /**
  * ddl-waited-in-lock-queue: the statement waited for its lock behind a running transaction, and the
@@ -35,7 +35,7 @@ export const ddlWaitedInLockQueue: Rule = {
         evidence: { waitedMs: waited, rootBlocker: root, queuedWaits: queued.length, longestQueuedMs: longest, failedAttempts: tries },
         advice:
           `Set a lock_timeout (e.g. ${SUGGESTED_LOCK_TIMEOUT}) before the DDL and retry it when it times out: it then gives up instead of holding the queue, the apps' queries go on, and a retry gets the lock once the long transaction ends. ` +
-          (tries ? `This run did: ${tries} attempt(s) timed out before it got the lock.` : `Rehearse it: rehearse run … --lock-timeout ${SUGGESTED_LOCK_TIMEOUT} --retries 10.`),
+          (tries ? `This run did: ${tries} attempt(s) timed out before it got the lock.` : `Rehearse it: rehearse run … --lock-timeout ${SUGGESTED_LOCK_TIMEOUT} --retries 20.`),
         suggestedSql: `SET lock_timeout = '${SUGGESTED_LOCK_TIMEOUT}';\n${s.sql.replace(/;\s*$/, '')}`,
         mechanical: true,
       });
