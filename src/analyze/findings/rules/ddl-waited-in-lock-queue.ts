@@ -8,7 +8,7 @@ export const SUGGESTED_LOCK_TIMEOUT = '200ms';
  * ddl-waited-in-lock-queue: the statement waited for its lock behind a running transaction, and the
  * apps' queries queued behind it (PostgreSQL's lock queue: a waiting AccessExclusive request blocks
  * every later reader). Safe pattern: `SET lock_timeout` so the DDL gives up quickly and is retried
- * (the queue drains meanwhile); `rehearse run --lock-timeout 1s --retries 10` measures the effect.
+ * (the queue drains meanwhile); `rehearse run --lock-timeout 200ms --retries 20` measures the effect.
  * When this run used --lock-timeout, its failed attempts are the evidence. Mechanical: --suggest
  * prefixes the lock_timeout and rehearses the suggestion with retries.
  */
