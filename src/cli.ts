@@ -264,7 +264,7 @@ async function runCommand(opts: Record<string, unknown>): Promise<number> {
 
   // --suggest: the mechanical rewrites, rehearsed the same way; before vs after in the report
   if (plan.suggest && !interrupted()) {
-    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'));
+    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'), (r) => finalizeReport(r, { budgets: rp.budgets, regression: rp.regression }));
     if (suggestion) report.suggestion = suggestion;
     else log.info('--suggest: no finding can be rewritten mechanically');
   }

@@ -27,6 +27,8 @@ export async function rehearseSuggestion(
   log: Logger,
   rehearse: Rehearse,
   formats: OutputFormat[] = ['json'],
+  /** budgets and verdict for the suggested run's own report (the CLI passes the run's budgets) */
+  finalize?: (report: Report) => void,
 ): Promise<Suggestion | null> {
   const folder = plan.migrations.folder;
   const findings = (report.findings ?? []).filter((f) => f.mechanical);
@@ -50,6 +52,7 @@ export async function rehearseSuggestion(
   };
   const { report: after } = await rehearse(suggestedPlan, log, ['run', '--migrations', target, '(--suggest)']);
   after.output = { dir, formats };
+  finalize?.(after);
   await writeFormats(after, dir, formats);
   return {
     folder: target,
