@@ -21,3 +21,6 @@ export {
   FORMAT_FILES,
 } from './formats.ts';
 export type { WithTraffic } from './traffic-types.ts';
+export { groupBlocking, type BlockingGroup } from './blocking-groups.ts';
+export { blocksApps } from './render/common.ts';
+export { renderSarif } from './render/sarif.ts';

@@ -1,6 +1,4 @@
-import { blocksApps } from '../report/render/common.ts';
-import { groupBlocking } from '../report/blocking-groups.ts';
-import type { Report } from '../report/index.ts';
+import { blocksApps, groupBlocking, type Report } from '../report/index.ts';
 import type { SuggestionFigures } from './types.ts';
 
 /** The figures --suggest compares, each the worst of its run. */

@@ -1,4 +1,4 @@
-import { blocksApps } from '../../../report/render/common.ts';
+import { blocksApps } from '../../../report/index.ts';
 import { ms } from '../sql.ts';
 import type { Finding, Rule } from '../types.ts';
 
