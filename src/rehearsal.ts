@@ -1,18 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import type { RehearsalPlan } from './config/index.ts';
-import { ExitCode, RehearseError, describeError } from './errors.ts';
+import { ExitCode, RehearseError, describeError } from './core/errors.ts';
 import { detectDumpFormat, loadDataset } from './load/index.ts';
 import { readMigrations } from './migrations/index.ts';
-import { provision, restoreInContainer, type Instance } from './provision/index.ts';
+import { provision, type Instance } from './provision/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
-import { attributeBlocking, startSampler, type Sampler, type StatementBlocking } from './observe/index.ts';
+import { startSampler, type Sampler } from './observe/index.ts';
+import { addImpact, attributeBlocking, downId } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
 import { AFTER, compatibilityMatrix, phaseName, probeAll, readWorkload, startTraffic, type ProbeResult, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
-import { analyzeFindings } from './analyze/findings/index.ts';
+import { analyzeFindings } from './report/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
-import type { Logger } from './util/log.ts';
-import { TOOL_VERSION } from './version.ts';
+import type { Logger } from './core/log.ts';
+import { TOOL_VERSION } from './core/version.ts';
+import { sleep } from './core/numbers.ts';
 
 export interface RehearsalOutcome {
   report: Report;
@@ -47,12 +49,7 @@ export async function rehearse(
     instance = await provision(plan.provision, log);
     report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
 
-    const inside = instance;
-    report.dataset = await loadDataset(instance.url, plan.load, log, {
-      ...(instance.container
-        ? { restoreWith: (dump, jobs) => restoreInContainer(inside, dump.path, dump.format, log, jobs !== undefined ? { jobs } : {}) }
-        : {}),
-    });
+    report.dataset = await loadDataset(instance.url, plan.load, log, { container: instance.container });
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here
     const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;
@@ -164,27 +161,4 @@ export async function rehearse(
   report.run.exitCode = exitCode;
   report.run.status = exitCode === ExitCode.ok ? 'passed' : exitCode === ExitCode.migrationFailed ? 'failed' : 'error';
   return { report, exitCode };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A down migration's id in traffic phases and blocking attribution: '012:down'. */
-const downId = (id: string) => `${id}:down`;
-
-/** Per statement: how many application queries it blocked and for how long. */
-function addImpact(migrations: Report['migrations'], impact: StatementBlocking[], idOf: (id: string) => string = (id) => id): void {
-  for (const m of migrations) {
-    for (const s of m.statements) {
-      const i = impact.find((x) => x.migrationId === idOf(m.id) && x.statementIndex === s.index);
-      const lockWaitMs = i?.lockWaitMs ?? 0;
-      Object.assign(s, {
-        blockedQueries: i?.blockedQueries ?? 0,
-        maxBlockedMs: i?.maxBlockedMs ?? 0,
-        totalBlockedMs: i?.totalBlockedMs ?? 0,
-        lockWaitMs,
-        // the locks were held from when the statement got them, not while it waited for them
-        lockHeldMs: s.lockHeldMs > 0 ? Math.max(0, Math.round((s.lockHeldMs - lockWaitMs) * 1000) / 1000) : 0,
-      });
-    }
-  }
 }

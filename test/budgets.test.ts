@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { BUDGETS, DEFAULT_BUDGETS, evaluateBudgets, finalizeReport, type BudgetConfig } from '../src/report/budgets.ts';
+import { BUDGETS, DEFAULT_BUDGETS, evaluateBudgets, finalizeReport, type BudgetConfig } from '../src/report/policy/budgets.ts';
 import { resolveBudgets } from '../src/config/budgets.ts';
 import { resolvePlan, validate } from '../src/config/index.ts';
-import type { WithTraffic } from '../src/report/traffic-types.ts';
-import type { Report } from '../src/report/types.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
 const ALL_OFF: BudgetConfig = { ...DEFAULT_BUDGETS, maxLockHoldMs: null, maxBlockedMs: null, maxStatementMs: null, maxRewriteRows: null, maxP99IncreasePct: null, oldAppCompatible: false, noInvalidIndex: false };
 
 /** Only one budget on (the others off), evaluated on a clean copy of the report; the exit code the run would return. */
-function check(report: WithTraffic, config: Partial<BudgetConfig>, baseline?: WithTraffic) {
-  const r = structuredClone(report) as unknown as Report;
+function check(report: Report, config: Partial<BudgetConfig>, baseline?: Report) {
+  const r = structuredClone(report);
   delete r.budgets;
   delete r.verdict;
   r.run.exitCode = 0;
@@ -90,7 +89,7 @@ describe('every budget passes and fails, with its exit code', () => {
   });
 
   it('maxP99Increase: without phases, the whole run against the --baseline report', () => {
-    const noPhases = (r: WithTraffic, p99: number) => {
+    const noPhases = (r: Report, p99: number) => {
       for (const a of r.workload!.apps) for (const q of a.queries) Object.assign(q, { phases: undefined, p99Ms: p99 });
       return r;
     };
@@ -155,16 +154,16 @@ describe('verdict and exit code', () => {
   });
 
   it('a failed migration stays 1, an error stays its code, and says so', () => {
-    const failed = exampleReport() as unknown as Report;
+    const failed = exampleReport();
     Object.assign(failed.run, { status: 'failed', exitCode: 1 });
     expect(finalizeReport(failed, { budgets: ALL_OFF })).toBe(1);
     expect(failed.verdict!.status).toBe('fail');
-    const error = exampleReport() as unknown as Report;
+    const error = exampleReport();
     Object.assign(error.run, { status: 'error', exitCode: 3, error: { kind: 'infrastructure', message: 'the server could not start' } });
     expect(finalizeReport(error, { budgets: DEFAULT_BUDGETS })).toBe(3);
     expect(error.verdict).toEqual({ status: 'error', reasons: ['the run could not finish: the server could not start', expect.stringMatching(/^budget maxRewriteRows/)] });
     // stopped before any statement: nothing to check, not a pass
-    const early = exampleReport() as unknown as Report;
+    const early = exampleReport();
     early.migrations = [];
     Object.assign(early.run, { status: 'error', exitCode: 2, error: { kind: 'usage', message: 'x.dump: not a PostgreSQL dump' } });
     expect(finalizeReport(early, { budgets: DEFAULT_BUDGETS })).toBe(2);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ReportSchema } from '../src/report/schema.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
 
 const bin = path.resolve('bin/rehearse.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-command-cli-'));

@@ -3,13 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareReports, DEFAULT_REGRESSION } from '../src/report/compare.ts';
-import { serializeReport } from '../src/report/write.ts';
-import type { Report } from '../src/report/types.ts';
-import type { WithTraffic } from '../src/report/traffic-types.ts';
+import { compareReports, DEFAULT_REGRESSION } from '../src/report/policy/compare.ts';
+import { serializeReport } from '../src/report/io/write.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
-const cmp = (a: WithTraffic, b: WithTraffic) => compareReports(a, b, { ...DEFAULT_REGRESSION, baselineFile: 'old.json' });
+const cmp = (a: Report, b: Report) => compareReports(a, b, { ...DEFAULT_REGRESSION, baselineFile: 'old.json' });
 
 describe('compare', () => {
   it('identical reports: no regression', () => {
@@ -52,15 +51,15 @@ describe('compare', () => {
   });
 
   it('new failures: a failing statement, a failing budget, a compatibility cell that passed before', () => {
-    const before = trafficReport() as unknown as Report;
+    const before = trafficReport();
     before.budgets = { results: [{ name: 'maxStatement', description: 'd', limit: 1000, unit: 'ms', ok: true, violations: [] }] };
     const after = structuredClone(before);
     const s = after.migrations.find((m) => m.id === '010')!.statements[0]!;
     s.error = { sqlstate: '23514', message: 'check constraint is violated by some row', file: s.file, line: s.line };
     after.budgets = { results: [{ name: 'maxStatement', description: 'd', limit: 1000, unit: 'ms', ok: false, violations: [{ migrationId: '009', statementIndex: 0, file: 'f.sql', line: 3, value: 2000, message: '009 statement 1 ran 2000 ms' }] }] };
-    const cell = (after as unknown as WithTraffic).compatibility!.cells.find((c) => c.state === '005' && c.app === 'old')!;
+    const cell = after.compatibility!.cells.find((c) => c.state === '005' && c.app === 'old')!;
     Object.assign(cell, { ok: false, failures: [{ query: 'get_order', sqlstate: '42P01', message: 'relation "orders" does not exist' }] });
-    const c = cmp(before as unknown as WithTraffic, after as unknown as WithTraffic);
+    const c = cmp(before, after);
     expect(c.newFailures.map((f) => [f.kind, f.migrationId])).toEqual([
       ['statement', '010'],
       ['budget', '009'],
@@ -83,9 +82,9 @@ describe('compare', () => {
 describe('rehearse compare OLD.json NEW.json', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-compare-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const write = (name: string, r: WithTraffic) => {
+  const write = (name: string, r: Report) => {
     const f = path.join(dir, name);
-    fs.writeFileSync(f, serializeReport(r as unknown as Report));
+    fs.writeFileSync(f, serializeReport(r));
     return f;
   };
   const run = (args: string[]) => execa('node', [path.resolve('bin/rehearse.js'), 'compare', ...args], { reject: false });

@@ -20,9 +20,10 @@ const IMAGE = process.env.REHEARSE_CONTAINER_IMAGE ?? 'rehearse-local/postgres:1
 const REQUIRED = Boolean(process.env.REHEARSE_CONTAINER_TESTS) && process.env.REHEARSE_CONTAINER_TESTS !== '0';
 const HOW_TO = 'run scripts/container-image.sh (as root it starts dockerd and builds the image)';
 
-const { provision, restoreInContainer } = await import('../src/provision/index.ts');
+const { provision } = await import('../src/provision/index.ts');
+const { restoreInContainer } = await import('../src/load/index.ts');
 const { PID_LABEL, dockerEngine } = await import('../src/provision/container.ts');
-const { silentLogger } = await import('../src/util/log.ts');
+const { silentLogger } = await import('../src/core/log.ts');
 
 /** Why the tests cannot run here, or null. */
 async function engineProblem(image = IMAGE): Promise<string | null> {

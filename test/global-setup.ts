@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { provision, type Instance } from '../src/provision/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 
 /**
  * One real embedded PostgreSQL (the default major) for the whole test run. Test files make their

@@ -6,10 +6,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../src/report/render/html.ts';
 import { DEFAULT_BUDGETS, finalizeReport } from '../src/report/index.ts';
-import type { Report } from '../src/report/types.ts';
-import type { WithTraffic } from '../src/report/traffic-types.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, largeReport, trafficReport } from './fixtures-reports/reports.ts';
-import { groupBlocking } from '../src/report/blocking-groups.ts';
+import { groupBlocking } from '../src/report/format/blocking-groups.ts';
 
 /**
  * The HTML report in a real headless Chromium (Debian's `chromium`, driven by playwright-core):
@@ -51,7 +50,7 @@ describe.runIf(haveChromium)('HTML report in headless Chromium', () => {
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
-  async function open(name: string, report: WithTraffic) {
+  async function open(name: string, report: Report) {
     const file = path.join(ARTIFACTS, `${name}.html`);
     fs.writeFileSync(file, renderHtml(report));
     const page = await context.newPage();
@@ -74,7 +73,7 @@ describe.runIf(haveChromium)('HTML report in headless Chromium', () => {
 
   it('the example with traffic: renders with no console error, one span per statement, the waits, latency and errors', async () => {
     const report = trafficReport();
-    finalizeReport(report as unknown as Report, { budgets: DEFAULT_BUDGETS });
+    finalizeReport(report, { budgets: DEFAULT_BUDGETS });
     const { page, problems, requests } = await open('report-traffic', report);
     const statements = report.migrations.reduce((t, m) => t + m.statements.length, 0);
     expect(await page.locator('svg.timeline rect[data-kind="statement"]').count()).toBe(statements);

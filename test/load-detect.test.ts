@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
+import { RehearseError } from '../src/core/errors.ts';
 import { detectDumpFormat } from '../src/load/index.ts';
 import { likelyWriter, newestReadableBy, parseArchiveHeader } from '../src/load/archive-version.ts';
 import { parseToolVersion, clientConnection } from '../src/load/client-tools.ts';

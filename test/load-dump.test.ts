@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectDumpFormat, loadDataset, type DumpFormat } from '../src/load/index.ts';
 import { clientTool } from '../src/load/client-tools.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { buildDumps, tableFingerprints, type SourceDumps } from './helpers/dumps.ts';
 import { rejection } from './helpers/errors.ts';

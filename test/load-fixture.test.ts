@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { knownFixtures, loadDataset, summarizeTables } from '../src/load/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { tableFingerprints } from './helpers/dumps.ts';
 import { rejection } from './helpers/errors.ts';

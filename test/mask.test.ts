@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, stripRowData } from '../src/util/mask.ts';
+import { maskSecrets, stripRowData } from '../src/core/mask.ts';
 
 describe('maskSecrets', () => {
   it('masks URL passwords, password= pairs and PASSWORD literals', () => {

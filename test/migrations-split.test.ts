@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
+import { RehearseError } from '../src/core/errors.ts';
 import { splitStatements } from '../src/migrations/index.ts';
 
 const summary = async (sql: string, lineOffset?: number) =>

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMigrations } from '../src/migrations/index.ts';
 import { replay } from '../src/replay/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 
 /**

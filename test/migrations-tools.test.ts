@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
+import { RehearseError } from '../src/core/errors.ts';
 import { readMigrations, type MigrationSet } from '../src/migrations/index.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 

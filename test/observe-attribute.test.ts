@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attributeBlocking, BlockingTracker } from '../src/observe/index.ts';
+import { BlockingTracker } from '../src/observe/index.ts';
+import { attributeBlocking } from '../src/analyze/index.ts';
 import type { ActivityRow } from '../src/observe/index.ts';
 import type { MigrationTrace, StatementTrace } from '../src/replay/types.ts';
 

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { attributeBlocking, startSampler } from '../src/observe/index.ts';
+import { startSampler } from '../src/observe/index.ts';
+import { attributeBlocking } from '../src/analyze/index.ts';
 import { replay } from '../src/replay/index.ts';
 import { parseWorkload, startTraffic } from '../src/traffic/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { migrationOf } from './helpers/migrations.ts';
 

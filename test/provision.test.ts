@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { provision } from '../src/provision/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
 import { inject } from 'vitest';
 import pg from 'pg';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
-import { ReportSchema } from '../src/report/schema.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
 const shop = (migrations: string) => ({

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { replay } from '../src/replay/index.ts';
 import type { StatementTrace } from '../src/replay/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { migrationOf } from './helpers/migrations.ts';
 

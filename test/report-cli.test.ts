@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ReportSchema } from '../src/report/schema.ts';
-import type { Report } from '../src/report/types.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
+import type { Report } from '../src/report/model/types.ts';
 
 /**
  * `rehearse run` with --format, budgets, --baseline and a config file (rehearse.config.ts), and

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseFormats, readReportFile, renderFileFormat, writeFormats, writeFormatsFromJson } from '../src/report/formats.ts';
-import { serializeReport } from '../src/report/write.ts';
-import type { Report } from '../src/report/types.ts';
+import { parseFormats, readReportFile, renderFileFormat, writeFormats, writeFormatsFromJson } from '../src/report/io/formats.ts';
+import { serializeReport } from '../src/report/io/write.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, trafficReport } from './fixtures-reports/reports.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-formats-'));
@@ -18,7 +18,7 @@ describe('formats', () => {
   });
 
   it('writes report.json always, and every format from its text; re-rendering the saved file gives the same bytes', async () => {
-    const report = trafficReport() as unknown as Report;
+    const report = trafficReport();
     report.run.argv = ['run', '--database-url', 'postgresql://me:topsecret@db/app'];
     const files = await writeFormats(report, path.join(dir, 'a'), ['md', 'html', 'junit', 'terminal']);
     expect(files.map((f) => path.basename(f.file))).toEqual(['report.json', 'report.md', 'report.html', 'junit.xml']);

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
-import { finalizeReport, DEFAULT_BUDGETS } from '../src/report/budgets.ts';
-import { groupBlocking } from '../src/report/blocking-groups.ts';
-import { fmtPct } from '../src/report/render/common.ts';
+import { finalizeReport, DEFAULT_BUDGETS } from '../src/report/policy/budgets.ts';
+import { groupBlocking } from '../src/report/format/blocking-groups.ts';
+import { fmtPct } from '../src/report/format/text.ts';
 import { renderMarkdown } from '../src/report/render/markdown.ts';
 import { renderTerminal } from '../src/report/render/terminal.ts';
-import { ReportSchema } from '../src/report/schema.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
 /** No noise (issue 15): one line per blocked query and statement, p99 once per migration, ×N growth. */

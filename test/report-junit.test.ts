@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../src/report/render/junit.ts';
 import { DEFAULT_BUDGETS, finalizeReport } from '../src/report/index.ts';
-import type { Report } from '../src/report/types.ts';
-import type { WithTraffic } from '../src/report/traffic-types.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
 /** Well-formed enough: every tag closed in order, no raw & or < in text. */
@@ -26,9 +25,9 @@ const cases = (xml: string, suite: string) => {
 
 describe('JUnit XML', () => {
   it('one testcase per migration and one per budget, the failure carrying the reason', () => {
-    const r = trafficReport() as unknown as Report;
+    const r = trafficReport();
     finalizeReport(r, { budgets: DEFAULT_BUDGETS });
-    const xml = renderJunit(r as unknown as WithTraffic);
+    const xml = renderJunit(r);
     expect(wellFormed(xml)).toBe(true);
     expect(cases(xml, 'migrations')).toEqual(r.migrations.map((m) => `${m.id} ${m.name}`));
     expect(cases(xml, 'budgets')).toEqual(['maxLockHold', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'oldAppCompatible', 'noInvalidIndex']);
@@ -46,7 +45,7 @@ describe('JUnit XML', () => {
     r.migrations.find((m) => m.id === '010')!.status = 'failed';
     for (const m of r.migrations.filter((m) => m.id > '010')) Object.assign(m, { status: 'skipped', statements: [] });
     Object.assign(r.run, { status: 'failed', exitCode: 1 });
-    finalizeReport(r as unknown as Report, { budgets: DEFAULT_BUDGETS });
+    finalizeReport(r, { budgets: DEFAULT_BUDGETS });
     const xml = renderJunit(r);
     expect(wellFormed(xml)).toBe(true);
     expect(xml).toContain(

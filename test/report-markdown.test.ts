@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { groupBlocking } from '../src/report/blocking-groups.ts';
+import { groupBlocking } from '../src/report/format/blocking-groups.ts';
 import { renderMarkdown, MARKDOWN_LIMIT } from '../src/report/render/markdown.ts';
 import { finalizeReport, DEFAULT_BUDGETS } from '../src/report/index.ts';
-import type { Report } from '../src/report/types.ts';
+import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, largeReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
 const balanced = (md: string) => (md.match(/<details>/g) ?? []).length === (md.match(/<\/details>/g) ?? []).length && (md.match(/```/g) ?? []).length % 2 === 0;
@@ -27,7 +27,7 @@ describe('Markdown', () => {
 
   it('with traffic: the longest blocking per migration, the compatibility matrix and the suggested rollout', () => {
     const r = trafficReport();
-    finalizeReport(r as unknown as Report, { budgets: DEFAULT_BUDGETS });
+    finalizeReport(r, { budgets: DEFAULT_BUDGETS });
     const md = renderMarkdown(r);
     expect(md).toContain('| migration | status | duration | worst lock hold | longest blocking |');
     expect(md).toMatch(/\| `009` backfill_orders_total_cents \|.*\| \*\*1500 ms\*\* `old\/update_order` · statement 1 \|/);
@@ -49,7 +49,7 @@ describe('Markdown', () => {
   it('a 300-statement report stays under 65,536 characters and says it was truncated and where the full report is', () => {
     const r = largeReport(300);
     r.output = { dir: 'reports/2026-05-01T02-00-00', formats: ['json', 'md', 'html'] };
-    finalizeReport(r as unknown as Report, { budgets: DEFAULT_BUDGETS });
+    finalizeReport(r, { budgets: DEFAULT_BUDGETS });
     const md = renderMarkdown(r);
     expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
     expect(md.length).toBeGreaterThan(MARKDOWN_LIMIT - 2000); // it uses the room it has

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { reportJsonSchema } from '../src/report/schema.ts';
+import { reportJsonSchema } from '../src/report/model/schema.ts';
 
 describe('docs/report.schema.json', () => {
   it('is the JSON Schema generated from src/report/schema.ts (run `npm run docs:schema` after changing it)', () => {

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision, type Instance } from '../src/provision/index.ts';
 import { diffSchemas, introspect, schemaHazards } from '../src/schema/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
 
 /**

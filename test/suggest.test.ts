@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rehearse } from '../src/rehearsal.ts';
 import type { Report, ReportStatement } from '../src/report/index.ts';
-import { ReportSchema } from '../src/report/schema.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
 import { rehearseSuggestion, sameSchemaChange, type Suggestion } from '../src/suggest/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
 /** --suggest (issue 15): each mechanical rewrite applies, gives the same schema, and shortens the blocking lock. */

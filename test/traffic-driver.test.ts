@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { parseWorkload, startTraffic } from '../src/traffic/index.ts';
 import { loadSamples, SampleError } from '../src/traffic/params.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 
 let url: string;

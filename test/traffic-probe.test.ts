@@ -5,7 +5,7 @@ import type { Migration } from '../src/migrations/index.ts';
 import { replay } from '../src/replay/index.ts';
 import { compatibilityMatrix, probeAll, readWorkload } from '../src/traffic/index.ts';
 import type { ProbeResult, Workload } from '../src/traffic/index.ts';
-import { silentLogger } from '../src/util/log.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 
 /** The shop schema with a few hundred rows (the example's shape, without the generator). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RehearseError } from '../src/errors.ts';
+import { RehearseError } from '../src/core/errors.ts';
 import { parseDuration, parsePgbenchScript, parseWorkload } from '../src/traffic/index.ts';
 
 const ISSUE_EXAMPLE = `

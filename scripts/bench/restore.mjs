@@ -20,7 +20,7 @@ register();
 const { provision, bundledMajor } = await import('../../src/provision/index.ts');
 const { loadDataset } = await import('../../src/load/index.ts');
 const { clientTool, clientConnection } = await import('../../src/load/client-tools.ts');
-const { createLogger, silentLogger } = await import('../../src/util/log.ts');
+const { createLogger, silentLogger } = await import('../../src/core/log.ts');
 const pg = (await import('pg')).default;
 
 const scale = Number(argv.scale ?? 200_000);

@@ -20,7 +20,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { provision } = await import('../../src/provision/index.ts');
 const { parseWorkload, startTraffic } = await import('../../src/traffic/index.ts');
-const { silentLogger } = await import('../../src/util/log.ts');
+const { silentLogger } = await import('../../src/core/log.ts');
 
 const clients = Number(argv.clients ?? 8);
 const seconds = Number(argv.seconds ?? 20);

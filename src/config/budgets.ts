@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { usageError } from '../errors.ts';
-import { DEFAULT_BUDGETS, type BudgetConfig } from '../report/budgets.ts';
-import { DEFAULT_REGRESSION, type RegressionOptions } from '../report/compare.ts';
-import { parseDuration } from '../traffic/duration.ts';
+import { usageError } from '../core/errors.ts';
+import { DEFAULT_BUDGETS, type BudgetConfig } from '../report/index.ts';
+import { DEFAULT_REGRESSION, type RegressionOptions } from '../report/index.ts';
+import { parseDuration } from '../core/duration.ts';
+import { BUDGET_NAMES } from '../core/names.ts';
 
 /**
  * Budgets in the config file (`budgets:`) and as flags (--max-lock-hold 2s, …; docs/budgets.md).
@@ -37,7 +38,7 @@ export type BudgetsConfig = z.infer<typeof BudgetsConfigSchema>;
 /** Flags (camelCase as commander gives them) that set a budget: `--max-lock-hold` → maxLockHold. */
 export const BUDGET_FLAG_KEYS = ['maxLockHold', 'lockHoldMinRows', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'p99IncreaseMin', 'contractMigration'] as const;
 /** Budgets --skip-budget can switch off. */
-export const BUDGET_NAMES = ['maxLockHold', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'oldAppCompatible', 'noInvalidIndex'] as const;
+export { BUDGET_NAMES };
 
 export function parsePercent(v: string | number): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;

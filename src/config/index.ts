@@ -3,23 +3,23 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { usageError } from '../errors.ts';
-import type { LoadSpec } from '../load/types.ts';
-import { parseSettingFlags } from '../provision/settings.ts';
-import type { ProvisionOptions } from '../provision/types.ts';
+import { usageError } from '../core/errors.ts';
+import type { LoadSpec } from '../load/index.ts';
+import { parseSettingFlags } from '../provision/index.ts';
+import type { ProvisionOptions } from '../provision/index.ts';
 import type { TimeoutPolicy } from '../replay/index.ts';
-import { parseDuration } from '../traffic/duration.ts';
+import { parseDuration } from '../core/duration.ts';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
 import { BudgetsConfigSchema, resolveBudgets, resolveRegression } from './budgets.ts';
-import type { BudgetConfig } from '../report/budgets.ts';
-import type { RegressionOptions } from '../report/compare.ts';
-import { DEFAULT_FORMATS, parseFormats } from '../report/formats.ts';
-import type { OutputFormat } from '../report/types.ts';
+import type { BudgetConfig } from '../report/index.ts';
+import type { RegressionOptions } from '../report/index.ts';
+import { DEFAULT_FORMATS, parseFormats } from '../report/index.ts';
+import type { OutputFormat } from '../report/index.ts';
 
 export { RunConfigSchema, type RunConfig };
 export { budgetFlags, BUDGET_FLAG_KEYS, BUDGET_NAMES, resolveRegression } from './budgets.ts';
 
-/** What `rehearse run` does with the report once the replay is over (src/cli.ts). */
+/** What `rehearse run` does with the report once the replay is over (src/cli/run.ts). */
 export interface ReportPlan {
   /** json is always written; terminal is the printed summary */
   formats: OutputFormat[];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BudgetsConfigSchema } from './budgets.ts';
+import { PROVIDERS } from '../core/names.ts';
 
 /**
  * Everything `rehearse run` can be told, by flag or by config file (rehearse.config.json|yaml|ts).
@@ -16,7 +17,7 @@ export const RunConfigSchema = z
     migrateCommand: z.string().min(1).optional(),
     from: z.coerce.string().optional(),
     out: z.string().min(1).optional(),
-    provider: z.enum(['embedded', 'url', 'container']).optional(),
+    provider: z.enum(PROVIDERS).optional(),
     image: z.string().min(1).optional(),
     containerNetwork: z.string().min(1).optional(),
     postgres: z.coerce.number().int().optional(),

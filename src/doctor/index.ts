@@ -5,8 +5,8 @@
  * running as root. Each check says ok, warn or fail (skip: not relevant here) and what to fix.
  * Exit 0 when nothing fails, 3 (infrastructure) otherwise.
  */
-import { ExitCode } from '../errors.ts';
-import { bundledMajor } from '../provision/embedded-binaries.ts';
+import { ExitCode } from '../core/errors.ts';
+import { bundledMajor } from '../provision/index.ts';
 import { checkClientTools } from './checks/client-tools.ts';
 import { checkDisk } from './checks/disk.ts';
 import { checkDocker } from './checks/docker.ts';
@@ -16,12 +16,11 @@ import { checkNode } from './checks/node.ts';
 import { checkRoot, dataBaseDir } from './checks/root.ts';
 import { checkServerMajor } from './checks/server-major.ts';
 import type { Check, CheckStatus, DoctorOptions } from './types.ts';
+import { DEFAULT_CONTAINER_MAJOR } from '../core/names.ts';
 
 export type { Check, CheckStatus, DoctorOptions } from './types.ts';
 export { RESTORE_FACTOR } from './checks/disk.ts';
 
-/** The container provider's default major (src/provision/container.ts), without loading testcontainers. */
-const DEFAULT_CONTAINER_MAJOR = 17;
 
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const checks: Check[] = [checkNode()];

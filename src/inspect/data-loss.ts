@@ -1,6 +1,6 @@
 import { parse } from 'libpg-query';
 import pg from 'pg';
-import type { Migration } from '../migrations/types.ts';
+import type { Migration } from '../migrations/index.ts';
 import type { DataLossWarning } from './types.ts';
 
 interface Drop {

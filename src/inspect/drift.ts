@@ -1,8 +1,8 @@
-import type { MigrationSet } from '../migrations/types.ts';
+import type { MigrationSet } from '../migrations/index.ts';
 import { replay } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaDiff, type SchemaModel } from '../schema/index.ts';
-import { infraError } from '../errors.ts';
-import { silentLogger, type Logger } from '../util/log.ts';
+import { infraError } from '../core/errors.ts';
+import { silentLogger, type Logger } from '../core/log.ts';
 import { createScratchDatabase, scratchDatabaseName } from '../provision/index.ts';
 import type { DriftResult } from './types.ts';
 

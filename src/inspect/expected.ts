@@ -1,6 +1,6 @@
 import { loadDataset } from '../load/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaModel } from '../schema/index.ts';
-import { silentLogger } from '../util/log.ts';
+import { silentLogger } from '../core/log.ts';
 import { createScratchDatabase, scratchDatabaseName } from '../provision/index.ts';
 import type { ExpectedSchemaResult } from './types.ts';
 

@@ -1,8 +1,8 @@
-import type { Migration } from '../migrations/types.ts';
+import type { Migration } from '../migrations/index.ts';
 import { replay } from '../replay/index.ts';
-import type { MigrationTrace } from '../replay/types.ts';
+import type { MigrationTrace } from '../replay/index.ts';
 import { diffSchemas, introspect, isEmptyDiff, type SchemaModel } from '../schema/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { dataLossOf } from './data-loss.ts';
 import type { DataLossWarning, RollbackResult } from './types.ts';
 

@@ -1,5 +1,5 @@
-import type { MigrationTrace } from '../replay/types.ts';
-import type { SchemaDiff } from '../schema/types.ts';
+import type { MigrationTrace } from '../replay/index.ts';
+import type { SchemaDiff } from '../schema/index.ts';
 
 /** A down migration that throws away data: it drops a column or table that holds values. */
 export interface DataLossWarning {

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { infraError } from '../errors.ts';
+import { infraError } from '../core/errors.ts';
 
 /** The PostgreSQL client programs the load runs (pg_restore for archives, psql for plain SQL). */
 export type ClientToolName = 'pg_restore' | 'psql' | 'pg_dump';

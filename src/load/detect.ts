@@ -2,7 +2,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { ARCHIVE_FORMAT, parseArchiveHeader, type ArchiveVersion } from './archive-version.ts';
 import type { DumpFormat } from './types.ts';
 

@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { infraError, usageError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
+import { applicationName } from '../core/client.ts';
+import { infraError, usageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 
 /**
  * A bundled synthetic dataset: a folder under fixtures/ with
@@ -89,7 +90,7 @@ export function validateScale(scale: number, seed: number): void {
 /** Creates and fills the fixture's tables in the database of `url`. */
 export async function generateFixture(url: string, fixture: FixtureDefinition, scale: number, seed: number, log: Logger): Promise<void> {
   validateScale(scale, seed);
-  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load' });
+  const client = new pg.Client({ connectionString: url, application_name: applicationName('load') });
   await client.connect();
   let step = 'schema';
   try {

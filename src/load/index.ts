@@ -1,6 +1,8 @@
 import os from 'node:os';
-import type { Logger } from '../util/log.ts';
-import { inspectDump, type DumpInfo } from './detect.ts';
+import type { Logger } from '../core/log.ts';
+import type { ContainerAccess } from '../provision/index.ts';
+import { restoreInContainer } from './container-restore.ts';
+import { inspectDump } from './detect.ts';
 import { DEFAULT_SEED, generateFixture, readFixture, validateScale } from './fixture.ts';
 import { restoreArchive, restorePlain } from './restore.ts';
 import { settle, summarizeTables } from './summary.ts';
@@ -18,9 +20,9 @@ export { knownFixtures, DEFAULT_SEED } from './fixture.ts';
  * `phaseMs` splits it.
  */
 export interface LoadOptions {
-  /** restore a dump some other way than with this machine's pg_restore/psql (the container provider
-   *  restores with the container's own tools, which match the server's version) */
-  restoreWith?: (dump: DumpInfo, jobs: number | undefined) => Promise<void>;
+  /** the container provider's tools: a dump is restored with the container's own pg_restore/psql
+   *  (they match the server's version) instead of this machine's */
+  container?: ContainerAccess | undefined;
 }
 
 export async function loadDataset(url: string, spec: LoadSpec, log: Logger, options: LoadOptions = {}): Promise<DatasetSummary> {
@@ -31,7 +33,7 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
       return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
     case 'dump': {
       const dump = await inspectDump(spec.path);
-      if (options.restoreWith) await options.restoreWith(dump, spec.jobs);
+      if (options.container) await restoreInContainer({ url, container: options.container }, dump.path, dump.format, log, spec.jobs !== undefined ? { jobs: spec.jobs } : {});
       else if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
       else await restoreArchive(dump, url, spec.jobs ?? os.availableParallelism(), log);
       source = { kind: 'dump', path: spec.path, format: dump.format };
@@ -58,3 +60,16 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
   };
 }
 export { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';
+export { restoreInContainer, type ContainerRestoreOptions, type ContainerTarget } from './container-restore.ts';
+export type { ArchiveVersion } from './archive-version.ts';
+export type { ClientTool } from './client-tools.ts';
+export type { ClientToolName } from './client-tools.ts';
+export type { DumpInfo } from './detect.ts';
+export { INSTALL_CLIENT_HINT } from './client-tools.ts';
+export { clientTool } from './client-tools.ts';
+export { dumpHead } from './detect.ts';
+export { formatArchiveVersion } from './archive-version.ts';
+export { inspectDump } from './detect.ts';
+export { likelyWriter } from './archive-version.ts';
+export { minimumReaderMajor } from './archive-version.ts';
+export { newestReadableBy } from './archive-version.ts';

@@ -1,4 +1,4 @@
-import { maskSecrets } from '../util/mask.ts';
+import { maskSecrets } from '../core/mask.ts';
 
 /**
  * Reading what pg_restore and psql print on stderr, wherever they run (this machine, or the

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../util/log.ts';
+import { applicationName, withClient } from '../core/client.ts';
+import type { Logger } from '../core/log.ts';
 import type { TableSize } from './types.ts';
 
 /** Above this many rows (pg_class.reltuples after ANALYZE) a table's count is the estimate, not count(*). */
@@ -19,9 +20,7 @@ const USER_TABLES = `
  * name (schema-qualified unless public), rows and total bytes.
  */
 export async function summarizeTables(url: string): Promise<TableSize[]> {
-  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load' });
-  await client.connect();
-  try {
+  return withClient(url, 'load', async (client) => {
     const { rows } = await client.query<{ schema: string; name: string; estimate: number; bytes: number }>(USER_TABLES);
     const out: TableSize[] = [];
     for (const t of rows) {
@@ -35,9 +34,7 @@ export async function summarizeTables(url: string): Promise<TableSize[]> {
       out.push({ name: qualifiedName(t.schema, t.name), rows: count, rowsEstimated: estimated, bytes: t.bytes });
     }
     return out;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export function qualifiedName(schema: string, name: string): string {
@@ -50,9 +47,7 @@ export function qualifiedName(schema: string, name: string): string {
  * Returns each step's wall time in ms.
  */
 export async function settle(url: string, log: Logger): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
-  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load' });
-  await client.connect();
-  try {
+  return withClient(url, 'load', async (client) => {
     let started = performance.now();
     const progress = log.progress('VACUUM ANALYZE');
     const stopWatching = watchVacuum(url, (detail) => progress.update(detail));
@@ -76,14 +71,12 @@ export async function settle(url: string, log: Logger): Promise<{ vacuumAnalyze:
       log.warn(`CHECKPOINT after the load was not allowed (${(err as Error).message}); the first statements may pay for the load's dirty buffers`);
     }
     return { vacuumAnalyze, checkpoint: performance.now() - started };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Polls pg_stat_progress_vacuum/analyze once a second and reports which table is being worked on. */
 function watchVacuum(url: string, report: (detail: string) => void): () => Promise<void> {
-  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse load progress' });
+  const client = new pg.Client({ connectionString: url, application_name: applicationName('load-progress') });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const poll = async () => {

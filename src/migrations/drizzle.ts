@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { Layout, MigrationSource } from './layouts.ts';
 import { versionKey } from './version.ts';
 

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { LAYOUTS_HINT, type SourceFile } from './layouts.ts';
 
 /** The .sql files directly in a folder, read, in name order (hidden files and subfolders left out). */

@@ -1,7 +1,7 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { hasDbmateMarker, parseDbmate } from './dbmate.ts';
 import { compareNodePgMigrateNames, hasNodePgMigrateMarker, parseNodePgMigrate } from './node-pg-migrate.ts';
-import type { MigrationFormat } from './types.ts';
+import type { MigrationFormat, ScriptSource } from './types.ts';
 import { compareVersions, normaliseVersion, versionKey } from './version.ts';
 
 /**
@@ -19,16 +19,7 @@ export interface SourceFile {
   text: string;
 }
 
-/** The text of one script and where it sits in its file. */
-export interface ScriptSource {
-  file: string;
-  text: string;
-  /** lines of the file before `text` */
-  lineOffset: number;
-  inTransaction: boolean;
-  /** Drizzle: the text is cut at every occurrence of this marker first, and each piece split on its own */
-  separator?: string;
-}
+export type { ScriptSource };
 
 export interface MigrationSource {
   id: string;

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { DRIZZLE_JOURNAL, readDrizzle } from './drizzle.ts';
 import { readSqlFiles } from './folder.ts';
 import { LAYOUTS_HINT, readLayout, type Layout } from './layouts.ts';

@@ -6,7 +6,7 @@
  * down section likewise. Without an up marker the whole file is the up script (down marker and all).
  */
 
-import type { ScriptSource } from './layouts.ts';
+import type { ScriptSource } from './types.ts';
 
 const marker = (direction: 'up' | 'down') => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 const UP = marker('up');

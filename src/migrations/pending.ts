@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { compareVersions, isVersion, normaliseVersion, versionKey } from './version.ts';
 
 /**

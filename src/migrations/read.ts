@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { MigrationSource, ScriptSource } from './layouts.ts';
 import { readFolderLayout } from './locate.ts';
 import { appliedFromOption, markPending, nothingApplied, type Applied } from './pending.ts';

@@ -1,5 +1,5 @@
 import { parse, scan, type RawStmt, type SqlError } from 'libpg-query';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { isTransactional, nodeKind } from './transactional.ts';
 import type { Statement } from './types.ts';
 

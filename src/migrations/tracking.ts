@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { RehearseError, infraError, usageError } from '../errors.ts';
+import { RehearseError, infraError, usageError } from '../core/errors.ts';
 import type { Layout } from './layouts.ts';
 import {
   FROM_HINT,

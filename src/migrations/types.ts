@@ -62,3 +62,14 @@ export interface ReadMigrationsOptions {
   /** treat every migration with a version > from as pending (overrides the tracking table) */
   from?: string;
 }
+
+/** The text of one script and where it sits in its file. */
+export interface ScriptSource {
+  file: string;
+  text: string;
+  /** lines of the file before `text` */
+  lineOffset: number;
+  inTransaction: boolean;
+  /** Drizzle: the text is cut at every occurrence of this marker first, and each piece split on its own */
+  separator?: string;
+}

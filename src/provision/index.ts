@@ -1,4 +1,4 @@
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { startEmbedded } from './embedded.ts';
 import { connectUrl } from './url.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
@@ -7,7 +7,6 @@ export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './typ
 export { parseSettingFlags } from './settings.ts';
 export { bundledMajor } from './embedded-binaries.ts';
 export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container-types.ts';
-export { restoreInContainer } from './container-restore.ts';
 
 /** A PostgreSQL database the rehearsal may change freely. */
 export function provision(options: ProvisionOptions, log: Logger): Promise<Instance> {
@@ -22,3 +21,7 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
   }
 }
 export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
+export { cacheDir } from './embedded-binaries.ts';
+
+/** The Docker engine the container provider uses (testcontainers' client and dockerode), loaded on demand. */
+export const dockerEngine = async () => (await import('./container.ts')).dockerEngine();

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { infraError } from '../errors.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
+import { infraError } from '../core/errors.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
 
 export interface ScratchDatabase {
   url: string;

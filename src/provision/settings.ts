@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { withClient } from '../core/client.ts';
 import type { PgSettings } from './types.ts';
 
 /**
@@ -68,9 +68,7 @@ export function toPostgresFlags(settings: PgSettings): string[] {
 
 /** The reported settings plus every one not at its default, from the server itself. */
 export async function readSettingsInForce(url: string, extra: string[] = []): Promise<PgSettings> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, 'settings', async (client) => {
     const names = [...new Set([...REPORTED_SETTINGS, ...extra])];
     const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, current_setting(name) AS setting, unit FROM pg_settings
@@ -81,19 +79,13 @@ export async function readSettingsInForce(url: string, extra: string[] = []): Pr
     const out: PgSettings = {};
     for (const r of rows) if (!PER_RUN.has(r.name)) out[r.name] = r.setting;
     return out;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** server_version of the server behind a URL, e.g. "17.10". */
 export async function serverVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, 'settings', async (client) => {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
     return rows[0]!.v.split(' ')[0]!;
-  } finally {
-    await client.end();
-  }
+  });
 }

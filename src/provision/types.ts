@@ -1,6 +1,7 @@
 import type { ContainerAccess } from './container-types.ts';
+import type { ProviderName } from '../core/names.ts';
 
-export type ProviderName = 'embedded' | 'url' | 'container';
+export type { ProviderName };
 
 /** Settings as name → value, exactly as PostgreSQL spells them. */
 export type PgSettings = Record<string, string>;

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { infraError, usageError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
-import { maskUrl } from '../util/mask.ts';
+import { infraError, usageError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { maskUrl } from '../core/mask.ts';
 import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
 import { readSettingsInForce, serverVersion } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { describeError } from '../errors.ts';
-import type { Logger } from '../util/log.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
 import type { CommandTracker, Poll, PolledLock } from './command-tracker.ts';
-import { clockOffset } from '../observe/sampler.ts';
+import { clockOffset } from '../observe/index.ts';
 
 /** Object ids below this are PostgreSQL's own catalogs (FirstNormalObjectId). */
 const FIRST_USER_OID = 16384;

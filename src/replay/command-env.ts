@@ -1,7 +1,7 @@
 import { execa } from 'execa';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { MIGRATION_PREFIX } from '../observe/index.ts';
-import { maskSecrets } from '../util/mask.ts';
+import { maskSecrets } from '../core/mask.ts';
 import type { TimeoutPolicy } from './replay.ts';
 
 /**

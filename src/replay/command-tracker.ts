@@ -1,6 +1,7 @@
 import type { LockTaken, StatementTrace } from './types.ts';
 import type { Classified } from './command-classify.ts';
 import { walBytes } from './snapshot.ts';
+import { round } from '../core/numbers.ts';
 
 /**
  * Turns polls of pg_stat_activity + pg_locks (the backends of a migration command) into statement
@@ -307,4 +308,3 @@ function firstLine(sql: string): string {
   return line.length > 100 ? line.slice(0, 99) + '…' : line;
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

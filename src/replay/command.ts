@@ -3,10 +3,10 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import pg from 'pg';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { Backend, BlockingInterval } from '../observe/index.ts';
-import { onExitCleanup } from '../util/cleanup.ts';
-import type { Logger } from '../util/log.ts';
+import { onExitCleanup } from '../core/cleanup.ts';
+import type { Logger } from '../core/log.ts';
 import { startCapture } from './command-capture.ts';
 import { classify, isTrackingRelation, loadParser } from './command-classify.ts';
 import { commandEnv, maskOutput, tail } from './command-env.ts';
@@ -15,6 +15,7 @@ import type { CommandRun } from './command-types.ts';
 import type { ReplayResult, TimeoutPolicy } from './replay.ts';
 import { resolveLockNames, takeSnapshot, type Snapshot } from './snapshot.ts';
 import type { MigrationTrace, Rewrite } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 export { checkCommand } from './command-env.ts';
 export type { CommandRun } from './command-types.ts';
@@ -276,4 +277,3 @@ export function asMigrationBackends(intervals: BlockingInterval[], pids: number[
   return intervals.map((iv) => ({ ...iv, blocked: retag(iv.blocked), directBlocker: retag(iv.directBlocker), rootBlocker: retag(iv.rootBlocker) }));
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

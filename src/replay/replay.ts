@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Migration, MigrationScript, Statement } from '../migrations/types.ts';
-import { MIGRATION_PREFIX } from '../observe/names.ts';
-import type { Logger } from '../util/log.ts';
-import { stripRowData } from '../util/mask.ts';
+import type { Migration, MigrationScript, Statement } from '../migrations/index.ts';
+import { MIGRATION_PREFIX } from '../observe/index.ts';
+import type { Logger } from '../core/log.ts';
+import { stripRowData } from '../core/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
 import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 export interface ReplayOptions {
   url: string;
@@ -277,4 +278,3 @@ function firstWords(sql: string): string {
   return oneLine.length > 60 ? oneLine.slice(0, 57) + '…' : oneLine;
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -1,4 +1,4 @@
-import type { MigrationScript, Statement } from '../migrations/types.ts';
+import type { MigrationScript, Statement } from '../migrations/index.ts';
 
 /**
  * How a script's statements are grouped into what commits together — the unit a lock_timeout

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import { StatsFileSchema, qualifiedTableName, type StatsFile } from './schema.ts';
 
 /**

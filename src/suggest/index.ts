@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { RehearsalPlan } from '../config/index.ts';
-import { SUGGESTED_LOCK_TIMEOUT } from '../analyze/findings/index.ts';
-import type { Finding } from '../analyze/findings/index.ts';
-import { writeFormats, type OutputFormat, type Report } from '../report/index.ts';
-import { parseDuration } from '../traffic/duration.ts';
-import type { Logger } from '../util/log.ts';
+import { SUGGESTED_LOCK_TIMEOUT, writeFormats, type Finding, type OutputFormat, type Report } from '../report/index.ts';
+import { parseDuration } from '../core/duration.ts';
+import type { Logger } from '../core/log.ts';
 import { suggestionFigures } from './figures.ts';
 import { writeSuggestedFolder } from './rewrite.ts';
 import type { Suggestion } from './types.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Finding } from '../analyze/findings/index.ts';
+import type { Finding } from '../report/index.ts';
 import type { SuggestedRewrite } from './types.ts';
 
 /**

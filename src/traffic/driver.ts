@@ -1,13 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { describeError } from '../errors.ts';
+import { describeError } from '../core/errors.ts';
 import { appTag } from '../observe/index.ts';
-import type { Logger } from '../util/log.ts';
+import type { Logger } from '../core/log.ts';
 import { isConnectionFailure, runExecution } from './execute.ts';
 import { drawExecution, loadSamples, SampleError, sampleSpecs, type Samples } from './params.ts';
 import { QueryStats, type Outcome } from './stats.ts';
 import type { AppSpec, BackgroundResult, BackgroundSpec, PhaseSpan, QuerySpec, TrafficResult, TrafficRun, Workload } from './types.ts';
+import { round } from '../core/numbers.ts';
 
 export interface TrafficOptions {
   log: Logger;
@@ -292,4 +293,3 @@ async function cancelBackends(url: string, pids: number[]) {
   }
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

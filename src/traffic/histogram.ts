@@ -1,4 +1,5 @@
 import hdr from 'hdr-histogram-js';
+import { round } from '../core/numbers.ts';
 
 /**
  * An HDR histogram of latencies in microseconds: 3 significant digits from 1 µs to an hour (it
@@ -19,4 +20,4 @@ export function newHistogram(): Histogram {
 
 export const toMicros = (ms: number) => Math.max(1, Math.round(ms * 1000));
 export const percentileMs = (h: Histogram, p: number) => round(h.getValueAtPercentile(p) / 1000);
-export const round = (ms: number) => Math.round(ms * 1000) / 1000;
+export { round };

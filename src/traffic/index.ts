@@ -9,5 +9,5 @@ export { parsePgbenchScript } from './pgbench.ts';
 export { startTraffic, phaseName, BASELINE, AFTER, type TrafficOptions } from './driver.ts';
 export { probeAll, type ProbeOptions } from './probe.ts';
 export { compatibilityMatrix } from './compat.ts';
-export { parseDuration } from './duration.ts';
+export { parseDuration } from '../core/duration.ts';
 export type * from './types.ts';

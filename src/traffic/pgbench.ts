@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../core/errors.ts';
 import type { ParamSpec, QuerySpec, Step } from './types.ts';
 
 /**

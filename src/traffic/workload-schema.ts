@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../core/duration.ts';
 import { parseRows } from './expect.ts';
 import type { Expectation, ParamSpec, ParamValue } from './types.ts';
 

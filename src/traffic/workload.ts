@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document } from 'yaml';
 import { z } from 'zod';
-import { describeError, usageError } from '../errors.ts';
+import { describeError, usageError } from '../core/errors.ts';
 import { MAX_APPLICATION_NAME, PROBE_PREFIX } from '../observe/index.ts';
 import { parsePgbenchScript } from './pgbench.ts';
 import type { AppRole, AppSpec, BackgroundSpec, Expectation, ParamSpec, QuerySpec, Step, Workload } from './types.ts';

@@ -6,9 +6,9 @@
  * - largeReport(n): n statements with long SQL, a big diff and many waits, for size limits.
  */
 import fs from 'node:fs';
-import type { BlockingEntry } from '../../src/observe/types.ts';
-import type { WithTraffic } from '../../src/report/traffic-types.ts';
+import type { BlockingEntry } from '../../src/analyze/index.ts';
 import type { PhaseLatency, QueryResult } from '../../src/traffic/types.ts';
+import type { Report } from '../../src/report/model/types.ts';
 
 /** Hand-made figures filled out to the report's full shapes. */
 const phase = (name: string, count: number, p99Ms: number): PhaseLatency => ({
@@ -23,20 +23,20 @@ const blocked = (b: Pick<BlockingEntry, 'app' | 'query' | 'blockerKind' | 'migra
 
 const EXAMPLE = new URL('./example.json', import.meta.url);
 
-export function exampleReport(): WithTraffic {
-  return JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as WithTraffic;
+export function exampleReport(): Report {
+  return JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as Report;
 }
 
-type Stmt = WithTraffic['migrations'][number]['statements'][number];
+type Stmt = Report['migrations'][number]['statements'][number];
 
-export function statementOf(report: WithTraffic, id: string, index = 0): Stmt {
+export function statementOf(report: Report, id: string, index = 0): Stmt {
   const s = report.migrations.find((m) => m.id === id)?.statements[index];
   if (!s) throw new Error(`no statement ${id}#${index}`);
   return s;
 }
 
 /** The example with what a run under --workload would add. */
-export function trafficReport(): WithTraffic {
+export function trafficReport(): Report {
   const r = exampleReport();
   const first = r.migrations[0]!.statements[0]!;
   const origin = Date.parse(first.startedAt) - first.offsetMs;
@@ -161,10 +161,10 @@ export function trafficReport(): WithTraffic {
 }
 
 /** n statements over n/5 migrations, long SQL, a big diff, many waits and queries. */
-export function largeReport(n = 300): WithTraffic {
+export function largeReport(n = 300): Report {
   const base = trafficReport();
   const template = statementOf(base, '003');
-  const migrations: WithTraffic['migrations'] = [];
+  const migrations: Report['migrations'] = [];
   const t0 = Date.parse(template.startedAt);
   let offset = 0;
   for (let i = 0; i < n; i++) {
@@ -195,7 +195,7 @@ export function largeReport(n = 300): WithTraffic {
     m.durationMs += duration;
     offset += duration + 1;
   }
-  const r: WithTraffic = { ...base, migrations };
+  const r: Report = { ...base, migrations };
   r.summary = { ...r.summary, statements: n, applied: migrations.length };
   r.dataset = { ...r.dataset!, tables: Array.from({ length: n }, (_, i) => ({ name: `orders_archive_${i}`, rows: 200_000 + i, rowsEstimated: false, bytes: 1 << 24 })) };
   r.blocking = migrations.flatMap((m) =>

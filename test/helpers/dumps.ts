@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import { loadDataset } from '../../src/load/index.ts';
 import { bundledMajor, provision } from '../../src/provision/index.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { silentLogger } from '../../src/core/log.ts';
 import { sql } from './db.ts';
 
 /**

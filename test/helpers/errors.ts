@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { RehearseError } from '../../src/errors.ts';
+import { RehearseError } from '../../src/core/errors.ts';
 
 /** The error a promise rejects with (fails the test if it resolves or rejects with something else). */
 export async function rejection(p: Promise<unknown>): Promise<RehearseError> {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { RehearseError, describeError } from '../../errors.ts';
-import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy, type ArchiveVersion } from '../../load/archive-version.ts';
-import { INSTALL_CLIENT_HINT, clientTool, type ClientTool, type ClientToolName } from '../../load/client-tools.ts';
+import { RehearseError, describeError } from '../../core/errors.ts';
+import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy, type ArchiveVersion } from '../../load/index.ts';
+import { INSTALL_CLIENT_HINT, clientTool, type ClientTool, type ClientToolName } from '../../load/index.ts';
 import type { Check, DoctorOptions } from '../types.ts';
 import type { DumpFacts } from './dump.ts';
 

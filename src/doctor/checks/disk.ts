@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { DumpFormat } from '../../load/types.ts';
+import type { DumpFormat } from '../../load/index.ts';
 import type { Check, DoctorOptions } from '../types.ts';
 import { formatBytes, type DumpFacts } from './dump.ts';
 

@@ -1,4 +1,5 @@
-import { RehearseError, describeError } from '../../errors.ts';
+import { RehearseError, describeError } from '../../core/errors.ts';
+import { dockerEngine } from '../../provision/index.ts';
 import type { Check, DoctorOptions } from '../types.ts';
 
 /** How long the engine may take to answer before the doctor says it does not. */
@@ -12,8 +13,6 @@ export async function checkDocker(options: DoctorOptions, image: string): Promis
   if (options.provider !== 'container') return [{ name: 'docker', status: 'skip', message: `not needed for --provider ${options.provider}` }];
   let timer: NodeJS.Timeout | undefined;
   try {
-    // loaded on demand, as the provider does: testcontainers is heavy
-    const { dockerEngine } = await import('../../provision/container.ts');
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS)));
     const { client, docker } = await Promise.race([dockerEngine(), timeout]);
     const rt = client.info.containerRuntime;

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { RehearseError, describeError } from '../../errors.ts';
-import { formatArchiveVersion, likelyWriter } from '../../load/archive-version.ts';
-import { dumpHead, inspectDump, type DumpInfo } from '../../load/detect.ts';
+import { RehearseError, describeError } from '../../core/errors.ts';
+import { formatArchiveVersion, likelyWriter } from '../../load/index.ts';
+import { dumpHead, inspectDump, type DumpInfo } from '../../load/index.ts';
 import type { Check } from '../types.ts';
 
 /** A dump as the doctor sees it: what the load stage detects, its size on disk, and for plain SQL

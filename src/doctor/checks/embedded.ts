@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execa } from 'execa';
-import { bundledMajor, cacheDir } from '../../provision/embedded-binaries.ts';
+import { bundledMajor, cacheDir } from '../../provision/index.ts';
 import type { Check, DoctorOptions } from '../types.ts';
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Check, DoctorOptions } from '../types.ts';
-import { firstPrivateAncestor } from '../../util/paths.ts';
+import { firstPrivateAncestor } from '../../core/paths.ts';
 
 /**
  * As root the embedded server runs as the `postgres` user (PostgreSQL refuses root): the user must

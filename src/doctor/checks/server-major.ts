@@ -1,4 +1,4 @@
-import { minimumReaderMajor } from '../../load/archive-version.ts';
+import { minimumReaderMajor } from '../../load/index.ts';
 import type { Check } from '../types.ts';
 import type { DumpFacts } from './dump.ts';
 

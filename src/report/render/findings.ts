@@ -1,19 +1,19 @@
-import type { Finding } from '../../analyze/findings/types.ts';
-import type { WithTraffic } from '../traffic-types.ts';
-import { baseLine, clean, fileLine, fmtMs } from './common.ts';
+import type { Finding } from '../policy/findings/types.ts';
+import type { Report } from '../model/types.ts';
+import { baseLine, clean, fileLine, fmtMs } from '../format/text.ts';
 
 /**
  * Findings and the --suggest before/after table as each format shows them: the pieces the
  * renderers put in place. Pure functions of the report.
  */
 
-export const findingsOf = (report: WithTraffic): Finding[] => report.findings ?? [];
+export const findingsOf = (report: Report): Finding[] => report.findings ?? [];
 
 const ICON = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
 const where = (f: Finding) => (f.file ? baseLine(f.file, f.line) : `migration ${f.migrationId}`);
 
 /** Terminal: one line per finding, then the advice (indented); the SQL is in report.json and the other formats. */
-export function findingsTerminalLines(report: WithTraffic, paint: { red: (s: string) => string; yellow: (s: string) => string }, width: number): string[] {
+export function findingsTerminalLines(report: Report, paint: { red: (s: string) => string; yellow: (s: string) => string }, width: number): string[] {
   const list = findingsOf(report);
   if (!list.length) return [];
   const cut = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s);
@@ -29,7 +29,7 @@ export function findingsTerminalLines(report: WithTraffic, paint: { red: (s: str
 const count = (list: Finding[], s: Finding['severity']) => list.filter((f) => f.severity === s).length;
 
 /** Markdown: a list item per finding with its advice and, collapsed, the suggested SQL. */
-export function findingsMarkdownRows(report: WithTraffic, tx: (s: string) => string, code: (s: string) => string): string[] {
+export function findingsMarkdownRows(report: Report, tx: (s: string) => string, code: (s: string) => string): string[] {
   return findingsOf(report).map((f) => {
     const sql = f.suggestedSql ? `\n  <details><summary>suggested SQL${f.mechanical ? ' (rehearsed by --suggest)' : ''}</summary>\n\n  \`\`\`sql\n${indent(clean(f.suggestedSql).replace(/```/g, "'''"), '  ')}\n  \`\`\`\n  </details>` : '';
     return `- ${ICON[f.severity]} ${code(f.rule)} ${code(where(f))} ${tx(f.title)}\n  ${tx(f.advice)}${sql}\n`;
@@ -39,7 +39,7 @@ export function findingsMarkdownRows(report: WithTraffic, tx: (s: string) => str
 const indent = (s: string, pad: string) => s.split('\n').map((l) => pad + l).join('\n');
 
 /** HTML: a table row per finding, the SQL in a <pre>. */
-export function findingsHtml(report: WithTraffic, esc: (s: string) => string): string {
+export function findingsHtml(report: Report, esc: (s: string) => string): string {
   const list = findingsOf(report);
   if (!list.length) return '';
   const rows = list
@@ -52,7 +52,7 @@ export function findingsHtml(report: WithTraffic, esc: (s: string) => string): s
 }
 
 /** JUnit: a test case per finding; the advice and SQL as its output (budgets decide what fails). */
-export function findingsJunitCases(report: WithTraffic): { name: string; file?: string; ms: number; out: string }[] {
+export function findingsJunitCases(report: Report): { name: string; file?: string; ms: number; out: string }[] {
   return findingsOf(report).map((f) => ({
     name: `${f.rule} ${f.migrationId}${f.statementIndex !== null ? `#${f.statementIndex + 1}` : ''}`,
     ...(f.file ? { file: f.file } : {}),
@@ -70,7 +70,7 @@ export interface BeforeAfterRow {
 }
 
 /** The before/after rows of report.suggestion (empty without one). */
-export function suggestionRows(report: WithTraffic): BeforeAfterRow[] {
+export function suggestionRows(report: Report): BeforeAfterRow[] {
   const s = report.suggestion;
   if (!s) return [];
   const v = (x: number | null) => (x === null ? '—' : fmtMs(x));

@@ -1,6 +1,7 @@
-import { lockStrength } from '../locks.ts';
-import { blockingStart, clean, fmtMs, lockName, oneLine, timeOrigin, fileLine } from './common.ts';
-import type { WithTraffic } from '../traffic-types.ts';
+import { lockStrength } from '../model/locks.ts';
+import { blockingStart, timeOrigin } from '../policy/queries.ts';
+import { clean, fmtMs, lockName, oneLine, fileLine } from '../format/text.ts';
+import type { Report } from '../model/types.ts';
 
 /**
  * The timeline as inline SVG, on one time axis (ms from the first statement's start): a lane per
@@ -38,7 +39,7 @@ interface Interval {
   end: number;
 }
 
-export function renderTimeline(report: WithTraffic): string {
+export function renderTimeline(report: Report): string {
   const origin = timeOrigin(report);
   if (origin === null) return '<p class="muted">No statement ran: nothing to draw.</p>';
   const rel = (epoch: number) => epoch - origin;

@@ -1,35 +1,20 @@
-import {
-  allStatements,
-  baseLine,
-  compatRows,
-  diffCounts,
-  diffLines,
-  fmtBytes,
-  fmtInt,
-  fmtMs,
-  fmtPct,
-  headline,
-  hasTraffic,
-  lockName,
-  longestBlocking,
-  rolloutText,
-  verdictOf,
-  worstLockHold,
-} from './common.ts';
 import { esc, lockColor, renderTimeline } from './html-timeline.ts';
 import { STYLE } from './html-style.ts';
-import type { SchemaDiff } from '../../schema/types.ts';
-import type { MetricDelta } from '../types.ts';
-import { groupBlocking } from '../blocking-groups.ts';
+import type { SchemaDiff } from '../../schema/index.ts';
+import type { MetricDelta } from '../model/types.ts';
+import { allStatements, compatRows, hasTraffic, longestBlocking, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
+import { baseLine, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName } from '../format/text.ts';
+import { headline } from './common.ts';
+import type { Report } from '../model/types.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsHtml, suggestionRows } from './findings.ts';
-import type { WithTraffic } from '../traffic-types.ts';
 
 /**
  * One self-contained HTML file: inline CSS and SVG, no script, no font, no request of any kind, so
  * it opens offline and from a CI artifact. The timeline, then the tables: budgets, migrations and
  * statements, blocking, application latency, compatibility, schema. A pure function of the report.
  */
-export function renderHtml(report: WithTraffic): string {
+export function renderHtml(report: Report): string {
   const verdict = verdictOf(report);
   const title = `pg-rehearse: ${verdict.status} — ${report.run.startedAt}`;
   const body: string[] = [];
@@ -78,7 +63,7 @@ const table = (head: string[], rows: string[][], cls = ''): string =>
 const code = (s: string) => `<code>${esc(s)}</code>`;
 const statusBadge = (s: string) => `<span class="status ${esc(s)}">${esc(s)}</span>`;
 
-function legend(report: WithTraffic): string {
+function legend(report: Report): string {
   const items = [
     '<span class="key statement"></span> statement',
     '<span class="key migration"></span> migration',
@@ -91,7 +76,7 @@ function legend(report: WithTraffic): string {
   return `<p class="legend">${items.join(' ')}</p>`;
 }
 
-function budgetsSection(report: WithTraffic): string {
+function budgetsSection(report: Report): string {
   const results = report.budgets?.results ?? [];
   if (!results.length) return '';
   const rows = results.map((b) => [
@@ -103,7 +88,7 @@ function budgetsSection(report: WithTraffic): string {
   return `<section id="budgets"><h2>Budgets</h2>${table(['budget', 'limit', 'result', 'violations'], rows)}</section>`;
 }
 
-function migrationsSection(report: WithTraffic): string {
+function migrationsSection(report: Report): string {
   if (!report.migrations.length) return '';
   const rows = report.migrations.map((m) => {
     const w = worstLockHold(m);
@@ -119,7 +104,7 @@ function migrationsSection(report: WithTraffic): string {
   return `<section id="migrations"><h2>Migrations</h2>${table(['migration', 'status', 'duration', 'worst lock hold', 'file'], rows)}</section>`;
 }
 
-function statementsSection(report: WithTraffic): string {
+function statementsSection(report: Report): string {
   const stmts = allStatements(report);
   if (!stmts.length) return '';
   const traffic = hasTraffic(report);
@@ -142,7 +127,7 @@ function statementsSection(report: WithTraffic): string {
   return `<section id="statements"><h2>Statements</h2>${table(head, rows, 'statements')}</section>`;
 }
 
-function blockingSection(report: WithTraffic): string {
+function blockingSection(report: Report): string {
   const groups = groupBlocking(report.blocking ?? []);
   if (!groups.length) return '';
   const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
@@ -157,7 +142,7 @@ function blockingSection(report: WithTraffic): string {
   return `<section id="blocking"><h2>Blocking</h2><p>Per blocked query and migration statement: how many executions waited on a lock, the longest and the total, with who held the lock at the root of the queue (every wait is on the timeline).</p>${table(['blocked query', 'executions', 'longest', 'total', 'blocked by', 'root blocker'], rows)}</section>`;
 }
 
-function latencySection(report: WithTraffic): string {
+function latencySection(report: Report): string {
   const apps = report.workload?.apps ?? [];
   if (!apps.length) return '';
   const p = (v: number | null) => (v === null ? '—' : esc(fmtMs(v)));
@@ -176,7 +161,7 @@ function latencySection(report: WithTraffic): string {
   return `<section id="latency"><h2>Application latency</h2>${table(['app', 'query', 'executions', 'errors', 'p50', 'p95', 'p99', 'max'], rows)}</section>`;
 }
 
-function compatibilitySection(report: WithTraffic): string {
+function compatibilitySection(report: Report): string {
   const c = report.compatibility;
   if (!c) return '';
   const apps = c.apps.map((a) => (typeof a === 'string' ? a : a.name));
@@ -206,7 +191,7 @@ function diffBlock(d: SchemaDiff): string {
   return `<pre class="diff">${lines.map((l) => `<span class="${l[0] === '+' ? 'add' : l[0] === '-' ? 'del' : 'chg'}">${esc(l)}</span>`).join('\n')}</pre>`;
 }
 
-function schemaSection(report: WithTraffic): string {
+function schemaSection(report: Report): string {
   const out: string[] = [];
   if (report.schemaDiff) out.push(`<h3>Schema diff (${esc(diffCounts(report.schemaDiff))})</h3>`, diffBlock(report.schemaDiff));
   if (report.schemaHazards.length) out.push('<h3>Hazards</h3>', `<ul>${report.schemaHazards.map((h) => `<li>${esc(h.message)}</li>`).join('')}</ul>`);
@@ -228,7 +213,7 @@ function schemaSection(report: WithTraffic): string {
   return out.length ? `<section id="schema"><h2>Schema</h2>${out.filter(Boolean).join('\n')}</section>` : '';
 }
 
-function comparisonSection(report: WithTraffic): string {
+function comparisonSection(report: Report): string {
   const c = report.comparison;
   if (!c) return '';
   const d = (x: MetricDelta | null) => (x ? `<span class="${x.regression ? 'bad' : ''}">${esc(`${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})`)}</span>` : '—');
@@ -243,7 +228,7 @@ function comparisonSection(report: WithTraffic): string {
   );
 }
 
-function runSection(report: WithTraffic): string {
+function runSection(report: Report): string {
   const items = [
     `command: ${code(['rehearse', ...report.run.argv].join(' '))}`,
     `started ${esc(report.run.startedAt)}, ${esc(fmtMs(report.run.durationMs))}, exit code ${report.run.exitCode}`,
@@ -258,7 +243,7 @@ function runSection(report: WithTraffic): string {
   );
 }
 
-function suggestionHtml(report: WithTraffic): string {
+function suggestionHtml(report: Report): string {
   const rows = suggestionRows(report);
   const s = report.suggestion;
   if (!s || !rows.length) return '';

@@ -1,6 +1,6 @@
-import { maskSecrets } from '../../util/mask.ts';
-import { clean, fileLine, fmtMs } from './common.ts';
-import type { TrafficMigration, WithTraffic } from '../traffic-types.ts';
+import { maskSecrets } from '../../core/mask.ts';
+import { clean, fileLine, fmtMs } from '../format/text.ts';
+import type { ReportMigration, Report } from '../model/types.ts';
 import { findingsJunitCases } from './findings.ts';
 
 /**
@@ -9,7 +9,7 @@ import { findingsJunitCases } from './findings.ts';
  * violation; skipped: not applicable), and the checks the run made (rollback, drift, expected
  * schema, baseline). A pure function of the report.
  */
-export function renderJunit(report: WithTraffic): string {
+export function renderJunit(report: Report): string {
   const suites: Suite[] = [migrationsSuite(report), budgetsSuite(report), checksSuite(report), { name: 'findings', cases: findingsJunitCases(report) }].filter((s) => s.cases.length > 0 || s.name === 'migrations');
   const count = (f: (c: Case) => boolean) => suites.reduce((t, s) => t + s.cases.filter(f).length, 0);
   const time = secs(report.run.durationMs);
@@ -59,7 +59,7 @@ interface Suite {
   cases: Case[];
 }
 
-function migrationCase(m: TrafficMigration): Case {
+function migrationCase(m: ReportMigration): Case {
   const c: Case = { name: `${m.id} ${m.name}`, file: m.file, ms: m.durationMs };
   const failed = m.statements.find((s) => s.error);
   if (m.status === 'failed') {
@@ -83,7 +83,7 @@ function migrationCase(m: TrafficMigration): Case {
   return c;
 }
 
-function migrationsSuite(report: WithTraffic): Suite {
+function migrationsSuite(report: Report): Suite {
   const cases = report.migrations.map(migrationCase);
   if (report.run.status === 'error') {
     const e = report.run.error;
@@ -92,7 +92,7 @@ function migrationsSuite(report: WithTraffic): Suite {
   return { name: 'migrations', cases };
 }
 
-function budgetsSuite(report: WithTraffic): Suite {
+function budgetsSuite(report: Report): Suite {
   return {
     name: 'budgets',
     cases: (report.budgets?.results ?? []).map((b) => {
@@ -111,7 +111,7 @@ function budgetsSuite(report: WithTraffic): Suite {
   };
 }
 
-function checksSuite(report: WithTraffic): Suite {
+function checksSuite(report: Report): Suite {
   const cases: Case[] = [];
   const rb = report.rollback;
   if (rb) {

@@ -1,29 +1,11 @@
-import {
-  allStatements,
-  baseLine,
-  clean,
-  compatRows,
-  diffCounts,
-  diffLines,
-  fmtBytes,
-  fmtInt,
-  fmtMs,
-  fmtPct,
-  headline,
-  hasTraffic,
-  lockName,
-  longestBlocking,
-  longestBlockingOf,
-  oneLine,
-  rolloutText,
-  verdictOf,
-  worstLockHold,
-  FILE_NAMES,
-} from './common.ts';
-import type { MetricDelta } from '../types.ts';
-import { groupBlocking } from '../blocking-groups.ts';
+import type { MetricDelta } from '../model/types.ts';
+import { allStatements, compatRows, hasTraffic, longestBlocking, longestBlockingOf, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
+import { baseLine, clean, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName, oneLine } from '../format/text.ts';
+import { headline } from './common.ts';
+import { FILE_NAMES } from '../model/files.ts';
+import type { Report } from '../model/types.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsMarkdownRows, suggestionRows } from './findings.ts';
-import type { WithTraffic } from '../traffic-types.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -40,7 +22,7 @@ export interface MarkdownOptions {
  * would not fit `maxChars`, rows of the tables are left out, the details first, and a note says
  * what was cut and where the full report is. A pure function of the report.
  */
-export function renderMarkdown(report: WithTraffic, options: MarkdownOptions = {}): string {
+export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
   const max = options.maxChars ?? MARKDOWN_LIMIT;
   const parts = documentParts(report);
   return assemble(parts, max, (left) => truncationNote(report, left, max));
@@ -107,7 +89,7 @@ function assemble(parts: Part[], max: number, note: (left: { label: string; n: n
 
 const size = (b: Rows) => b.rows.reduce((t, r) => t + r.length, 0);
 
-function fullReportWhere(report: WithTraffic): string {
+function fullReportWhere(report: Report): string {
   const o = report.output;
   if (o?.reportUrl) return `<${o.reportUrl}>`;
   if (o) {
@@ -118,7 +100,7 @@ function fullReportWhere(report: WithTraffic): string {
   return `\`${FILE_NAMES.json}\`, the file this summary was rendered from (\`rehearse report ${FILE_NAMES.json} --format html\` gives the timeline)`;
 }
 
-function truncationNote(report: WithTraffic, left: { label: string; n: number; of: number }[], max: number): string {
+function truncationNote(report: Report, left: { label: string; n: number; of: number }[], max: number): string {
   if (left.length === 0) return '';
   const what = left.map((l) => `${fmtInt(l.n)} of ${fmtInt(l.of)} ${l.label}`).join(', ');
   return `> ✂️ **Truncated** to fit ${fmtInt(max)} characters (a pull-request comment): left out ${what}. The full report is ${fullReportWhere(report)}.\n\n`;
@@ -145,7 +127,7 @@ const listMore = (what: string) => (n: number) => `- … ${fmtInt(n)} more ${wha
 
 // ─── the document ─────────────────────────────────────────────────────────────────────────────
 
-function documentParts(report: WithTraffic): Part[] {
+function documentParts(report: Report): Part[] {
   const parts: Part[] = [];
   let budgetDetails: string[] = [];
   const verdict = verdictOf(report);

@@ -1,7 +1,7 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
-import { FINDING_RULES, type FindingRule } from '../../analyze/findings/types.ts';
-import type { WithTraffic } from '../traffic-types.ts';
-import { clean } from './common.ts';
+import { FINDING_RULES, type FindingRule } from '../policy/findings/types.ts';
+import type { Report } from '../model/types.ts';
+import { clean } from '../format/text.ts';
 
 /**
  * SARIF 2.1.0 (`--format sarif`, report.sarif): one result per finding and per budget violation,
@@ -35,7 +35,7 @@ const BUDGET_DOCS: Record<string, string> = {
 export const findingRuleId = (rule: string) => `finding/${rule}`;
 export const budgetRuleId = (name: string) => `budget/${name}`;
 
-export function renderSarif(report: WithTraffic): string {
+export function renderSarif(report: Report): string {
   const rules: ReportingDescriptor[] = [
     ...FINDING_RULES.map((r) => ({
       id: findingRuleId(r),

@@ -1,8 +1,8 @@
-import { fileLine } from './common.ts';
 import path from 'node:path';
 import Table from 'cli-table3';
-import type { Report, ReportStatement } from '../types.ts';
-import { groupBlocking } from '../blocking-groups.ts';
+import type { Report, ReportStatement } from '../model/types.ts';
+import { fileLine } from '../format/text.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsTerminalLines, suggestionRows } from './findings.ts';
 
 export interface TerminalOptions {

@@ -4,7 +4,8 @@
  * every expression and type PostgreSQL deparses names its schema (the same text on any server).
  */
 import pg from 'pg';
-import { describeError, infraError, RehearseError } from '../../errors.ts';
+import { applicationName } from '../../core/client.ts';
+import { describeError, infraError, RehearseError } from '../../core/errors.ts';
 import { compareKeys } from '../identity.ts';
 import type { SchemaModel, SchemaObject } from '../types.ts';
 import { MIN_SERVER_VERSION_NUM, type CatalogReader } from './catalog.ts';
@@ -38,7 +39,7 @@ const readers: ((db: CatalogReader) => Promise<SchemaObject[]>)[] = [
 ];
 
 export async function introspect(url: string): Promise<SchemaModel> {
-  const client = new pg.Client({ connectionString: url, application_name: 'pg-rehearse schema' });
+  const client = new pg.Client({ connectionString: url, application_name: applicationName('schema') });
   try {
     await client.connect();
   } catch (err) {

@@ -1,0 +1,89 @@
+import { BUDGET_NAMES } from '../config/index.ts';
+import { PROVIDERS } from '../core/names.ts';
+import { flag, oneOf, repeated, value, type OptionsOf } from './options.ts';
+
+/**
+ * Every command's options, one table per command in the order the help lists them: commander's
+ * options (and so the help) and the zod schema typing what a command receives are both built from
+ * these tables (src/cli/options.ts).
+ */
+
+/** `rehearse run`: its options, in the order the help lists them. */
+export const RUN_OPTIONS = {
+  example: flag('--example', 'rehearse the bundled shop example (dataset + migrations)'),
+  dump: value('--dump <path>', 'a pg_dump archive or plain SQL file (.sql, .sql.gz); format detected from content'),
+  fixture: value('--fixture <name>', 'generate a bundled synthetic dataset instead of a dump (shop)'),
+  scale: value('--scale <n>', 'fixture size: number of orders for shop (default 30000)'),
+  seed: value('--seed <n>', 'fixture random seed; the same seed gives the same data (default 42)'),
+  migrations: value('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle or node-pg-migrate layout'),
+  migrateCommand: value('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'),
+  from: value('--from <version>', 'treat migrations up to and including this version as applied'),
+  out: value('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'),
+  provider: oneOf('--provider <name>', 'where PostgreSQL runs: embedded (default), container (testcontainers), url (an existing server)', PROVIDERS),
+  image: value('--image <image>', 'container provider: the PostgreSQL image (default postgres:<--postgres or 17>)'),
+  containerNetwork: value('--container-network <mode>', 'container provider: "host" for engines where port publishing is unavailable'),
+  postgres: value('--postgres <major>', 'PostgreSQL major for the embedded server (default 17; others are installed on demand)'),
+  pgSetting: repeated('--pg-setting <name=value>', 'server setting in force during the replay; repeat for more'),
+  databaseUrl: value('--database-url <url>', 'an existing server (implies --provider url); the run works in a scratch database'),
+  keep: flag('--keep', 'url provider: keep the scratch database at the end'),
+  useExistingDatabase: flag('--use-existing-database', "url provider: replay in the URL's own database (changes it!)"),
+  workload: value('--workload <file>', 'old and new application versions to run during the replay (YAML/JSON, docs/workload.md): latency, blocking, compatibility'),
+  sampleMs: value('--sample-ms <n>', 'how often the blocking sampler polls pg_stat_activity (default 10)'),
+  warmup: value('--warmup <duration>', 'traffic before the first migration, the latency baseline (default 2s)'),
+  cooldown: value('--cooldown <duration>', 'traffic after the last migration (default 2s)'),
+  lockTimeout: value('--lock-timeout <duration>', 'run each statement with this lock_timeout (e.g. 2s), as production migrations should'),
+  retries: value('--retries <n>', 'retry a transaction that hit lock_timeout this many times (default 0)'),
+  retryBackoff: value('--retry-backoff <duration>', 'wait between retries (default 1s)'),
+  statementTimeout: value('--statement-timeout <duration>', 'run each statement with this statement_timeout'),
+  rollback: flag('--rollback', 'after the replay, apply the down migrations newest first and check they restore the starting schema'),
+  checkDrift: flag('--check-drift', 'apply every migration to an empty database and compare with the rehearsed one (finds hand-made changes in production)'),
+  expectSchema: value('--expect-schema <file.sql>', 'compare the final schema with the schema this SQL file creates'),
+  suggest: flag('--suggest', 'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after'),
+  format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'),
+  baseline: value('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'),
+  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
+  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+  reportUrl: value('--report-url <url>', 'where readers find the files (e.g. the CI run page); the Markdown links it'),
+  maxLockHold: value('--max-lock-hold <duration>', 'budget: longest hold of a lock that blocks reads or writes (default 1s; off)'),
+  lockHoldMinRows: value('--lock-hold-min-rows <n>', 'budget: … on tables above this many rows (default 0)'),
+  maxBlocked: value('--max-blocked <duration>', "budget: longest wait of an app query on a migration's lock (default 1s; off)"),
+  maxStatement: value('--max-statement <duration>', 'budget: longest statement (default 5m; off)'),
+  maxRewriteRows: value('--max-rewrite-rows <n>', 'budget: no rewrite of a table above this many rows (default 100000; off)'),
+  maxP99Increase: value('--max-p99-increase <pct>', "budget: an app query's p99 over its baseline (default 100%; off)"),
+  p99IncreaseMin: value('--p99-increase-min <duration>', 'budget: … ignoring increases under this (default 50ms)'),
+  contractMigration: value('--contract-migration <id>', 'budget: the first contract migration; the old app must pass every state before it'),
+  skipBudget: repeated('--skip-budget <name>', `switch a budget off (repeatable): ${BUDGET_NAMES.join(', ')}`),
+  budgets: flag('--no-budgets', 'check no budget'),
+  config: value('--config <file>', 'config file (default: ./rehearse.config.json|yaml|ts if present)'),
+  json: flag('--json', 'print report.json to stdout (the summary goes to stderr)'),
+  quiet: flag('--quiet', 'no progress; only the summary (or the JSON)'),
+};
+export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
+
+/** `rehearse report <report.json>` */
+export const REPORT_OPTIONS = {
+  format: value('--format <list>', "formats: json,md,html,junit,sarif,terminal (default: the run's own, else md,html,junit)"),
+  out: value('--out <dir>', "where to write the files (default: the report's folder)"),
+  quiet: flag('--quiet', 'do not list the files written'),
+};
+export type ReportOptions = OptionsOf<typeof REPORT_OPTIONS>;
+
+/** `rehearse compare <old.json> <new.json>` */
+export const COMPARE_OPTIONS = {
+  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
+  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+  config: value('--config <file>', 'read regressionThreshold / regressionMin from this config file'),
+  json: flag('--json', 'print the comparison as JSON'),
+};
+export type CompareOptions = OptionsOf<typeof COMPARE_OPTIONS>;
+
+/** `rehearse doctor` */
+export const DOCTOR_OPTIONS = {
+  dump: value('--dump <path>', 'the dump a run would restore'),
+  postgres: value('--postgres <major>', 'the PostgreSQL major a run would start'),
+  provider: oneOf('--provider <name>', 'embedded (default), container or url', PROVIDERS),
+  image: value('--image <image>', 'container provider: the image (default postgres:<--postgres or 17>)'),
+  config: value('--config <file>', 'take dump, postgres, provider and image from this config file (default: ./rehearse.config.* if present)'),
+  json: flag('--json', 'print the checks as JSON'),
+};
+export type DoctorCommandOptions = OptionsOf<typeof DOCTOR_OPTIONS>;

@@ -1,0 +1,117 @@
+import { BUDGET_FLAG_KEYS, budgetFlags, readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
+import { interrupted, onExitCleanup } from '../core/cleanup.ts';
+import { ExitCode } from '../core/errors.ts';
+import { createLogger } from '../core/log.ts';
+import { rehearse } from '../rehearsal.ts';
+import { rehearseSuggestion } from '../suggest/index.ts';
+import { terminalWidth } from '../core/terminal-width.ts';
+import { defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
+import { EXIT_CODES } from './help.ts';
+import { colorFor, defineCommand, shown } from './options.ts';
+import { RUN_OPTIONS, type RunOptions } from './flags.ts';
+
+
+const RUN_EXAMPLES = `
+Examples:
+  $ rehearse run --example
+      the bundled shop example: 30k orders, twelve migrations rehearsing the playbook cases, embedded PostgreSQL 17
+  $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
+      restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
+  $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
+  $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
+      a scratch database rehearse_<timestamp> on that server, dropped at the end
+  $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB
+
+  $ rehearse run --dump prod.dump --migrations db/migrations --format terminal,md,html,junit --baseline reports/last/report.json
+      every format, budgets checked, compared with last night's report
+  $ rehearse run --example --max-lock-hold 500ms --max-rewrite-rows off
+
+  $ rehearse run --dump prod.dump --migrate-command "npx node-pg-migrate up" --workload workload.yaml
+      command mode: your migration tool applies the migrations (DATABASE_URL, PGHOST… and
+      PGAPPNAME=rehearse/migration point it at the rehearsal database); every statement its
+      connections run, the locks they hold and the rewrites are sampled from pg_stat_activity/pg_locks
+
+What is measured, per statement: duration, every lock taken (PostgreSQL's mode names, read from
+pg_locks), how long the locks were held (until the transaction ended), tables and indexes rewritten
+(relfilenode changed), WAL written, rows affected. The report is <out>/report.json; a summary is printed.
+
+Budgets (docs/budgets.md), on by default: --max-lock-hold 1s (locks that block reads or writes),
+--max-blocked 1s (app query waits), --max-statement 5m, --max-rewrite-rows 100000,
+--max-p99-increase 100%, the old app passing every state before the contract step, no invalid
+index left. A failed budget exits 1; each violation names its migration, statement and file:line.
+${EXIT_CODES}`;
+
+export const RUN_COMMAND = defineCommand({
+  name: 'run',
+  description: 'restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report',
+  options: RUN_OPTIONS, help: RUN_EXAMPLES,
+  run: (_args, opts) => runCommand(opts),
+});
+
+/** Budget flags become the `budgets` layer of the flags' config (flags override the file key by key). */
+function runFlags(values: Omit<RunOptions, 'config'>): Record<string, unknown> {
+  const budgets = budgetFlags(values);
+  const skip = new Set<string>([...BUDGET_FLAG_KEYS, 'skipBudget', 'budgets']);
+  const rest = Object.fromEntries(Object.entries(values).filter(([k]) => !skip.has(k)));
+  return { ...rest, ...(budgets !== undefined ? { budgets } : {}) };
+}
+
+export async function runCommand(opts: RunOptions): Promise<number> {
+  const { config: file } = await readConfigFile(opts.config);
+  const { config: _c, ...flagValues } = opts;
+  const pgSetting = flagValues.pgSetting;
+  const flags: RunConfig = validate({ ...runFlags(flagValues), pgSetting: pgSetting.length ? pgSetting : undefined }, 'flags');
+  const plan = resolvePlan(file, flags);
+  const rp = plan.report!;
+  // read the baseline first: a bad path should not cost a server start
+  const baseline = rp.baseline ? { file: rp.baseline, report: (await readReportFile(rp.baseline)).report } : undefined;
+  const log = createLogger({ quiet: plan.quiet });
+  const outDir = plan.outDir ?? defaultOutDir();
+  // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
+  let finished!: () => void;
+  const written = new Promise<void>((resolve) => (finished = resolve));
+  const unregister = onExitCleanup(() => written);
+  const outcome = await rehearse(plan, log, process.argv.slice(2));
+  const { report } = outcome;
+  let exitCode = outcome.exitCode;
+  if (interrupted()) {
+    exitCode = ExitCode.interrupted;
+    Object.assign(report.run, {
+      status: 'error',
+      exitCode,
+      error: { kind: 'interrupted', message: 'interrupted by a signal (Ctrl-C or SIGTERM) before the run finished; servers stopped' },
+    });
+  }
+
+  // --suggest: the mechanical rewrites, rehearsed the same way; before vs after in the report
+  if (plan.suggest && !interrupted()) {
+    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'), (r) => {
+      finalizeReport(r, { budgets: rp.budgets, regression: rp.regression });
+    });
+    if (suggestion) report.suggestion = suggestion;
+    else log.info('--suggest: no finding can be rewritten mechanically');
+  }
+
+  // budgets, the baseline comparison and the verdict; then every format from the one report.json
+  report.output = { dir: outDir, formats: rp.formats, ...(rp.reportUrl ? { reportUrl: rp.reportUrl } : {}) };
+  exitCode = finalizeReport(report, { budgets: rp.budgets, ...(baseline ? { baseline } : {}), regression: rp.regression });
+  const files = await writeFormats(report, outDir, rp.formats);
+  const summary = (stream: NodeJS.WriteStream) => {
+    const color = colorFor(stream);
+    const tail = renderVerdictLines(report, { color });
+    return renderTerminal(report, { color, width: terminalWidth(stream) }) + (tail ? `\n${tail}` : '') + '\n';
+  };
+  const terminal = rp.formats.includes('terminal');
+  if (plan.json) {
+    process.stdout.write(serializeReport(report));
+    if (!plan.quiet && terminal) process.stderr.write(summary(process.stderr));
+  } else if (terminal) {
+    process.stdout.write(summary(process.stdout));
+  } else if (!plan.quiet) {
+    process.stderr.write(renderVerdictLines(report, { color: colorFor(process.stderr) }) + '\n');
+  }
+  if (!plan.quiet) process.stderr.write(`report: ${files.map((f) => shown(f.file)).join(', ')}\n`);
+  unregister();
+  finished();
+  return exitCode;
+}
