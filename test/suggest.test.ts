@@ -51,7 +51,7 @@ beforeAll(async () => {
         '    at: 0.05s',
         '    transaction:',
         '      - sql: SELECT count(*) FROM orders',
-        '      - sql: SELECT pg_sleep(1.5)',
+        '      - sql: SELECT pg_sleep(3)',
       ].join('\n') + '\n',
     }),
     'w.yaml',
