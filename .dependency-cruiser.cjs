@@ -20,6 +20,7 @@ const STAGES = [
   ['inspect'],
   ['report'],
   ['config', 'doctor'],
+  ['suggest'],
   ['rehearsal'],
   ['cli'],
 ];

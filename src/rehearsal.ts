@@ -15,6 +15,7 @@ import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type Migr
 import { AFTER, checkWorkloadSyntax, compatibilityMatrix, connectionsNeeded, describeNeed, openProber, phaseName, readWorkload, startTraffic, type ProbeResult, type Prober, type TrafficRun } from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { readStatsFile } from './stats/index.ts';
+import { analyzeFindings } from './report/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './core/log.ts';
 import { TOOL_VERSION } from './core/version.ts';
@@ -199,6 +200,8 @@ export async function rehearse(
       }
       report.prediction = predicted.summary;
     }
+    // analysis of the measurements: each problem with its safe pattern and its evidence
+    report.findings = await analyzeFindings(report);
   } catch (thrown) {
     // a stage's own connection refused or cut (the server gone mid-run): said as such
     const fault = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);

@@ -46,7 +46,8 @@ export const RUN_OPTIONS = {
   rollback: flag('--rollback', 'after the replay, apply the down migrations newest first and check they restore the starting schema'),
   checkDrift: flag('--check-drift', 'apply every migration to an empty database and compare with the rehearsed one (finds hand-made changes in production)'),
   expectSchema: value('--expect-schema <file.sql>', 'compare the final schema with the schema this SQL file creates'),
-  format: value('--format <list>', 'what to write and print: json,md,html,junit,terminal (default json,terminal; json is always written)'),
+  suggest: flag('--suggest', 'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after'),
+  format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'),
   baseline: value('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'),
   regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
   regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
@@ -71,7 +72,7 @@ export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
 
 /** `rehearse report <report.json>` */
 export const REPORT_OPTIONS = {
-  format: value('--format <list>', "formats: json,md,html,junit,terminal (default: the run's own, else md,html,junit)"),
+  format: value('--format <list>', "formats: json,md,html,junit,sarif,terminal (default: the run's own, else md,html,junit)"),
   out: value('--out <dir>', "where to write the files (default: the report's folder)"),
   quiet: flag('--quiet', 'do not list the files written'),
 };

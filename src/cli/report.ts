@@ -3,6 +3,7 @@ import { ExitCode } from '../core/errors.ts';
 import { readReportFile, parseFormats, renderTerminalOf, renderVerdictLines, writeFormatsFromJson, type OutputFormat } from '../report/index.ts';
 import { colorFor, defineCommand, shown } from './options.ts';
 import { REPORT_OPTIONS, type ReportOptions } from './flags.ts';
+import { terminalWidth } from '../core/terminal-width.ts';
 
 
 const REPORT_EXAMPLES = `
@@ -29,7 +30,7 @@ export async function reportCommand(file: string, opts: ReportOptions): Promise<
   if (formats.includes('terminal')) {
     const color = colorFor(process.stdout);
     const tail = renderVerdictLines(report, { color });
-    process.stdout.write(renderTerminalOf(json, { color, width: process.stdout.columns ?? 120 }) + (tail ? `\n${tail}` : '') + '\n');
+    process.stdout.write(renderTerminalOf(json, { color, width: terminalWidth(process.stdout) }) + (tail ? `\n${tail}` : '') + '\n');
   }
   if (!opts.quiet && files.length) process.stderr.write(`written: ${files.map((f) => shown(f.file)).join(', ')}\n`);
   return ExitCode.ok;

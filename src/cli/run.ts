@@ -4,8 +4,10 @@ import { ExitCode } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { asServerFault } from '../core/server-faults.ts';
 import { checkProvisionPaths } from '../provision/index.ts';
-import { createLogger } from '../core/log.ts';
+import { createLogger, type Logger } from '../core/log.ts';
 import { rehearse } from '../rehearsal.ts';
+import { rehearseSuggestion } from '../suggest/index.ts';
+import { terminalWidth } from '../core/terminal-width.ts';
 import { checkOutputs, defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
 import { EXIT_CODES } from './help.ts';
 import { colorFor, defineCommand, shown } from './options.ts';
@@ -90,7 +92,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // no listener: the stage itself sees the failure and the run reports it; anything else is a bug
   if (!process.listeners('uncaughtException').includes(onUncaught)) process.on('uncaughtException', onUncaught);
   try {
-    return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline);
+    return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline, log);
   } finally {
     unregister();
     finished();
@@ -108,6 +110,7 @@ async function finishRun(
   plan: ReturnType<typeof resolvePlan>,
   outDir: string,
   baseline: { file: string; report: Awaited<ReturnType<typeof readReportFile>>['report'] } | undefined,
+  log: Logger,
 ): Promise<number> {
   const rp = plan.report!;
   const { report } = outcome;
@@ -119,6 +122,15 @@ async function finishRun(
       exitCode,
       error: { kind: 'interrupted', message: 'interrupted by a signal (Ctrl-C or SIGTERM) before the run finished; servers stopped' },
     });
+  }
+
+  // --suggest: the mechanical rewrites, rehearsed the same way; before vs after in the report
+  if (plan.suggest && !interrupted()) {
+    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'), (r) => {
+      finalizeReport(r, { budgets: rp.budgets, regression: rp.regression });
+    });
+    if (suggestion) report.suggestion = suggestion;
+    else log.info('--suggest: no finding can be rewritten mechanically');
   }
 
   // budgets, the baseline comparison and the verdict; then every format from the one report.json
@@ -143,7 +155,7 @@ async function finishRun(
   const summary = (stream: NodeJS.WriteStream) => {
     const color = colorFor(stream);
     const tail = renderVerdictLines(report, { color });
-    return renderTerminal(report, { color, width: stream.columns ?? 120 }) + (tail ? `\n${tail}` : '') + '\n';
+    return renderTerminal(report, { color, width: terminalWidth(stream) }) + (tail ? `\n${tail}` : '') + '\n';
   };
   const terminal = rp.formats.includes('terminal');
   if (plan.json) {

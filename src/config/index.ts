@@ -58,6 +58,8 @@ export interface RehearsalPlan {
   json: boolean;
   /** --predict-for: predictions at the sizes of this statistics file, calibrated on samples at these fractions */
   predict?: { statsFile: string; fractions: number[] };
+  /** --suggest: rewrite the mechanical findings into <out>/suggested/ and rehearse them (src/suggest) */
+  suggest?: boolean;
   /** formats, budgets, baseline (absent: report.json, the summary and the default budgets) */
   report?: ReportPlan;
 }
@@ -152,6 +154,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   const folder = c.migrations ?? (c.example && !c.migrateCommand ? relativeIfInside(EXAMPLE.migrations) : undefined);
   if (!folder && !c.migrateCommand) throw usageError('no migrations to rehearse', 'pass --migrations DIR (or --example for the bundled example, or --migrate-command to run your migration tool)');
   if (c.migrateCommand) commandModeChecks(c);
+  if (c.suggest && c.migrateCommand) throw usageError('--suggest rewrites the migration files and replays them; it does not combine with --migrate-command');
 
   const provider = c.provider ?? (c.databaseUrl ? 'url' : 'embedded');
   if (provider === 'url' && !c.databaseUrl) throw usageError('--provider url needs --database-url');
@@ -196,6 +199,7 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
     ...(c.predictFor ? { predict: { statsFile: c.predictFor, fractions: [...(c.predictFractions ?? DEFAULT_PREDICT_FRACTIONS)].sort((a, b) => a - b) } } : {}),
     outDir: c.out,
+    ...(c.suggest ? { suggest: true } : {}),
     quiet: c.quiet ?? false,
     json: c.json ?? false,
     report: {

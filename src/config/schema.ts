@@ -40,6 +40,7 @@ export const RunConfigSchema = z
     retries: z.coerce.number().int().nonnegative().optional(),
     retryBackoff: z.string().optional(),
     rollback: z.boolean().optional(),
+    suggest: z.boolean().optional(),
     checkDrift: z.boolean().optional(),
     expectSchema: z.string().min(1).optional(),
     // reports, budgets, baseline (docs/budgets.md, docs/ci.md)

@@ -97,23 +97,33 @@ export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Pr
     if (problems.length < QUOTED_LINES && line.trim()) problems.push(psqlProblem(line));
   });
 
+  // the bytes read from the file and, gzipped, the SQL bytes fed to psql: real figures, not a guess
   let read = 0;
+  let fed = 0;
   let lastShown = 0;
+  const gzip = dump.format === 'plain-gzip';
+  const shown = () => `${mib(read)} of ${mib(dump.size)}${dump.size > 0 ? ` (${percent(read, dump.size)})` : ''}${gzip ? `, ${mib(fed)} of SQL` : ''}`;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, next) {
       read += chunk.length;
       const now = Date.now();
-      if (now - lastShown > 250 && dump.size > 0) {
+      if (now - lastShown > 250) {
         lastShown = now;
-        progress.update(`${percent(read, dump.size)} of ${mib(dump.size)}`);
+        progress.update(shown());
       }
+      next(null, chunk);
+    },
+  });
+  const sqlCounter = new Transform({
+    transform(chunk: Buffer, _enc, next) {
+      fed += chunk.length;
       next(null, chunk);
     },
   });
   const source = createReadStream(dump.path);
   const stdin = child.stdin!;
   let gzipError: Error | undefined;
-  const piped = dump.format === 'plain-gzip' ? pipeline(source, counter, createGunzip(), stdin) : pipeline(source, counter, stdin);
+  const piped = gzip ? pipeline(source, counter, createGunzip(), sqlCounter, stdin) : pipeline(source, counter, stdin);
   const feeding = piped.catch((err: NodeJS.ErrnoException) => {
     if (err.code?.startsWith('Z_')) gzipError = err; // corrupt or truncated gzip
     // EPIPE / premature close: psql stopped reading (it failed); its exit tells why
@@ -131,7 +141,7 @@ export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Pr
       hintFor(problems, tool),
     );
   }
-  progress.done(mib(dump.size));
+  progress.done(`${mib(read)}${gzip ? ` gzipped, ${mib(fed)} of SQL` : ''}`);
 }
 
 
@@ -152,4 +162,5 @@ function hintFor(lines: string[], tool: ClientTool): string | undefined {
 }
 
 const percent = (part: number, whole: number) => `${Math.min(100, Math.floor((100 * part) / whole))}%`;
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const mib = (bytes: number) =>
+  bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(2)} GiB` : bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} kiB`;

@@ -16,6 +16,8 @@ import type { Node } from 'libpg-query';
  * - DISCARD ALL
  * - COMMIT PREPARED, ROLLBACK PREPARED
  * - CREATE SUBSCRIPTION (unless it creates no slot), DROP SUBSCRIPTION (it may drop a slot)
+ * - DO blocks that COMMIT or ROLLBACK (a batched backfill): transaction control in a DO block is only
+ *   allowed outside a transaction block ("invalid transaction termination" inside one)
  *
  * Everything else is transactional, including ALTER TYPE ... ADD VALUE (allowed since PostgreSQL 12).
  */
@@ -87,6 +89,12 @@ const refusedInTransaction: Record<string, Rule> = {
   CreateSubscriptionStmt: (f) =>
     optionValue(f['options'], 'create_slot') !== false && optionValue(f['options'], 'connect') !== false,
   DropSubscriptionStmt: () => true,
+  DoStmt: (f) =>
+    list(f['args']).some((arg) => {
+      const body = fieldsOf(fieldsOf(arg, 'DefElem')?.['arg'], 'String')?.['sval'];
+      // comments and string literals aside, a COMMIT or ROLLBACK statement in the body
+      return typeof body === 'string' && /(^|;|\bLOOP|\bTHEN|\bELSE|\bBEGIN)\s*(COMMIT|ROLLBACK)\s*;/i.test(body.replace(/--[^\n]*/g, '').replace(/'(?:[^']|'')*'/g, "''"));
+    }),
 };
 
 /** false when PostgreSQL refuses the statement inside a transaction block. */

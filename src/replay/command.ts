@@ -235,7 +235,9 @@ async function attributeRewrites(
     const holders = statements.filter((s) => [...lineage].some((o) => s.exclusive.has(o)));
     const rewriters = holders.filter((s) => rewrote.has(s));
     const only = holders.length === 1 ? holders[0]! : rewriters.length === 1 ? rewriters[0]! : null;
-    only?.trace.rewrites.push(rewrite);
+    // TRUNCATE swaps in empty storage but rewrites no row: reported as truncated, not rewritten
+    if (only?.trace.kind === 'TruncateStmt') (only.trace.truncated ??= []).push(rewrite);
+    else only?.trace.rewrites.push(rewrite);
     return { ...rewrite, statementIndex: only?.trace.index ?? null };
   });
 }

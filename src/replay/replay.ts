@@ -247,13 +247,17 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
   }
   const after = await takeSnapshot(client, names);
   const locks = await resolveLockNames(client, sampled ?? newLocks(before, after), names);
+  const changed = rewrites(before, after);
+  // TRUNCATE swaps in empty storage (new relfilenodes) but rewrites no row: not a rewrite
+  const truncate = stmt.kind === 'TruncateStmt';
   return {
     ...base,
     locks,
     lockSource: sampled ? 'sampled' : 'exact',
     // outside a transaction a statement's locks end with it; inside, closeTransaction() sets this
     lockHeldMs: sampled && locks.length > 0 ? base.durationMs : 0,
-    rewrites: rewrites(before, after),
+    rewrites: truncate ? [] : changed,
+    ...(truncate && changed.length ? { truncated: changed } : {}),
     walBytes: walBytes(before.lsn, after.lsn),
   };
 }

@@ -46,6 +46,8 @@ export interface StatementTrace {
   /** from the statement's start until its transaction ended (0 when it took no lock) */
   lockHeldMs: number;
   rewrites: Rewrite[];
+  /** TRUNCATE: relations given new, empty storage (relfilenode changed, no row rewritten); absent otherwise */
+  truncated?: Rewrite[];
   /** WAL written by the whole server while the statement ran (pg_current_wal_insert_lsn difference) */
   walBytes: number;
   /** rows reported by the command tag (INSERT/UPDATE/DELETE/COPY/SELECT), null for DDL */

@@ -23,3 +23,8 @@ export {
   FORMAT_FILES,
 } from './io/formats.ts';
 export { checkOutputs } from './io/outputs.ts';
+export { groupBlocking, type BlockingGroup } from './format/blocking-groups.ts';
+export { blocksApps } from './model/locks.ts';
+export { renderSarif } from './render/sarif.ts';
+export type { Suggestion, SuggestionFigures, SuggestedRewrite } from './model/suggestion.ts';
+export { analyzeFindings, FINDING_RULES, SUGGESTED_LOCK_TIMEOUT, type Finding, type FindingRule, type FindingSeverity } from './policy/findings/index.ts';

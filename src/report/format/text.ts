@@ -28,8 +28,12 @@ export function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
+/** +42 %, -10 %; a growth over 10× as ×N (×9,000, not +899900 %) */
 export function fmtPct(p: number | null): string {
-  return p === null ? 'new' : `${p >= 0 ? '+' : ''}${Math.round(p)} %`;
+  if (p === null) return 'new';
+  const ratio = 1 + p / 100;
+  if (ratio > 10) return `×${ratio >= 100 ? fmtInt(ratio) : ratio.toFixed(0)}`;
+  return `${p >= 0 ? '+' : ''}${Math.round(p)} %`;
 }
 
 /** Secrets masked and quoted row values cut out: every text a renderer shows goes through it. */

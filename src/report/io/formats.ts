@@ -4,6 +4,7 @@ import { usageError } from '../../core/errors.ts';
 import { renderHtml } from '../render/html.ts';
 import { renderJunit } from '../render/junit.ts';
 import { renderMarkdown } from '../render/markdown.ts';
+import { renderSarif } from '../render/sarif.ts';
 import { renderTerminal } from '../render/terminal.ts';
 import type { OutputFormat, Report } from '../model/types.ts';
 import { serializeReport } from './write.ts';
@@ -46,6 +47,8 @@ export function renderFileFormat(json: string, format: FileFormat): string {
       return renderHtml(report);
     case 'junit':
       return renderJunit(report);
+    case 'sarif':
+      return renderSarif(report);
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Report } from './types.ts';
 import { OUTPUT_FORMATS, PROVIDERS } from '../../core/names.ts';
+import { FINDING_RULES } from './finding.ts';
 
 /**
  * The report's shape as a zod schema: tests validate every report against it, and
@@ -66,6 +67,10 @@ const Statement = z.strictObject({
   rewrites: z
     .array(z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() }))
     .describe('relations whose relfilenode changed: rewritten'),
+  truncated: z
+    .array(z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() }))
+    .optional()
+    .describe('TRUNCATE: relations given new, empty storage (relfilenode changed, no row rewritten: not counted as rewrites)'),
   walBytes: z.number().int().describe('WAL written by the server while the statement ran'),
   rowsAffected: z.number().int().nullable(),
   error: z
@@ -91,6 +96,43 @@ const Statement = z.strictObject({
 });
 
 const Rewrite = z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() });
+
+const Finding = z.strictObject({
+  rule: z.enum(FINDING_RULES).describe('stable rule id (docs/findings.md); SARIF ruleId pg-rehearse/<rule>'),
+  severity: z.enum(['error', 'warning', 'info']),
+  migrationId: z.string(),
+  statementIndex: z.number().int().nullable(),
+  file: z.string().nullable(),
+  line: z.number().int().nullable(),
+  title: z.string().describe('what was measured, one line'),
+  evidence: z.record(z.string(), z.union([z.number(), z.string()])).describe('the figures behind it, as measured'),
+  advice: z.string().describe('the safe pattern in words'),
+  suggestedSql: z.string().nullable().describe('the statement rewritten the safe way'),
+  mechanical: z.boolean().describe('--suggest applies suggestedSql in place of the statement and rehearses it'),
+});
+
+const SuggestionFigures = z.strictObject({
+  blockingLockHoldMs: ms.describe('longest hold of a lock that blocks reads or writes'),
+  appWaitMs: ms.nullable().describe('longest app wait on a migration statement (null without a workload)'),
+  p99Ms: ms.nullable().describe('highest app p99 while a statement ran (null without a workload)'),
+  durationMs: ms.describe('all migrations'),
+});
+
+const Suggestion = z
+  .strictObject({
+    folder: z.string().describe('the suggested migrations, in the original layout'),
+    rewrites: z.array(
+      z.strictObject({ rule: z.string(), migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), suggestedFile: z.string() }),
+    ),
+    status: z.enum(['passed', 'failed', 'error']),
+    report: z.string().describe("the suggested run's own report.json"),
+    lockTimeoutMs: z.number().nullable(),
+    retries: z.number().int().nullable(),
+    sameSchema: z.boolean().describe('the suggestion changed the schema exactly as the original did (column order aside)'),
+    before: SuggestionFigures,
+    after: SuggestionFigures,
+  })
+  .describe('--suggest: the mechanical rewrites rehearsed on the same dataset and workload, before vs after');
 
 const CommandRun = z
   .strictObject({
@@ -238,7 +280,7 @@ const Compatibility = z.strictObject({
 
 const StatementRef = z.strictObject({ migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), ms });
 
-const OutputFormat = z.enum(OUTPUT_FORMATS);
+const OutputFormat = z.enum(['json', 'md', 'html', 'junit', 'sarif', 'terminal']);
 
 const BudgetResult = z.strictObject({
   name: z.string().describe('config key: maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex'),
@@ -411,6 +453,8 @@ export const ReportSchema = z
       rewrites: z.number().int(),
     }),
     prediction: PredictionSummary.optional(),
+    findings: z.array(Finding).optional().describe('each problem the rehearsal measured, with the safe pattern and its evidence (docs/findings.md)'),
+    suggestion: Suggestion.optional(),
     budgets: z.strictObject({ results: z.array(BudgetResult) }).optional().describe('rehearse run: the budgets (docs/budgets.md)'),
     comparison: Comparison.optional().describe('rehearse run --baseline FILE: this run against an earlier report'),
     verdict: z

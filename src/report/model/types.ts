@@ -4,6 +4,7 @@ import type { DatasetSummary } from '../../load/index.ts';
 import type { SchemaDiff, SchemaHazard } from '../../schema/index.ts';
 import type { SamplerStats } from '../../observe/index.ts';
 import type { BlockingEntry, Prediction, PredictionSummary } from '../../analyze/index.ts';
+export type { BlockingEntry };
 import type { CompatibilityMatrix, TrafficResult } from '../../traffic/index.ts';
 import type { MigrationFormat } from '../../migrations/index.ts';
 import type { PgSettings, ProviderName } from '../../provision/index.ts';
@@ -11,6 +12,8 @@ import type { MigrationTrace } from '../../replay/index.ts';
 import type { CommandRun } from '../../replay/index.ts';
 import type { Nullable, StatementLocation } from '../../core/location.ts';
 import type { OutputFormat } from '../../core/names.ts';
+import type { Finding } from './finding.ts';
+import type { Suggestion } from './suggestion.ts';
 
 /** Bumped on any incompatible change of the report's shape (docs/report.schema.json). */
 export const SCHEMA_VERSION = '1.0';
@@ -85,6 +88,10 @@ export interface Report {
   };
   /** --predict-for: the statistics file the predictions are for, its tables and what to know (docs/predictions.md) */
   prediction?: PredictionSummary;
+  /** each problem the rehearsal measured, with the safe pattern and its evidence (docs/findings.md); absent in reports of older versions */
+  findings?: Finding[];
+  /** --suggest: the mechanical rewrites of the findings, rehearsed on the same dataset and workload, before vs after */
+  suggestion?: Suggestion;
   /** `rehearse run`: the budgets (docs/budgets.md), each with its violations */
   budgets?: { results: BudgetResult[] };
   /** `rehearse run --baseline FILE`: this run against an earlier report */

@@ -7,6 +7,8 @@ import { allStatements, compatRows, hasTraffic, longestBlocking, rolloutText, ve
 import { baseLine, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName } from '../format/text.ts';
 import { headline } from './common.ts';
 import type { Report } from '../model/types.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
+import { findingsHtml, suggestionRows } from './findings.ts';
 
 /**
  * One self-contained HTML file: inline CSS and SVG, no script, no font, no request of any kind, so
@@ -26,6 +28,8 @@ export function renderHtml(report: Report): string {
   body.push(legend(report));
   body.push(`<div class="scroll">${renderTimeline(report)}</div></section>`);
 
+  body.push(findingsHtml(report, esc));
+  body.push(suggestionHtml(report));
   body.push(budgetsSection(report));
   body.push(migrationsSection(report));
   body.push(statementsSection(report));
@@ -125,16 +129,18 @@ function statementsSection(report: Report): string {
 }
 
 function blockingSection(report: Report): string {
-  const waits = (report.blocking ?? []).slice().sort((a, b) => b.waitMs - a.waitMs);
-  if (!waits.length) return '';
-  const rows = waits.map((b) => [
-    code(`${b.app}/${b.query}`),
-    esc(fmtMs(b.waitMs)),
-    esc(b.blockerKind) + (b.migrationId !== null ? ` ${code(`${b.migrationId}#${(b.statementIndex ?? 0) + 1}`)}` : ''),
-    esc(b.rootBlocker),
-    esc(typeof b.startedAt === 'number' ? new Date(b.startedAt).toISOString() : b.startedAt),
+  const groups = groupBlocking(report.blocking ?? []);
+  if (!groups.length) return '';
+  const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
+  const rows = ordered.map((g) => [
+    code(`${g.app}/${g.query}`),
+    esc(fmtInt(g.count)),
+    esc(fmtMs(g.longestMs)),
+    esc(fmtMs(g.totalMs)),
+    esc(g.blockerKind) + (g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''),
+    esc(g.rootBlocker),
   ]);
-  return `<section id="blocking"><h2>Blocking</h2><p>Every wait of an application query on a lock, longest first, with who held the lock at the root of the queue.</p>${table(['blocked query', 'wait', 'blocked by', 'root blocker', 'started'], rows)}</section>`;
+  return `<section id="blocking"><h2>Blocking</h2><p>Per blocked query and migration statement: how many executions waited on a lock, the longest and the total, with who held the lock at the root of the queue (every wait is on the timeline).</p>${table(['blocked query', 'executions', 'longest', 'total', 'blocked by', 'root blocker'], rows)}</section>`;
 }
 
 function latencySection(report: Report): string {
@@ -236,4 +242,11 @@ function runSection(report: Report): string {
     (settings.length ? `<details><summary>server settings during the replay (${settings.length})</summary>${table(['setting', 'value'], settings.map(([k, v]) => [code(k), code(v)]))}</details>` : '') +
     '</section>'
   );
+}
+
+function suggestionHtml(report: Report): string {
+  const rows = suggestionRows(report);
+  const s = report.suggestion;
+  if (!s || !rows.length) return '';
+  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2><p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(['', 'before', 'after'], rows.map((r) => [esc(r.label), esc(r.before), `<strong>${esc(r.after)}</strong>`]))}</section>`;
 }

@@ -2,6 +2,7 @@ import { measuredAndPredicted } from './prediction.ts';
 import { maskSecrets } from '../../core/mask.ts';
 import { clean, fileLine, fmtMs } from '../format/text.ts';
 import type { ReportMigration, Report } from '../model/types.ts';
+import { findingsJunitCases } from './findings.ts';
 
 /**
  * JUnit XML for CI test tabs: a testcase per migration (failure: the statement, file:line,
@@ -10,7 +11,7 @@ import type { ReportMigration, Report } from '../model/types.ts';
  * schema, baseline). A pure function of the report.
  */
 export function renderJunit(report: Report): string {
-  const suites: Suite[] = [migrationsSuite(report), budgetsSuite(report), checksSuite(report)].filter((s) => s.cases.length > 0 || s.name === 'migrations');
+  const suites: Suite[] = [migrationsSuite(report), budgetsSuite(report), checksSuite(report), { name: 'findings', cases: findingsJunitCases(report) }].filter((s) => s.cases.length > 0 || s.name === 'migrations');
   const count = (f: (c: Case) => boolean) => suites.reduce((t, s) => t + s.cases.filter(f).length, 0);
   const time = secs(report.run.durationMs);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];

@@ -1,11 +1,13 @@
 import { predictedText } from './prediction.ts';
 import type { MetricDelta } from '../model/types.ts';
-import { allStatements, appWaits, compatRows, hasTraffic, longestBlocking, longestBlockingOf, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
+import { allStatements, compatRows, hasTraffic, longestBlocking, longestBlockingOf, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
 import { baseLine, clean, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName, oneLine } from '../format/text.ts';
 import { headline } from './common.ts';
 import { FILE_NAMES } from '../model/files.ts';
 import type { Report } from '../model/types.ts';
 import { LONG_HISTORY, historyMarkdown, summariseHistory } from './history.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
+import { findingsMarkdownRows, suggestionRows } from './findings.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -163,6 +165,19 @@ function documentParts(report: Report): Part[] {
     parts.push(`### Migrations\n\nNothing pending: ${report.migrationSource.alreadyApplied.length} of ${report.migrationSource.total} already applied.\n\n`);
   }
 
+  // findings: what to do about each problem measured, and --suggest's proof
+  const findingRows = findingsMarkdownRows(report, tx, code);
+  if (findingRows.length) parts.push('### Findings\n\n', { tier: 1, label: 'findings', head: '', rows: findingRows, more: listMore('findings'), tail: '\n' });
+  const ba = suggestionRows(report);
+  if (ba.length && report.suggestion) {
+    const sg = report.suggestion;
+    parts.push(
+      `### Suggested migrations, rehearsed\n\n${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n| | before | after |\n|---|---|---|\n` +
+        ba.map((r) => `| ${tx(r.label)} | ${r.before} | **${r.after}** |\n`).join('') +
+        '\n',
+    );
+  }
+
   // budgets
   const budgets = report.budgets?.results ?? [];
   if (budgets.length > 0) {
@@ -258,20 +273,30 @@ function documentParts(report: Report): Part[] {
         const b = longestBlocking(report, m, s);
         cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');
       }
-      cells.push(s.rewrites.map((r) => code(r.relation)).join(', ') || '—', fmtBytes(s.walBytes));
+      cells.push([...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—', fmtBytes(s.walBytes));
       return `| ${cells.join(' | ')} |\n`;
     });
     parts.push(...details(`Statements (${fmtInt(stmts.length)})`, 'statement rows', head, rows, tableMore(traffic ? 8 : 7, 'statements')));
   }
 
-  const waits = appWaits(report).slice().sort((a, b) => b.waitMs - a.waitMs);
+  // one row per blocked query and migration statement: executions, longest, total (never the same line twice)
   const allWaits = report.blocking ?? [];
   if (allWaits.length) {
-    const rows = [...waits, ...allWaits.filter((b) => !waits.includes(b)).sort((a, b) => b.waitMs - a.waitMs)].map(
-      (b) =>
-        `| ${code(`${b.app}/${b.query}`)} | ${fmtMs(b.waitMs)} | ${tx(b.blockerKind)}${b.migrationId !== null ? ` ${code(`${b.migrationId}#${(b.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(b.rootBlocker)} |\n`,
+    const groups = groupBlocking(allWaits);
+    const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
+    const rows = ordered.map(
+      (g) =>
+        `| ${code(`${g.app}/${g.query}`)} | ${fmtInt(g.count)} | ${fmtMs(g.longestMs)} | ${fmtMs(g.totalMs)} | ${tx(g.blockerKind)}${g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(g.rootBlocker)} |\n`,
     );
-    parts.push(...details(`Blocking (${fmtInt(allWaits.length)} waits, longest first)`, 'blocking rows', '| blocked query | wait | blocked by | root blocker |\n|---|---|---|---|\n', rows, tableMore(4, 'waits')));
+    parts.push(
+      ...details(
+        `Blocking (${fmtInt(groups.length)} blocked queries by statement, longest first)`,
+        'blocking rows',
+        '| blocked query | executions | longest | total | blocked by | root blocker |\n|---|---|---|---|---|---|\n',
+        rows,
+        tableMore(6, 'blocked queries'),
+      ),
+    );
   }
 
   const apps = report.workload?.apps ?? [];

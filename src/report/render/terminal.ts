@@ -4,12 +4,43 @@ import Table from 'cli-table3';
 import type { Report, ReportStatement } from '../model/types.ts';
 import { fileLine } from '../format/text.ts';
 import { LONG_HISTORY, historyLines, summariseHistory } from './history.ts';
+import { groupBlocking } from '../format/blocking-groups.ts';
+import { findingsTerminalLines, suggestionRows } from './findings.ts';
 
 export interface TerminalOptions {
   color?: boolean;
-  /** terminal width; statements are cut to fit */
+  /** terminal width (default 100); the statements' SQL is cut so the table fits */
   width?: number;
 }
+
+/** The widest line, colours left out. */
+const widest = (text: string): number => Math.max(0, ...text.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
+
+/**
+ * Render with the widest SQL column that keeps the table within `width`: start at 60 characters
+ * and cut the SQL by what the table overflows, down to 16; then narrow the lock and rewrite cells
+ * (the lock mode moves to a line of its own), down to 20; then drop the cells' right padding; then
+ * cut the SQL down to 10. Columns are never wrapped to fit, only the SQL and relation names cut.
+ */
+export function fitWidth(build: (sqlWidth: number, cellWidth: number, compact: boolean) => string, width: number): string {
+  let sql = 60;
+  let cell = 40;
+  let compact = false;
+  let text = build(sql, cell, compact);
+  for (let i = 0; i < 40 && widest(text) > width; i++) {
+    const over = widest(text) - width;
+    if (sql > 16) sql = Math.max(16, sql - over);
+    else if (cell > 20) cell = Math.max(20, cell - Math.max(over, 4));
+    else if (!compact) compact = true;
+    else if (sql > 10) sql = Math.max(10, sql - over);
+    else break;
+    text = build(sql, cell, compact);
+  }
+  return text;
+}
+
+/** Each line of a cell cut to `max` characters. */
+const cutLines = (text: string, max: number) => text.split('\n').map((l) => (l.length > max ? l.slice(0, max - 1) + '…' : l)).join('\n');
 
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
 
@@ -36,23 +67,33 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     out.push(...historyLines(summariseHistory(report)));
   } else if (report.migrations.length > 0) {
     const traffic = report.workload !== null;
-    const sqlWidth = Math.max(24, Math.min(60, (options.width ?? 120) - (traffic ? 110 : 90)));
-    const table = new Table({
-      head: ['#', 'statement', 'duration', 'strongest lock per table', 'lock held', 'rewritten', ...(traffic ? ['app queries blocked'] : [])],
-      style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
-      wordWrap: true,
-    });
-    for (const m of report.migrations) {
-      const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
-      const verify = m.verify ? (m.verify.ok ? `  verify ok (${path.basename(m.verify.file)})` : red(`  verify failed at ${fileLine(m.verify.file, m.verify.error?.line ?? null)}: ${m.verify.error?.message ?? ''}`)) : '';
-      table.push([{ colSpan: traffic ? 7 : 6, content: bold(`${m.id} ${m.name}`) + `  ${status}  ${ms(m.durationMs)}  ${path.basename(m.file)}${verify}` }]);
-      for (const s of m.statements) {
-        const row = statementRow(s, sqlWidth, { red, yellow });
-        if (traffic) row.push(blockedCell(s, { red, yellow }));
-        table.push(row);
+    const build = (sqlWidth: number, cellWidth: number, compact: boolean) => {
+      const table = new Table({
+        head: ['#', 'statement', 'time', 'strongest lock', 'held', 'rewritten', ...(traffic ? ['app blocked'] : [])],
+        style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], ...(compact ? { 'padding-right': 0 } : {}) },
+        wordWrap: true,
+      });
+      for (const m of report.migrations) {
+        const status = m.status === 'applied' ? green(m.status) : m.status === 'failed' ? red(m.status) : yellow(m.status);
+        const verify = m.verify
+          ? m.verify.ok
+            ? `  verify ok (${path.basename(m.verify.file)})`
+            : `  verify failed at ${fileLine(m.verify.file, m.verify.error?.line ?? null)}: ${m.verify.error?.message ?? ''}`
+          : '';
+        const title = `${m.id} ${m.name}  ${m.status}  ${ms(m.durationMs)}  ${path.basename(m.file)}${verify}`;
+        // the title spans the table: cut it rather than let it widen the table
+        const cut = title.length > sqlWidth + 60 ? title.slice(0, sqlWidth + 59) + '…' : title;
+        const content = cut.replace(`${m.id} ${m.name}`, bold(`${m.id} ${m.name}`)).replace(`  ${m.status}  `, `  ${status}  `).replace('verify failed', red('verify failed'));
+        table.push([{ colSpan: traffic ? 7 : 6, content }]);
+        for (const s of m.statements) {
+          const row = statementRow(s, sqlWidth, cellWidth, { red, yellow });
+          if (traffic) row.push(blockedCell(s, { red, yellow }));
+          table.push(row);
+        }
       }
-    }
-    out.push(table.toString());
+      return table.toString();
+    };
+    out.push(fitWidth(build, options.width ?? 100));
   }
 
   const s = report.summary;
@@ -62,8 +103,10 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${fileLine(s.longestLockHold.file, s.longestLockHold.line)}`);
   }
   out.push(...predictionLines(report, yellow));
-  out.push(...trafficLines(report, { red, yellow, green }));
+  out.push(...trafficLines(report, { red, yellow, green }, options.width ?? 100));
   out.push(...inspectLines(report, { red, yellow, green }));
+  out.push(...findingsTerminalLines(report, { red, yellow }, options.width ?? 100));
+  out.push(...suggestionLines(report, options.width ?? 100));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
     out.push(red(`failed: ${fileLine(failed.error.file, failed.error.line)}: ${failed.error.sqlstate} ${failed.error.message}`));
@@ -74,20 +117,25 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   return out.join('\n');
 }
 
-function statementRow(s: ReportStatement, sqlWidth: number, c: { red: (s: string) => string; yellow: (s: string) => string }): string[] {
+function statementRow(s: ReportStatement, sqlWidth: number, cellWidth: number, c: { red: (s: string) => string; yellow: (s: string) => string }): string[] {
   const sql = s.sql.replace(/\s+/g, ' ').trim();
   const text = sql.length > sqlWidth ? sql.slice(0, sqlWidth - 1) + '…' : sql;
   const locks = s.strongestLocks.map((l) => {
-    const label = `${l.relation}: ${l.mode.replace(/Lock$/, '')}`;
+    const whole = `${l.relation}: ${l.mode.replace(/Lock$/, '')}`;
+    // narrow: the mode on a line of its own, so it is never the part cut
+    const label = whole.length <= cellWidth ? whole : cutLines(`${l.relation}:\n${l.mode.replace(/Lock$/, '')}`, cellWidth);
     return l.mode === 'AccessExclusiveLock' ? c.yellow(label) : label;
   });
+  const truncated = (s.truncated ?? []).map((r) => `${r.relation} (truncated)`);
+  // many relations rewritten (a table and its indexes): the first two and how many more
+  const rewritten = s.rewrites.length > 3 ? [...s.rewrites.slice(0, 2).map((r) => r.relation), `+${s.rewrites.length - 2} more`] : s.rewrites.map((r) => r.relation);
   return [
     s.file ? `${s.index + 1} L${s.line}` : `${s.index + 1}`,
-    s.error ? c.red(`${text}\n✗ ${s.error.sqlstate} ${s.error.message}`) : text,
+    s.error ? c.red(`${text}\n${cutLines(`✗ ${s.error.sqlstate} ${s.error.message}`, Math.max(sqlWidth, 24))}`) : text,
     ms(s.durationMs) + (predictedText(s) ? `\n→ ${fmtSpan(s.predicted!.durationMs)} predicted` : ''),
-    locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? ' (sampled)' : ''),
+    locks.join('\n') + (s.lockSource === 'sampled' && locks.length ? '\n(sampled)' : ''),
     s.lockHeldMs > 0 ? ms(s.lockHeldMs) : '',
-    s.rewrites.map((r) => r.relation).join('\n'),
+    cutLines([...rewritten, ...truncated].join('\n'), cellWidth),
   ];
 }
 
@@ -165,11 +213,11 @@ function blockedCell(s: ReportStatement, c: { red: Paint; yellow: Paint }): stri
 }
 
 /** Latency per app query, the worst waits, the compatibility matrix and the rollout. */
-function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Paint }): string[] {
+function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Paint }, width: number): string[] {
   const w = report.workload;
   if (!w) return [];
   const out: string[] = [];
-  const t = new Table({ head: ['app', 'query', 'count', 'errors', 'p50 baseline', 'p99 baseline', 'p99 during', 'max'], style: { head: [], border: [] } });
+  const t = new Table({ head: ['app', 'query', 'count', 'errors', 'p50 base', 'p99 base', 'p99 during', 'max'], style: { head: [], border: [] } });
   for (const app of w.apps) {
     for (const q of app.queries) {
       const base = q.phases.find((p) => p.phase === 'baseline');
@@ -180,11 +228,15 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
     }
   }
   out.push('application traffic (' + w.file + '):', t.toString());
-  const worst = [...report.blocking].filter((b) => b.app !== 'migration').sort((a, b) => b.waitMs - a.waitMs).slice(0, 5);
-  for (const b of worst) {
-    const by = b.blockerKind === 'migration' ? `migration ${b.migrationId} statement ${(b.statementIndex ?? 0) + 1}` : `${b.rootBlocker}${b.migrationId ? ` (queued behind migration ${b.migrationId} statement ${(b.statementIndex ?? 0) + 1})` : ''}`;
-    out.push(c.yellow(`blocked: ${b.app}/${b.query} waited ${ms(b.waitMs)} on ${b.relation ?? '?'} (${b.mode ?? '?'}), root blocker ${by}`));
+  // one line per blocked query and statement: how many executions waited, the longest, the total
+  const groups = groupBlocking(report.blocking.filter((b) => b.app !== 'migration'));
+  for (const g of groups.slice(0, 5)) {
+    const st = `migration ${g.migrationId} statement ${(g.statementIndex ?? 0) + 1}`;
+    const by = g.blockerKind === 'migration' ? st : `${g.rootBlocker}${g.migrationId ? ` (queued behind ${st})` : ''}`;
+    const times = g.count > 1 ? ` ${g.count}× (longest ${ms(g.longestMs)}, ${ms(g.totalMs)} in all)` : ` ${ms(g.longestMs)}`;
+    out.push(c.yellow(oneLineFit(`blocked: ${g.app}/${g.query} waited${times} on ${g.relation ?? '?'} (${g.mode ?? '?'}), root blocker ${by}`, width)));
   }
+  if (groups.length > 5) out.push(`  … ${groups.length - 5} more blocked queries in report.json`);
   const m = report.compatibility;
   if (m) {
     const ct = new Table({ head: ['app', ...m.states], style: { head: [], border: [] } });
@@ -202,4 +254,18 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
   return out;
 }
 
+/** A line cut to the terminal's width. */
+const oneLineFit = (line: string, width: number) => (line.length > width ? line.slice(0, width - 1) + '…' : line);
+
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '' : ms(v));
+
+/** --suggest: before vs after, and where the suggested migrations are. */
+function suggestionLines(report: Report, width: number): string[] {
+  const rows = suggestionRows(report);
+  const s = report.suggestion;
+  if (!s || !rows.length) return [];
+  const t = new Table({ head: ['--suggest', 'before', 'after'], style: { head: [], border: [] } });
+  for (const r of rows) t.push([r.label, r.before, r.after]);
+  const head = `suggested: ${s.rewrites.length} rewrite${s.rewrites.length === 1 ? '' : 's'} in ${s.folder} (rehearsed: ${s.status}; its report ${s.report})`;
+  return [oneLineFit(head, width), t.toString()];
+}

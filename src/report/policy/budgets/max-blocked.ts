@@ -22,7 +22,9 @@ export const maxBlocked: Budget = {
         file: s.file,
         line: s.line,
         value: b.ms,
-        message: `${m.id} statement ${s.index + 1} (${oneLine(s.sql, 60)}) made ${b.who ?? 'an application query'} wait ${fmtMs(b.ms)}, over ${fmtMs(limit)}`,
+        message:
+          `${m.id} statement ${s.index + 1} (${oneLine(s.sql, 60)}) made ${b.who ?? 'an application query'} wait ${fmtMs(b.ms)}, over ${fmtMs(limit)}` +
+          ((s.blockedQueries ?? 0) > 1 ? ` (${s.blockedQueries} executions waited, ${fmtMs(s.totalBlockedMs ?? 0)} in all)` : ''),
       });
     }
     return { violations };

@@ -1,0 +1,76 @@
+import { ident, int, ms, ownTransaction, relationOf, truncate } from '../sql.ts';
+import type { AnalyzedStatement, Finding, Rule } from '../types.ts';
+
+/**
+ * set-not-null-scan: `ALTER COLUMN … SET NOT NULL` scans the whole table under an
+ * AccessExclusiveLock (no read or write gets through) unless a validated `CHECK (col IS NOT NULL)`
+ * proves it already. Safe pattern: `ADD CONSTRAINT … CHECK (col IS NOT NULL) NOT VALID`, commit,
+ * `VALIDATE CONSTRAINT` (ShareUpdateExclusive), then `SET NOT NULL` (uses the check: brief), then
+ * drop the check. Mechanical (one SET NOT NULL per ALTER TABLE): --suggest writes the four steps.
+ */
+export const setNotNullScan: Rule = {
+  id: 'set-not-null-scan',
+  check({ statements, rows }) {
+    const out: Finding[] = [];
+    statements.forEach((st, i) => {
+      const { m, s, ast } = st;
+      const alter = ast?.AlterTableStmt;
+      if (!alter || s.error) return;
+      const rel = relationOf(alter.relation);
+      const cmds = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd);
+      const set = cmds.find((c: any) => c?.subtype === 'AT_SetNotNull');
+      if (!rel || !set) return;
+      const n = rows(rel.name);
+      if (!n) return;
+      if (provenBefore(statements.slice(0, i), rel.name, set.name)) return;
+      const check = truncate(`${rel.name}_${set.name}_not_null_check`);
+      const mechanical = cmds.length === 1;
+      const t = rel.text;
+      const c = ident(set.name);
+      out.push({
+        rule: 'set-not-null-scan',
+        severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
+        migrationId: m.id,
+        statementIndex: s.index,
+        file: s.file || null,
+        line: s.file ? s.line : null,
+        title: `SET NOT NULL on ${rel.name}.${set.name} scanned ${int(n)} rows under AccessExclusiveLock (held ${ms(s.lockHeldMs)})`,
+        evidence: { table: rel.name, column: set.name, rows: n, lockMode: 'AccessExclusiveLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
+        advice: `Prove it first without blocking: ADD CONSTRAINT … CHECK (${set.name} IS NOT NULL) NOT VALID, commit, VALIDATE CONSTRAINT (scans under ShareUpdateExclusiveLock), then SET NOT NULL — PostgreSQL uses the validated check and skips its own scan, so the AccessExclusiveLock is brief — then drop the check.`,
+        suggestedSql: mechanical
+          ? [
+              ownTransaction([`ALTER TABLE ${t} ADD CONSTRAINT ${ident(check)} CHECK (${c} IS NOT NULL) NOT VALID`]),
+              ownTransaction([`ALTER TABLE ${t} VALIDATE CONSTRAINT ${ident(check)}`]),
+              ownTransaction([`ALTER TABLE ${t} ALTER COLUMN ${c} SET NOT NULL`, `ALTER TABLE ${t} DROP CONSTRAINT ${ident(check)}`]),
+            ].join('\n')
+          : null,
+        mechanical,
+      });
+    });
+    return out;
+  },
+};
+
+/** An earlier statement of the run validated (or added valid) a CHECK (col IS NOT NULL) on the table. */
+function provenBefore(earlier: AnalyzedStatement[], table: string, column: string): boolean {
+  const checks = new Set<string>();
+  let valid = false;
+  for (const { ast } of earlier) {
+    const alter = ast?.AlterTableStmt;
+    if (!alter || alter.relation?.relname !== table) continue;
+    for (const wrapped of alter.cmds ?? []) {
+      const c = wrapped.AlterTableCmd;
+      const con = c?.def?.Constraint;
+      if (c?.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK') {
+        const test = con.raw_expr?.NullTest;
+        const col = test?.arg?.ColumnRef?.fields?.at(-1)?.String?.sval;
+        if (test?.nulltesttype === 'IS_NOT_NULL' && col === column) {
+          if (con.skip_validation) checks.add(con.conname);
+          else valid = true;
+        }
+      }
+      if (c?.subtype === 'AT_ValidateConstraint' && checks.has(c.name)) valid = true;
+    }
+  }
+  return valid;
+}

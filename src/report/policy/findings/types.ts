@@ -1,0 +1,34 @@
+import type { MigrationFormat } from '../../../migrations/index.ts';
+import type { Report, ReportMigration, ReportStatement } from '../../model/types.ts';
+
+/**
+ * Findings: each problem the rehearsal measured, with the safe pattern for it in words and SQL and
+ * the rehearsal's own figures as evidence. One rule per file under rules/ (docs/findings.md lists
+ * them); a rule is a pure function of the report and the statements' parse trees.
+ */
+
+export { FINDING_RULES, type Finding, type FindingRule, type FindingSeverity } from '../../model/finding.ts';
+import type { Finding, FindingRule } from '../../model/finding.ts';
+
+/** A statement with its migration and its parse tree (null when it could not be parsed). */
+export interface AnalyzedStatement {
+  m: ReportMigration;
+  s: ReportStatement;
+  /** the parse tree's statement node, e.g. { IndexStmt: {...} } */
+  ast: Record<string, any> | null;
+  /** byte offset in s.sql of the top-level WHERE keyword (outside parentheses), null when none */
+  whereAt: number | null;
+}
+
+export interface FindingContext {
+  report: Report;
+  format: MigrationFormat | null;
+  statements: AnalyzedStatement[];
+  /** rows of a table before the migrations ran (dataset summary), null when unknown */
+  rows: (relation: string) => number | null;
+}
+
+export interface Rule {
+  id: FindingRule;
+  check(ctx: FindingContext): Finding[];
+}

@@ -1,0 +1,81 @@
+import path from 'node:path';
+import type { RehearsalPlan } from '../config/index.ts';
+import { SUGGESTED_LOCK_TIMEOUT, writeFormats, type Finding, type OutputFormat, type Report } from '../report/index.ts';
+import { parseDuration } from '../core/duration.ts';
+import type { Logger } from '../core/log.ts';
+import { suggestionFigures } from './figures.ts';
+import { writeSuggestedFolder } from './rewrite.ts';
+import type { Suggestion } from './types.ts';
+
+export type { Suggestion, SuggestionFigures, SuggestedRewrite } from './types.ts';
+export { suggestionFigures } from './figures.ts';
+
+export type Rehearse = (plan: RehearsalPlan, log: Logger, argv?: string[]) => Promise<{ report: Report; exitCode: number }>;
+
+/**
+ * --suggest: write the mechanical rewrites of the findings to <out>/suggested/<folder> (the
+ * original layout), rehearse them with the same plan — same dataset, same workload, a fresh server
+ * (no snapshot: the dataset is loaded again) — write that run's report to <out>/suggested/, and
+ * compare: before vs after. Null when no finding is mechanical (or the run replayed no folder).
+ */
+export async function rehearseSuggestion(
+  plan: RehearsalPlan,
+  report: Report,
+  outDir: string,
+  log: Logger,
+  rehearse: Rehearse,
+  formats: OutputFormat[] = ['json'],
+  /** budgets and verdict for the suggested run's own report (the CLI passes the run's budgets) */
+  finalize?: (report: Report) => void,
+): Promise<Suggestion | null> {
+  const folder = plan.migrations.folder;
+  const findings = (report.findings ?? []).filter((f) => f.mechanical);
+  if (!folder || plan.migrateCommand || findings.length === 0) return null;
+  const dir = path.join(outDir, 'suggested');
+  const target = path.join(dir, path.basename(path.resolve(folder)));
+  const sqlOf = (f: Finding) => report.migrations.find((m) => m.id === f.migrationId)?.statements[f.statementIndex ?? -1]?.sql ?? '';
+  const rewrites = await writeSuggestedFolder(folder, target, findings, sqlOf);
+  if (rewrites.length === 0) return null;
+  log.info(`--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''}`);
+
+  // a DDL that waited in the lock queue is rehearsed with the lock_timeout it now sets, and retries
+  const queue = rewrites.some((r) => r.rule === 'ddl-waited-in-lock-queue');
+  const timeouts = queue ? { ...plan.timeouts, lockTimeoutMs: parseDuration(SUGGESTED_LOCK_TIMEOUT)!, retries: plan.timeouts.retries ?? 20, retryBackoffMs: plan.timeouts.retryBackoffMs ?? 500 } : plan.timeouts;
+  const suggestedPlan: RehearsalPlan = {
+    ...plan,
+    migrations: { ...plan.migrations, folder: target },
+    inspect: { rollback: false, checkDrift: false },
+    timeouts,
+    outDir: dir,
+  };
+  const { report: after } = await rehearse(suggestedPlan, log, ['run', '--migrations', target, '(--suggest)']);
+  after.output = { dir, formats };
+  finalize?.(after);
+  await writeFormats(after, dir, formats);
+  return {
+    folder: target,
+    rewrites,
+    status: after.run.status,
+    report: path.join(dir, 'report.json'),
+    lockTimeoutMs: timeouts.lockTimeoutMs ?? null,
+    retries: timeouts.retries ?? null,
+    sameSchema: sameSchemaChange(report, after),
+    before: suggestionFigures(report),
+    after: suggestionFigures(after),
+  };
+}
+
+/**
+ * Both runs start from the same dataset, so the same schema change (added, removed, changed objects
+ * and their definitions; column order aside) means the same final schema.
+ */
+export function sameSchemaChange(a: Report, b: Report): boolean {
+  if (!a.schemaDiff || !b.schemaDiff) return false;
+  const key = (d: NonNullable<Report['schemaDiff']>) =>
+    JSON.stringify([
+      d.added.map((o) => [o.object, o.definition ?? null]).sort(),
+      d.removed.map((o) => [o.object, o.definition ?? null]).sort(),
+      d.changed.map((c) => [c.object, c.attribute, c.before, c.after]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ]);
+  return key(a.schemaDiff) === key(b.schemaDiff);
+}

@@ -1,0 +1,1 @@
+export type { Suggestion, SuggestionFigures, SuggestedRewrite } from '../report/index.ts';
