@@ -282,7 +282,7 @@ describe.skipIf(problem !== null)('container provider', () => {
         process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
         process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
         const { provision } = await import('./src/provision/index.ts');
-        const { silentLogger } = await import('./src/util/log.ts');
+        const { silentLogger } = await import('./src/core/log.ts');
         console.log('STARTING');
         const inst = await provision(${JSON.stringify(hostNetwork)}, silentLogger);
         console.log('READY ' + inst.container.id);

@@ -23,7 +23,7 @@ const { provision } = await import('../../src/provision/index.ts');
 const { loadDataset, synthesize } = await import('../../src/load/index.ts');
 const { clientConnection } = await import('../../src/load/client-tools.ts');
 const { collectStats } = await import('../../src/stats/index.ts');
-const { createLogger, silentLogger } = await import('../../src/util/log.ts');
+const { createLogger, silentLogger } = await import('../../src/core/log.ts');
 const pg = (await import('pg')).default;
 
 const scale = Number(argv.scale ?? 100_000);
