@@ -57,7 +57,7 @@ module.exports = {
     ...order,
     {
       name: 'stage-internals',
-      comment: "another stage is imported through its index.ts (core/ and stats/ excepted)",
+      comment: 'another stage is imported through its index.ts (core/ and stats/ excepted)',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
       to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$', `^src/(${FLAT.join('|')})/`] },

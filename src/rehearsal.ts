@@ -12,7 +12,20 @@ import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/ind
 import { startSampler, type Sampler } from './observe/index.ts';
 import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type MigrationTrace } from './replay/index.ts';
-import { AFTER, checkWorkloadSyntax, compatibilityMatrix, connectionsNeeded, describeNeed, openProber, phaseName, readWorkload, startTraffic, type ProbeResult, type Prober, type TrafficRun } from './traffic/index.ts';
+import {
+  AFTER,
+  checkWorkloadSyntax,
+  compatibilityMatrix,
+  connectionsNeeded,
+  describeNeed,
+  openProber,
+  phaseName,
+  readWorkload,
+  startTraffic,
+  type ProbeResult,
+  type Prober,
+  type TrafficRun,
+} from './traffic/index.ts';
 import { diffSchemas, introspect, schemaHazards } from './schema/index.ts';
 import { readStatsFile } from './stats/index.ts';
 import { analyzeFindings } from './report/index.ts';
@@ -32,11 +45,7 @@ export interface RehearsalOutcome {
  * → schema diff, expected schema, drift, rollback → attribution → report.
  * Whatever happens, traffic and server are stopped and a report (possibly partial) is returned.
  */
-export async function rehearse(
-  plan: RehearsalPlan,
-  log: Logger,
-  argv: string[] = [],
-): Promise<RehearsalOutcome> {
+export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] = []): Promise<RehearsalOutcome> {
   const t0 = performance.timeOrigin + performance.now();
   const report = emptyReport(argv, TOOL_VERSION, t0);
   let instance: Instance | undefined;
@@ -71,7 +80,9 @@ export async function rehearse(
     report.dataset = prepared.dataset;
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here
-    const set = folder ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) }) : null;
+    const set = folder
+      ? await readMigrations(folder, { url: instance.url, ...(plan.migrations.from !== undefined ? { from: plan.migrations.from } : {}) })
+      : null;
     const pending = set?.migrations.filter((m) => m.pending) ?? [];
     let createdTracking: { schema: string } | undefined;
     if (set) {
@@ -83,7 +94,9 @@ export async function rehearse(
         total: set.migrations.length,
         alreadyApplied: set.migrations.filter((m) => !m.pending).map((m) => m.id),
       };
-      log.info(`${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`);
+      log.info(
+        `${pending.length} pending of ${set.migrations.length} migrations (${set.format}${set.trackingTable ? `, tracked in ${set.trackingTable}` : ''})`,
+      );
       // histories refer to the tool's own table: it exists before the replay, as the tool makes it
       // (in command mode the tool creates its own)
       const created = plan.migrateCommand ? null : await ensureTrackingTable(instance.url, set.format, set.project);
@@ -194,10 +207,11 @@ export async function rehearse(
         log,
         notes: predictNotes,
       });
-      for (const m of report.migrations) for (const s of m.statements) {
-        const p = predicted.statements.get(statementKey(m.id, s.index));
-        if (p) s.predicted = p;
-      }
+      for (const m of report.migrations)
+        for (const s of m.statements) {
+          const p = predicted.statements.get(statementKey(m.id, s.index));
+          if (p) s.predicted = p;
+        }
       report.prediction = predicted.summary;
     }
     // analysis of the measurements: each problem with its safe pattern and its evidence
@@ -210,7 +224,11 @@ export async function rehearse(
     const full = plan.provision.provider === 'embedded' && infra ? await diskFullNote(await runRoot()) : null;
     const err =
       full && infra
-        ? infraError(`${full}; ${infra.message}`, 'give the data directory more room (PG_REHEARSE_RUN_ROOT or TMPDIR on a bigger disk; rehearse doctor --dump estimates the need)', infra)
+        ? infraError(
+            `${full}; ${infra.message}`,
+            'give the data directory more room (PG_REHEARSE_RUN_ROOT or TMPDIR on a bigger disk; rehearse doctor --dump estimates the need)',
+            infra,
+          )
         : fault;
     const known = err instanceof RehearseError;
     exitCode = known ? err.exitCode : ExitCode.infrastructure;

@@ -5,7 +5,16 @@ import { resolvePlan, validate } from '../src/config/index.ts';
 import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
-const ALL_OFF: BudgetConfig = { ...DEFAULT_BUDGETS, maxLockHoldMs: null, maxBlockedMs: null, maxStatementMs: null, maxRewriteRows: null, maxP99IncreasePct: null, oldAppCompatible: false, noInvalidIndex: false };
+const ALL_OFF: BudgetConfig = {
+  ...DEFAULT_BUDGETS,
+  maxLockHoldMs: null,
+  maxBlockedMs: null,
+  maxStatementMs: null,
+  maxRewriteRows: null,
+  maxP99IncreasePct: null,
+  oldAppCompatible: false,
+  noInvalidIndex: false,
+};
 
 /** Only one budget on (the others off), evaluated on a clean copy of the report; the exit code the run would return. */
 function check(report: Report, config: Partial<BudgetConfig>, baseline?: Report) {
@@ -34,7 +43,13 @@ describe('every budget passes and fails, with its exit code', () => {
     expect(fail.report.run.exitCode).toBe(1);
     expect(fail.report.verdict!.status).toBe('fail');
     const v = fail.result.violations.find((x) => x.migrationId === '003')!;
-    expect(v).toMatchObject({ migrationId: '003', statementIndex: 0, file: 'fixtures/shop/migrations/003_order_items_quantity_bigint.up.sql', line: 3, value: held });
+    expect(v).toMatchObject({
+      migrationId: '003',
+      statementIndex: 0,
+      file: 'fixtures/shop/migrations/003_order_items_quantity_bigint.up.sql',
+      line: 3,
+      value: held,
+    });
     expect(v.message).toMatch(/held AccessExclusive on order_items \(124,787 rows\) for \d+ ms, over 100 ms: it blocks everything, reads included/);
     // the backfill (009) holds only RowExclusiveLock: reads and writes go on, not a violation
     expect(fail.result.violations.map((x) => x.migrationId)).not.toContain('009');
@@ -48,7 +63,13 @@ describe('every budget passes and fails, with its exit code', () => {
     const fail = check(trafficReport(), { maxBlockedMs: 1000 });
     expect(fail.exitCode).toBe(1);
     expect(fail.result.violations).toEqual([
-      expect.objectContaining({ migrationId: '009', statementIndex: 0, file: 'fixtures/shop/migrations/009_backfill_orders_total_cents.up.sql', line: 3, value: 1500 }),
+      expect.objectContaining({
+        migrationId: '009',
+        statementIndex: 0,
+        file: 'fixtures/shop/migrations/009_backfill_orders_total_cents.up.sql',
+        line: 3,
+        value: 1500,
+      }),
     ]);
     expect(fail.result.violations[0]!.message).toMatch(/made old\/update_order wait 1500 ms, over 1000 ms/);
     // 250 ms: 003 (290 ms) too; the migration's own wait (008, blocked by an app) is not an app query's
@@ -63,7 +84,15 @@ describe('every budget passes and fails, with its exit code', () => {
     expect(check(exampleReport(), { maxStatementMs: longest.ms + 1 })).toMatchObject({ exitCode: 0, result: { ok: true } });
     const fail = check(exampleReport(), { maxStatementMs: longest.ms - 1 });
     expect(fail.exitCode).toBe(1);
-    expect(fail.result.violations).toEqual([expect.objectContaining({ migrationId: longest.migrationId, statementIndex: longest.statementIndex, file: longest.file, line: longest.line, value: longest.ms })]);
+    expect(fail.result.violations).toEqual([
+      expect.objectContaining({
+        migrationId: longest.migrationId,
+        statementIndex: longest.statementIndex,
+        file: longest.file,
+        line: longest.line,
+        value: longest.ms,
+      }),
+    ]);
   });
 
   it('maxRewriteRows: no rewrite of a table above N rows (indexes rewritten with it are not counted)', () => {
@@ -112,14 +141,28 @@ describe('every budget passes and fails, with its exit code', () => {
     const c = naive.compatibility!;
     for (const cell of c.cells) {
       const broken = cell.state >= '003' && cell.state !== 'initial';
-      if (cell.app === 'old') Object.assign(cell, broken ? { ok: false, failures: [{ query: 'get_order', sqlstate: '42703', message: 'column "total" does not exist' }] } : { ok: true, failures: [] });
-      else Object.assign(cell, broken ? { ok: true, failures: [] } : { ok: false, failures: [{ query: 'get_order_v2', sqlstate: '42703', message: 'column "total_cents" does not exist' }] });
+      if (cell.app === 'old')
+        Object.assign(
+          cell,
+          broken ? { ok: false, failures: [{ query: 'get_order', sqlstate: '42703', message: 'column "total" does not exist' }] } : { ok: true, failures: [] },
+        );
+      else
+        Object.assign(
+          cell,
+          broken
+            ? { ok: true, failures: [] }
+            : { ok: false, failures: [{ query: 'get_order_v2', sqlstate: '42703', message: 'column "total_cents" does not exist' }] },
+        );
     }
     Object.assign(c, { oldAppLastState: '002', newAppFirstState: '003' });
     const fail = check(naive, { oldAppCompatible: true });
     expect(fail.exitCode).toBe(1);
-    expect(fail.result.violations).toEqual([expect.objectContaining({ migrationId: '003', statementIndex: null, file: 'fixtures/shop/migrations/003_order_items_quantity_bigint.up.sql', value: 1 })]);
-    expect(fail.result.violations[0]!.message).toMatch(/the old app \(old\) fails after migration 003 order_items_quantity_bigint: get_order 42703 column "total" does not exist; it must pass until the new app \(new\) works, at 003/);
+    expect(fail.result.violations).toEqual([
+      expect.objectContaining({ migrationId: '003', statementIndex: null, file: 'fixtures/shop/migrations/003_order_items_quantity_bigint.up.sql', value: 1 }),
+    ]);
+    expect(fail.result.violations[0]!.message).toMatch(
+      /the old app \(old\) fails after migration 003 order_items_quantity_bigint: get_order 42703 column "total" does not exist; it must pass until the new app \(new\) works, at 003/,
+    );
     // declared contract step 012: the old app must survive 001–011, and it does not
     const declared = check(naive, { oldAppCompatible: true, contractMigration: '012' });
     expect(declared.exitCode).toBe(1);
@@ -131,16 +174,34 @@ describe('every budget passes and fails, with its exit code', () => {
   it('noInvalidIndex: no invalid index left, naming the statement that built it', () => {
     expect(check(exampleReport(), { noInvalidIndex: true })).toMatchObject({ exitCode: 0, result: { ok: true } });
     const r = exampleReport();
-    r.schemaHazards.push({ kind: 'invalid_index', object: 'index:public.orders_status_idx', message: 'index public.orders_status_idx is INVALID (a failed CREATE INDEX CONCURRENTLY): drop it and build it again' });
+    r.schemaHazards.push({
+      kind: 'invalid_index',
+      object: 'index:public.orders_status_idx',
+      message: 'index public.orders_status_idx is INVALID (a failed CREATE INDEX CONCURRENTLY): drop it and build it again',
+    });
     const fail = check(r, { noInvalidIndex: true });
     expect(fail.exitCode).toBe(1);
     expect(fail.result.violations).toEqual([
-      expect.objectContaining({ migrationId: '005', statementIndex: 0, file: 'fixtures/shop/migrations/005_index_orders_status_concurrently.up.sql', line: 3, value: 1 }),
+      expect.objectContaining({
+        migrationId: '005',
+        statementIndex: 0,
+        file: 'fixtures/shop/migrations/005_index_orders_status_concurrently.up.sql',
+        line: 3,
+        value: 1,
+      }),
     ]);
   });
 
   it('covers every budget', () => {
-    expect(BUDGETS.map((b) => b.name)).toEqual(['maxLockHold', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'oldAppCompatible', 'noInvalidIndex']);
+    expect(BUDGETS.map((b) => b.name)).toEqual([
+      'maxLockHold',
+      'maxBlocked',
+      'maxStatement',
+      'maxRewriteRows',
+      'maxP99Increase',
+      'oldAppCompatible',
+      'noInvalidIndex',
+    ]);
   });
 });
 
@@ -161,7 +222,10 @@ describe('verdict and exit code', () => {
     const error = exampleReport();
     Object.assign(error.run, { status: 'error', exitCode: 3, error: { kind: 'infrastructure', message: 'the server could not start' } });
     expect(finalizeReport(error, { budgets: DEFAULT_BUDGETS })).toBe(3);
-    expect(error.verdict).toEqual({ status: 'error', reasons: ['the run could not finish: the server could not start', expect.stringMatching(/^budget maxRewriteRows/)] });
+    expect(error.verdict).toEqual({
+      status: 'error',
+      reasons: ['the run could not finish: the server could not start', expect.stringMatching(/^budget maxRewriteRows/)],
+    });
     // stopped before any statement: nothing to check, not a pass
     const early = exampleReport();
     early.migrations = [];
@@ -173,7 +237,10 @@ describe('verdict and exit code', () => {
 
 describe('budget settings: defaults, config file, flags', () => {
   it('flags override the file key by key; off and false switch a budget off', () => {
-    const file = validate({ migrations: 'db', budgets: { maxLockHold: '2s', maxStatement: '10m', maxRewriteRows: 'off', contractMigration: 12 } }, 'rehearse.config.yaml');
+    const file = validate(
+      { migrations: 'db', budgets: { maxLockHold: '2s', maxStatement: '10m', maxRewriteRows: 'off', contractMigration: 12 } },
+      'rehearse.config.yaml',
+    );
     const flags = validate({ budgets: { maxLockHold: '500ms', maxBlocked: false } }, 'flags');
     const b = resolvePlan(file, flags).report!.budgets;
     expect(b).toEqual({ ...DEFAULT_BUDGETS, maxLockHoldMs: 500, maxStatementMs: 600_000, maxRewriteRows: null, maxBlockedMs: null, contractMigration: '12' });
@@ -182,7 +249,9 @@ describe('budget settings: defaults, config file, flags', () => {
   });
 
   it('a bad value or an unknown budget is a usage error naming it', () => {
-    expect(() => validate({ budgets: { maxLockHold: '2 parsecs' } }, 'rehearse.config.json')).toThrow(/rehearse\.config\.json: budgets\.maxLockHold: not a duration/);
+    expect(() => validate({ budgets: { maxLockHold: '2 parsecs' } }, 'rehearse.config.json')).toThrow(
+      /rehearse\.config\.json: budgets\.maxLockHold: not a duration/,
+    );
     expect(() => validate({ budgets: { maxLockHold: 2 } }, 'rehearse.config.json')).toThrow(/not a duration: write it with a unit/);
     expect(() => validate({ budgets: { maxLockHould: '2s' } }, 'rehearse.config.json')).toThrow(/rehearse\.config\.json: budgets: .*maxLockHould/);
     expect(() => validate({ budgets: { maxP99Increase: 'double' } }, 'x')).toThrow(/not a percentage/);

@@ -129,7 +129,15 @@ describe('bad input gets one clear message and its exit code', () => {
   });
 
   it('an unreachable server → 3, password masked', async () => {
-    const res = await rehearse(['run', '--database-url', 'postgresql://me:topsecret@127.0.0.1:1/app', '--migrations', migrations, '--out', path.join(work, 'unreachable')]);
+    const res = await rehearse([
+      'run',
+      '--database-url',
+      'postgresql://me:topsecret@127.0.0.1:1/app',
+      '--migrations',
+      migrations,
+      '--out',
+      path.join(work, 'unreachable'),
+    ]);
     expect(res.exitCode).toBe(3);
     expect(res.stdout + res.stderr).toMatch(/cannot connect to postgresql:\/\/me:\*\*\*\*@127\.0\.0\.1:1\/app/);
     expect(res.stdout + res.stderr + fs.readFileSync(path.join(work, 'unreachable', 'report.json'), 'utf8')).not.toContain('topsecret');

@@ -14,7 +14,14 @@ const run = (args: string[]) => execa('node', [bin, 'run', '--database-url', inj
 describe('rehearse run --migrate-command', () => {
   it('a command that fails exits 1 with its stderr (passwords masked) in report.json', async () => {
     const out = path.join(work, 'failing');
-    const res = await run(['--migrate-command', 'echo "connecting to $DATABASE_URL" >&2; echo "error: migration 002 failed" >&2; exit 4', '--out', out, '--format', 'json']);
+    const res = await run([
+      '--migrate-command',
+      'echo "connecting to $DATABASE_URL" >&2; echo "error: migration 002 failed" >&2; exit 4',
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
     expect(res.stderr).not.toMatch(/internal error/);
     expect(res.exitCode).toBe(1);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));

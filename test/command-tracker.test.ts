@@ -29,7 +29,7 @@ describe('classify: migration statement or the tool’s bookkeeping', () => {
     ['WITH x AS (SELECT 1) SELECT * FROM x', true],
     ['CREATE INDEX CONCURRENTLY i ON t (x)', false],
     ['ALTER TABLE t ADD COLUMN x int; SELECT 1; COMMIT', false],
-    ['SELECT * FROM orders WHERE id = 1 AND name = \'cut at track_activity_query_si', false],
+    ["SELECT * FROM orders WHERE id = 1 AND name = 'cut at track_activity_query_si", false],
   ])('%s → bookkeeping %s', (sql, bookkeeping) => {
     expect(classify(sql).bookkeeping).toBe(bookkeeping);
   });
@@ -75,8 +75,25 @@ describe('CommandTracker: statements and locks from polls of pg_stat_activity an
     t.add({ t: T0 + 5, lsn: '0/100', backends: [row(42, { state: 'idle', query: 'BEGIN', queryStart: tx, stateChange: tx + 0.1, xactStart: tx })] });
     t.add({ t: T0 + 25, lsn: '0/200', backends: [row(42, { query: alter, queryStart: T0 + 20, xactStart: tx, locks: [lock(16385, 't')] })] });
     t.add({ t: T0 + 900, lsn: '0/300', backends: [row(42, { query: alter, queryStart: T0 + 20, xactStart: tx, locks: [lock(16385, 't')] })] });
-    t.add({ t: T0 + 1230, lsn: '0/400', backends: [row(42, { state: 'idle in transaction', query: "INSERT INTO pgmigrations (name, run_on) VALUES ('x', now())", queryStart: T0 + 1225, stateChange: T0 + 1226, xactStart: tx, locks: [lock(16385, 't'), lock(16390, 'pgmigrations', 'RowExclusiveLock')] })] });
-    t.add({ t: T0 + 1240, lsn: '0/500', backends: [row(42, { state: 'idle', query: 'COMMIT', queryStart: T0 + 1234, stateChange: T0 + 1236, xactStart: null })] });
+    t.add({
+      t: T0 + 1230,
+      lsn: '0/400',
+      backends: [
+        row(42, {
+          state: 'idle in transaction',
+          query: "INSERT INTO pgmigrations (name, run_on) VALUES ('x', now())",
+          queryStart: T0 + 1225,
+          stateChange: T0 + 1226,
+          xactStart: tx,
+          locks: [lock(16385, 't'), lock(16390, 'pgmigrations', 'RowExclusiveLock')],
+        }),
+      ],
+    });
+    t.add({
+      t: T0 + 1240,
+      lsn: '0/500',
+      backends: [row(42, { state: 'idle', query: 'COMMIT', queryStart: T0 + 1234, stateChange: T0 + 1236, xactStart: null })],
+    });
     const { statements, bookkeeping, stats } = t.finish();
 
     expect(started).toEqual([0]);
@@ -96,8 +113,34 @@ describe('CommandTracker: statements and locks from polls of pg_stat_activity an
   it('sees a short statement from the idle state it left behind, and attributes a lock first seen under bookkeeping to the statement before it', () => {
     const { t } = tracker();
     const tx = T0;
-    t.add({ t: T0 + 10, lsn: '0/100', backends: [row(7, { state: 'idle in transaction', query: 'CREATE INDEX i ON t (x)', queryStart: T0 + 2, stateChange: T0 + 4, xactStart: tx, locks: [lock(16385, 't', 'ShareLock')] })] });
-    t.add({ t: T0 + 20, lsn: '0/100', backends: [row(7, { state: 'idle in transaction', query: 'SELECT 1', queryStart: T0 + 15, stateChange: T0 + 15.5, xactStart: tx, locks: [lock(16385, 't', 'ShareLock'), lock(16400, null)] })] });
+    t.add({
+      t: T0 + 10,
+      lsn: '0/100',
+      backends: [
+        row(7, {
+          state: 'idle in transaction',
+          query: 'CREATE INDEX i ON t (x)',
+          queryStart: T0 + 2,
+          stateChange: T0 + 4,
+          xactStart: tx,
+          locks: [lock(16385, 't', 'ShareLock')],
+        }),
+      ],
+    });
+    t.add({
+      t: T0 + 20,
+      lsn: '0/100',
+      backends: [
+        row(7, {
+          state: 'idle in transaction',
+          query: 'SELECT 1',
+          queryStart: T0 + 15,
+          stateChange: T0 + 15.5,
+          xactStart: tx,
+          locks: [lock(16385, 't', 'ShareLock'), lock(16400, null)],
+        }),
+      ],
+    });
     t.add({ t: T0 + 30, lsn: '0/100', backends: [] }); // disconnected
     const { statements } = t.finish();
     expect(statements).toHaveLength(1);
@@ -123,9 +166,16 @@ describe('CommandTracker: statements and locks from polls of pg_stat_activity an
     t.add({
       t: T0 + 10,
       lsn: '0/100',
-      backends: [row(1, { query: 'UPDATE a SET x = 1', queryStart: T0 + 1, xactStart: T0 + 1 }), row(2, { query: 'UPDATE b SET x = 1', queryStart: T0 + 2, xactStart: T0 + 2 })],
+      backends: [
+        row(1, { query: 'UPDATE a SET x = 1', queryStart: T0 + 1, xactStart: T0 + 1 }),
+        row(2, { query: 'UPDATE b SET x = 1', queryStart: T0 + 2, xactStart: T0 + 2 }),
+      ],
     });
-    t.add({ t: T0 + 20, lsn: '0/100', backends: [row(1, { state: 'idle in transaction (aborted)', query: 'UPDATE a SET x = 1', queryStart: T0 + 1, stateChange: T0 + 12, xactStart: T0 + 1 })] });
+    t.add({
+      t: T0 + 20,
+      lsn: '0/100',
+      backends: [row(1, { state: 'idle in transaction (aborted)', query: 'UPDATE a SET x = 1', queryStart: T0 + 1, stateChange: T0 + 12, xactStart: T0 + 1 })],
+    });
     const { statements } = t.finish();
     expect(statements.map((s) => [s.trace.index, s.pid, s.aborted])).toEqual([
       [0, 1, true],
@@ -142,7 +192,14 @@ describe('CommandTracker: statements and locks from polls of pg_stat_activity an
 
 describe('asMigrationBackends', () => {
   it("counts the command's untagged backends as the migration's in blocking intervals", () => {
-    const b = (pid: number, kind: Backend['kind']): Backend => ({ pid, applicationName: kind === 'app' ? 'rehearse/app/old/q' : 'psql', backendType: 'client backend', kind, app: kind === 'app' ? 'old' : null, query: kind === 'app' ? 'q' : null });
+    const b = (pid: number, kind: Backend['kind']): Backend => ({
+      pid,
+      applicationName: kind === 'app' ? 'rehearse/app/old/q' : 'psql',
+      backendType: 'client backend',
+      kind,
+      app: kind === 'app' ? 'old' : null,
+      query: kind === 'app' ? 'q' : null,
+    });
     const iv = { blocked: b(10, 'app'), directBlocker: b(20, 'other'), rootBlocker: b(20, 'other') } as BlockingInterval;
     const [out] = asMigrationBackends([iv], [20]);
     expect(out!.rootBlocker.kind).toBe('migration');

@@ -15,7 +15,13 @@ const base = path.join(fixture, 'base.sql');
 const nodePgMigrate = (dir: string) => `npx node-pg-migrate up -m ${JSON.stringify(path.relative(process.cwd(), dir))}`;
 
 function commandPlan(command: string, extra: Partial<ReturnType<typeof planOn>> = {}) {
-  return { ...planOn(path.join(fixture, 'migrations')), migrations: { folder: null }, load: { kind: 'dump' as const, path: base }, migrateCommand: command, ...extra };
+  return {
+    ...planOn(path.join(fixture, 'migrations')),
+    migrations: { folder: null },
+    load: { kind: 'dump' as const, path: base },
+    migrateCommand: command,
+    ...extra,
+  };
 }
 
 describe('--migrate-command with node-pg-migrate', () => {

@@ -28,7 +28,13 @@ describe('compare', () => {
     expect(c.regressions).toBe(1);
     const flagged = c.statements.filter((x) => x.regression);
     expect(flagged).toHaveLength(1);
-    expect(flagged[0]).toMatchObject({ migrationId: '003', statementIndex: 0, line: 3, durationMs: { before, after: before * 2, deltaPct: 100, regression: true }, lockHeldMs: { regression: false } });
+    expect(flagged[0]).toMatchObject({
+      migrationId: '003',
+      statementIndex: 0,
+      line: 3,
+      durationMs: { before, after: before * 2, deltaPct: 100, regression: true },
+      lockHeldMs: { regression: false },
+    });
   });
 
   it('small absolute changes are noise: 0.7 ms → 1.4 ms is not a regression', () => {
@@ -56,7 +62,18 @@ describe('compare', () => {
     const after = structuredClone(before);
     const s = after.migrations.find((m) => m.id === '010')!.statements[0]!;
     s.error = { sqlstate: '23514', message: 'check constraint is violated by some row', file: s.file, line: s.line };
-    after.budgets = { results: [{ name: 'maxStatement', description: 'd', limit: 1000, unit: 'ms', ok: false, violations: [{ migrationId: '009', statementIndex: 0, file: 'f.sql', line: 3, value: 2000, message: '009 statement 1 ran 2000 ms' }] }] };
+    after.budgets = {
+      results: [
+        {
+          name: 'maxStatement',
+          description: 'd',
+          limit: 1000,
+          unit: 'ms',
+          ok: false,
+          violations: [{ migrationId: '009', statementIndex: 0, file: 'f.sql', line: 3, value: 2000, message: '009 statement 1 ran 2000 ms' }],
+        },
+      ],
+    };
     const cell = after.compatibility!.cells.find((c) => c.state === '005' && c.app === 'old')!;
     Object.assign(cell, { ok: false, failures: [{ query: 'get_order', sqlstate: '42P01', message: 'relation "orders" does not exist' }] });
     const c = cmp(before, after);
@@ -100,7 +117,9 @@ describe('rehearse compare OLD.json NEW.json', () => {
     statementOf(slower, '003').durationMs *= 2;
     const res = await run([old, write('slower.json', slower)]);
     expect(res.exitCode).toBe(1);
-    expect(res.stdout).toMatch(/✗ 003 statement 1 fixtures\/shop\/migrations\/003_order_items_quantity_bigint\.up\.sql:3: duration \d+ ms → \d+ ms \(\+100 %\)/);
+    expect(res.stdout).toMatch(
+      /✗ 003 statement 1 fixtures\/shop\/migrations\/003_order_items_quantity_bigint\.up\.sql:3: duration \d+ ms → \d+ ms \(\+100 %\)/,
+    );
     expect(res.stdout).toMatch(/1 regression /);
 
     const json = await run([old, path.join(dir, 'slower.json'), '--json']);

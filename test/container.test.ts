@@ -95,7 +95,13 @@ describe.skipIf(problem !== null)('container provider', () => {
       expect(await containersOf(process.pid)).toEqual([inst.container!.id]);
 
       // the user's settings win in the replay; the load settings win while loading
-      expect(await inst.settingsInForce()).toMatchObject({ fsync: 'off', wal_level: 'minimal', autovacuum: 'off', work_mem: '16MB', maintenance_work_mem: '1GB' });
+      expect(await inst.settingsInForce()).toMatchObject({
+        fsync: 'off',
+        wal_level: 'minimal',
+        autovacuum: 'off',
+        work_mem: '16MB',
+        maintenance_work_mem: '1GB',
+      });
       await sql(inst.url, 'CREATE TABLE kept (id int); INSERT INTO kept VALUES (1), (2)');
       await inst.prepareForReplay();
       expect(await inst.settingsInForce()).toMatchObject({
@@ -179,32 +185,35 @@ describe.skipIf(problem !== null)('container provider', () => {
     expect(await containersOf(process.pid)).toEqual([]);
   });
 
-  it.skipIf(newerProblem !== null)('an archive of a pg_dump newer than the host’s pg_restore restores with the container’s own (needs rehearse-local/postgres:17)', async () => {
-    const { loadDataset } = await import('../src/load/index.ts');
-    const { clientTool } = await import('../src/load/client-tools.ts');
-    const { sql } = await import('./helpers/db.ts');
-    const { tableFingerprints } = await import('./helpers/dumps.ts');
-    const inst = await provision({ ...hostNetwork, image: NEWER_IMAGE }, silentLogger);
-    try {
-      expect(inst.major).toBe(17);
-      await loadDataset(inst.url, { kind: 'fixture', name: 'shop', scale: 500 }, silentLogger);
-      const fingerprints = await tableFingerprints(inst.url);
-      const archive = path.join(dir, 'shop-17.dump');
-      expect((await inst.container!.exec(['pg_dump', '-Fc'], { stdoutFile: archive })).exitCode).toBe(0);
-      const host = await clientTool('pg_restore').catch(() => undefined);
-      if (host && host.major < 17) {
-        // the host's pg_restore refuses it: that is why the container's is used
-        const refused = await execa('pg_restore', ['-l', archive], { reject: false });
-        expect(refused.stderr).toMatch(/unsupported version/);
+  it.skipIf(newerProblem !== null)(
+    'an archive of a pg_dump newer than the host’s pg_restore restores with the container’s own (needs rehearse-local/postgres:17)',
+    async () => {
+      const { loadDataset } = await import('../src/load/index.ts');
+      const { clientTool } = await import('../src/load/client-tools.ts');
+      const { sql } = await import('./helpers/db.ts');
+      const { tableFingerprints } = await import('./helpers/dumps.ts');
+      const inst = await provision({ ...hostNetwork, image: NEWER_IMAGE }, silentLogger);
+      try {
+        expect(inst.major).toBe(17);
+        await loadDataset(inst.url, { kind: 'fixture', name: 'shop', scale: 500 }, silentLogger);
+        const fingerprints = await tableFingerprints(inst.url);
+        const archive = path.join(dir, 'shop-17.dump');
+        expect((await inst.container!.exec(['pg_dump', '-Fc'], { stdoutFile: archive })).exitCode).toBe(0);
+        const host = await clientTool('pg_restore').catch(() => undefined);
+        if (host && host.major < 17) {
+          // the host's pg_restore refuses it: that is why the container's is used
+          const refused = await execa('pg_restore', ['-l', archive], { reject: false });
+          expect(refused.stderr).toMatch(/unsupported version/);
+        }
+        await sql(inst.url, 'DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+        await restoreInContainer(inst, archive, 'custom', silentLogger);
+        expect(await tableFingerprints(inst.url)).toEqual(fingerprints);
+      } finally {
+        await inst.stop();
       }
-      await sql(inst.url, 'DROP SCHEMA public CASCADE; CREATE SCHEMA public');
-      await restoreInContainer(inst, archive, 'custom', silentLogger);
-      expect(await tableFingerprints(inst.url)).toEqual(fingerprints);
-    } finally {
-      await inst.stop();
-    }
-    expect(await containersOf(process.pid)).toEqual([]);
-  });
+      expect(await containersOf(process.pid)).toEqual([]);
+    },
+  );
 
   it('a rehearsal on the container provider writes its report and leaves no container, nor does one that fails mid-run', async () => {
     expect(custom, 'the acceptance test above makes the dump').toBeDefined();
@@ -226,7 +235,10 @@ describe.skipIf(problem !== null)('container provider', () => {
     expect(await containersOf(process.pid)).toEqual([]);
 
     // a failure after provisioning (the load stage refuses an unknown fixture): still no container
-    const failed = await rehearse(planOn('fixtures/shop/migrations', { provision: options, load: { kind: 'fixture', name: 'no-such-fixture', scale: 10 } }), silentLogger);
+    const failed = await rehearse(
+      planOn('fixtures/shop/migrations', { provision: options, load: { kind: 'fixture', name: 'no-such-fixture', scale: 10 } }),
+      silentLogger,
+    );
     expect(failed.exitCode).not.toBe(0);
     expect(failed.report.postgres).toMatchObject({ provider: 'container' });
     expect(failed.report.run.error?.message).toMatch(/no-such-fixture/);

@@ -96,7 +96,7 @@ describe('rehearse doctor', () => {
 
   it('warns when the server major is older than the dump or not production’s', () => {
     const plain = { path: 'p.sql', format: 'plain' as const, size: 1, bytes: 1, sourceVersion: '16.4', pgDumpVersion: '16.4' };
-    expect(checkServerMajor(17, 'embedded, bundled', plain)).toMatchObject({ status: 'warn', fix: 'rehearse on production\'s major: --postgres 16' });
+    expect(checkServerMajor(17, 'embedded, bundled', plain)).toMatchObject({ status: 'warn', fix: "rehearse on production's major: --postgres 16" });
     expect(checkServerMajor(16, 'embedded, --postgres', plain).status).toBe('ok');
     const v16 = { path: 'c.dump', format: 'custom' as const, size: 1, bytes: 1, archiveVersion: { major: 1, minor: 16, rev: 0 } };
     expect(checkServerMajor(15, 'embedded, --postgres', v16)).toMatchObject({ status: 'warn', fix: "rehearse on the dump's major or later: --postgres 17" });

@@ -40,7 +40,13 @@ describe.concurrent('faults mid-run', () => {
     const { r, out } = run(['run', '--database-url', base, '--migrations', slow]);
     await r.waitFor(/applying 001/, LONG);
     const db = scratchName(r)!;
-    await until(async () => (await sql(base, `SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(300)%'`, [db])).length ? [] : [1], 30_000);
+    await until(
+      async () =>
+        (await sql(base, `SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(300)%'`, [db])).length
+          ? []
+          : [1],
+      30_000,
+    );
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
     expect(r.stderr()).toMatch(/the rehearsal server went away at .*001_slow\.sql:1: terminating connection/);
@@ -126,7 +132,21 @@ describe.concurrent('faults mid-run', () => {
         '',
       ].join('\n'),
     );
-    const { r, out } = run(['run', '--database-url', base, '--dump', dump, '--migrations', migrations, '--workload', workload, '--warmup', '500ms', '--cooldown', '500ms']);
+    const { r, out } = run([
+      'run',
+      '--database-url',
+      base,
+      '--dump',
+      dump,
+      '--migrations',
+      migrations,
+      '--workload',
+      workload,
+      '--warmup',
+      '500ms',
+      '--cooldown',
+      '500ms',
+    ]);
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(1);
     const failed = report(out).migrations[0].statements.find((s: { error?: unknown }) => s.error);
@@ -151,7 +171,10 @@ describe.runIf(asRoot)('a full disk', () => {
 
   it('during the restore → 3, disk space named, nothing left', { timeout: 600_000 }, async () => {
     const dump = path.join(work, 'big.sql');
-    fs.writeFileSync(dump, "-- PostgreSQL database dump\nCREATE TABLE big (id int, pad text);\nINSERT INTO big SELECT g, repeat('x', 1000) FROM generate_series(1, 300000) g;\n");
+    fs.writeFileSync(
+      dump,
+      "-- PostgreSQL database dump\nCREATE TABLE big (id int, pad text);\nINSERT INTO big SELECT g, repeat('x', 1000) FROM generate_series(1, 300000) g;\n",
+    );
     const { r, out } = run(['run', '--dump', dump, '--migrations', short], { PG_REHEARSE_RUN_ROOT: small });
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
@@ -164,7 +187,10 @@ describe.runIf(asRoot)('a full disk', () => {
   it('during a rewrite → 3, disk space named, the migration in the partial report', { timeout: 600_000 }, async () => {
     // 40 MB loaded in one transaction (no WAL under wal_level=minimal); the rewrite needs a second copy and its WAL
     const dump = path.join(work, 'fits.sql');
-    fs.writeFileSync(dump, "-- PostgreSQL database dump\nBEGIN;\nCREATE TABLE big (id int, pad text);\nINSERT INTO big SELECT g, repeat('x', 1000) FROM generate_series(1, 40000) g;\nCOMMIT;\n");
+    fs.writeFileSync(
+      dump,
+      "-- PostgreSQL database dump\nBEGIN;\nCREATE TABLE big (id int, pad text);\nINSERT INTO big SELECT g, repeat('x', 1000) FROM generate_series(1, 40000) g;\nCOMMIT;\n",
+    );
     const rewrite = writeFiles(path.join(work, 'rewrite'), { '001_rewrite.sql': 'ALTER TABLE big ALTER COLUMN id TYPE bigint;\n' });
     const { r, out } = run(['run', '--dump', dump, '--migrations', rewrite], { PG_REHEARSE_RUN_ROOT: small });
     const res = await r.child;

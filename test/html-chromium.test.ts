@@ -41,7 +41,16 @@ describe.runIf(haveChromium)('HTML report in headless Chromium', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 900 },
     });
   }, 60_000);
@@ -83,7 +92,9 @@ describe.runIf(haveChromium)('HTML report in headless Chromium', () => {
     expect(await page.locator('svg.timeline polyline[data-kind="latency"]').count()).toBe(3);
     expect(await page.locator('svg.timeline rect[data-kind="errors"]').count()).toBeGreaterThan(0);
     // every statement span is visible and inside the drawing
-    const boxes = await page.locator('svg.timeline rect[data-kind="statement"]').evaluateAll((els) => els.map((e) => (e as SVGGraphicsElement).getBoundingClientRect().width));
+    const boxes = await page
+      .locator('svg.timeline rect[data-kind="statement"]')
+      .evaluateAll((els) => els.map((e) => (e as SVGGraphicsElement).getBoundingClientRect().width));
     expect(boxes.every((w) => w > 0)).toBe(true);
     expect(await page.locator('#compatibility table tbody tr').count()).toBe(report.compatibility!.states.length);
     // the table groups the waits per blocked query and statement (issue 15); the timeline has each one

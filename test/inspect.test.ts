@@ -10,7 +10,11 @@ const BASE = 'CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL, tot
 describe('rollback rehearsal', () => {
   it("the example's downs restore the starting schema (column order aside)", async () => {
     const { report, exitCode } = await rehearse(
-      { ...planOn(path.resolve('fixtures/shop/migrations')), load: { kind: 'fixture', name: 'shop', scale: 500, seed: 1 }, inspect: { rollback: true, checkDrift: false } },
+      {
+        ...planOn(path.resolve('fixtures/shop/migrations')),
+        load: { kind: 'fixture', name: 'shop', scale: 500, seed: 1 },
+        inspect: { rollback: true, checkDrift: false },
+      },
       silentLogger,
     );
     ReportSchema.parse(report);
@@ -38,7 +42,10 @@ describe('rollback rehearsal', () => {
     expect(exitCode).toBe(1);
     const rb = report.rollback!;
     expect(rb.restored).toBe(false);
-    expect(rb.migrations.map((m) => [m.id, m.status])).toEqual([['003', 'applied'], ['002', 'applied']]);
+    expect(rb.migrations.map((m) => [m.id, m.status])).toEqual([
+      ['003', 'applied'],
+      ['002', 'applied'],
+    ]);
     expect(rb.diff.added.map((a) => a.object)).toEqual(['index:public.orders_status_idx']);
     expect(rb.diff.removed).toEqual([]);
     expect(rb.diff.changed.map((c) => [c.object, c.attribute, c.before, c.after])).toEqual([
@@ -56,7 +63,10 @@ describe('rollback rehearsal', () => {
     });
     const { report, exitCode } = await rehearse({ ...planOn(dir), inspect: { rollback: true, checkDrift: false } }, silentLogger);
     expect(exitCode).toBe(1);
-    expect(report.rollback!.migrations.map((m) => [m.id, m.status])).toEqual([['002', 'failed'], ['001', 'skipped']]);
+    expect(report.rollback!.migrations.map((m) => [m.id, m.status])).toEqual([
+      ['002', 'failed'],
+      ['001', 'skipped'],
+    ]);
     expect(report.rollback!.migrations[0]!.statements[0]!.error).toMatchObject({ sqlstate: '42703', file: expect.stringContaining('002_b.down.sql'), line: 1 });
   });
 });
@@ -95,7 +105,10 @@ describe('drift', () => {
       '002_note.up.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
       '002_note.down.sql': 'ALTER TABLE orders DROP COLUMN note;\n',
     });
-    const { report, exitCode } = await rehearse({ ...planOn(dir), load: { kind: 'dump', path: dump }, inspect: { rollback: false, checkDrift: true } }, silentLogger);
+    const { report, exitCode } = await rehearse(
+      { ...planOn(dir), load: { kind: 'dump', path: dump }, inspect: { rollback: false, checkDrift: true } },
+      silentLogger,
+    );
     ReportSchema.parse(report);
     expect(exitCode).toBe(0);
     expect(report.migrations.map((m) => m.id)).toEqual(['002']);

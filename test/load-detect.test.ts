@@ -113,7 +113,11 @@ describe('pure helpers', () => {
   });
 
   it('reads client versions and keeps the password out of the command line', () => {
-    expect(parseToolVersion('pg_restore', 'pg_restore (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)')).toEqual({ name: 'pg_restore', version: '15.18', major: 15 });
+    expect(parseToolVersion('pg_restore', 'pg_restore (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)')).toEqual({
+      name: 'pg_restore',
+      version: '15.18',
+      major: 15,
+    });
     expect(parseToolVersion('psql', 'psql (PostgreSQL) 18beta1')).toMatchObject({ version: '18beta1', major: 18 });
     const { conninfo, env } = clientConnection('postgresql://postgres:s%40cret@127.0.0.1:5432/db?sslmode=disable');
     expect(conninfo).toBe('postgresql://postgres@127.0.0.1:5432/db?sslmode=disable');

@@ -60,7 +60,9 @@ describe('Atlas', () => {
       await writeFile(path.join(dir, '20240104000000_extra.sql'), 'SELECT 1;\n');
       const err = await rejection(readMigrations(dir, {}));
       expect(err.exitCode).toBe(ExitCode.usage);
-      expect(err.message).toBe(`${path.join(dir, '20240104000000_extra.sql')} is not in atlas.sum; atlas migrate apply refuses the directory (checksum mismatch)`);
+      expect(err.message).toBe(
+        `${path.join(dir, '20240104000000_extra.sql')} is not in atlas.sum; atlas migrate apply refuses the directory (checksum mismatch)`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -39,9 +39,12 @@ describe('diesel', () => {
   it('replays what __diesel_schema_migrations does not record, in order; the downs roll it back', async () => {
     const url = await freshDatabase('diesel');
     // the database as diesel left it: its table (setup_migration_table.sql), two migrations applied
-    await sql(url, `CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+    await sql(
+      url,
+      `CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
        version VARCHAR(50) PRIMARY KEY NOT NULL,
-       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
+       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
+    );
     const set0 = await readMigrations(fixture('diesel'), {});
     for (const m of set0.migrations.slice(0, 2)) for (const s of m.up.statements) await sql(url, s.sql);
     await sql(url, `INSERT INTO __diesel_schema_migrations (version) VALUES ('00000000000000'), ('20190226002946')`);
@@ -54,7 +57,12 @@ describe('diesel', () => {
     ]);
     expect(up.ok).toBe(true);
     const index = up.migrations[0]!.statements[1]!;
-    expect([index.file.endsWith('2019-03-01-101500_users_name_trgm/up.sql'), index.line, index.inTransaction, index.lockSource]).toEqual([true, 3, false, 'sampled']);
+    expect([index.file.endsWith('2019-03-01-101500_users_name_trgm/up.sql'), index.line, index.inTransaction, index.lockSource]).toEqual([
+      true,
+      3,
+      false,
+      'sampled',
+    ]);
     // the history's trigger on diesel's own table is there after the replay
     const guard = up.migrations[1]!;
     expect(guard.statements.map((s) => [s.line, s.kind])).toEqual([
@@ -81,7 +89,9 @@ describe('diesel', () => {
   it('a migration folder without up.sql: one clear message, exit 2', async () => {
     const err = await rejection(readMigrations(fixture('diesel-missing-up'), {}));
     expect(err.exitCode).toBe(ExitCode.usage);
-    expect(err.message).toBe('test/fixtures-migrations/diesel-missing-up/2019-03-01-101500_add_email has no up.sql; diesel refuses such a migrations folder too (UnknownMigrationFormat)');
+    expect(err.message).toBe(
+      'test/fixtures-migrations/diesel-missing-up/2019-03-01-101500_add_email has no up.sql; diesel refuses such a migrations folder too (UnknownMigrationFormat)',
+    );
     expect(err.hint).toBe('add the up.sql file or remove the folder');
   });
 });

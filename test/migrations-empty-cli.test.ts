@@ -31,8 +31,12 @@ describe('rehearse run --empty', () => {
 
   it('a goose file without "+goose Up" stops the run before any server starts: exit 2, the file named', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'rehearse-empty-'));
-    const res = await run(['run', '--empty', '--migrations', 'test/fixtures-migrations/goose-missing-up', '--out', out, '--quiet']).finally(() => rmSync(out, { recursive: true, force: true }));
+    const res = await run(['run', '--empty', '--migrations', 'test/fixtures-migrations/goose-missing-up', '--out', out, '--quiet']).finally(() =>
+      rmSync(out, { recursive: true, force: true }),
+    );
     expect(res.exitCode).toBe(2);
-    expect(res.stdout + res.stderr).toContain('test/fixtures-migrations/goose-missing-up/00002_add_slug.sql has no "-- +goose Up" annotation; goose refuses such a file too');
+    expect(res.stdout + res.stderr).toContain(
+      'test/fixtures-migrations/goose-missing-up/00002_add_slug.sql has no "-- +goose Up" annotation; goose refuses such a file too',
+    );
   });
 });

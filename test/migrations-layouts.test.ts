@@ -128,9 +128,7 @@ describe('readMigrations: refused folders', () => {
   it('file names of no known layout', async () => {
     const err = await readError(fixture('unknown'));
     expect(err.kind).toBe('usage');
-    expect(err.message).toBe(
-      `cannot tell the migration layout of ${fixture('unknown')}: add_column.sql matches none of the accepted file names`,
-    );
+    expect(err.message).toBe(`cannot tell the migration layout of ${fixture('unknown')}: add_column.sql matches none of the accepted file names`);
     hintNamesLayouts(err);
   });
 

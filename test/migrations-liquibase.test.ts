@@ -42,16 +42,22 @@ describe('Liquibase formatted SQL', () => {
       ['4', 'applied'],
     ]);
     expect(up.migrations[1]!.statements[0]).toMatchObject({ line: 4, kind: 'IndexStmt', inTransaction: false });
-    const refused = await sql(url, `SELECT 1`).then(() => sql(url, `INSERT INTO orders (total) VALUES (-1)`)).catch((e: Error) => e.message);
+    const refused = await sql(url, `SELECT 1`)
+      .then(() => sql(url, `INSERT INTO orders (total) VALUES (-1)`))
+      .catch((e: Error) => e.message);
     expect(refused).toContain("has a negative total; it's refused");
     expect((await rollBack()).ok).toBe(true);
-    expect(await sql(url, `SELECT to_regclass('orders_status_idx') AS i, (SELECT count(*)::int FROM pg_extension WHERE extname = 'ltree') AS e`)).toEqual([{ i: null, e: 0 }]);
+    expect(await sql(url, `SELECT to_regclass('orders_status_idx') AS i, (SELECT count(*)::int FROM pg_extension WHERE extname = 'ltree') AS e`)).toEqual([
+      { i: null, e: 0 },
+    ]);
   });
 
   it('a changeset without an id: one clear message, exit 2', async () => {
     const err = await rejection(readMigrations(fixture('liquibase-no-id'), {}));
     expect(err.exitCode).toBe(ExitCode.usage);
-    expect(err.message).toBe('test/fixtures-migrations/liquibase-no-id/001_schema.sql:6: the changeset has no id ("--changeset alice"); Liquibase refuses it too');
+    expect(err.message).toBe(
+      'test/fixtures-migrations/liquibase-no-id/001_schema.sql:6: the changeset has no id ("--changeset alice"); Liquibase refuses it too',
+    );
     expect(err.hint).toBe('write it as --changeset author:id (e.g. --changeset alice:add-orders-index)');
   });
 });

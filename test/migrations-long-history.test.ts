@@ -30,7 +30,7 @@ describe('a long history, --empty', () => {
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
 
     expect(report.run.error).toBeUndefined();
-    const failed = report.migrations.find((m) => m.status === "failed");
+    const failed = report.migrations.find((m) => m.status === 'failed');
     expect([failed?.id, failed?.statements.find((s) => s.error)?.error, failed?.verify]).toEqual([undefined, undefined, undefined]);
     expect(exitCode).toBe(0);
     expect(report.migrationSource).toMatchObject({ format: 'sqitch', total: count, alreadyApplied: [] });

@@ -108,8 +108,11 @@ describe('readMigrations: what is pending', () => {
 
   it('a schema_migrations outside the search_path is not consulted', async () => {
     const url = await freshDatabase('mig');
-    await sql(url, `CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.schema_migrations (version bigint, dirty boolean);
-      INSERT INTO elsewhere.schema_migrations VALUES (10, false)`);
+    await sql(
+      url,
+      `CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.schema_migrations (version bigint, dirty boolean);
+      INSERT INTO elsewhere.schema_migrations VALUES (10, false)`,
+    );
     const set = await readMigrations(fixture('golang-migrate'), { url });
     expect(set.trackingTable).toBeNull();
     expect(set.migrations.every((m) => m.pending)).toBe(true);

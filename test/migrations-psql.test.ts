@@ -25,7 +25,7 @@ describe('COPY … FROM stdin rows and psql meta-commands', () => {
   it('cuts the rows after COPY … FROM stdin and meta-command lines; lines stay lines of the file', async () => {
     const text = [
       '\\set ON_ERROR_STOP 1', // 1
-      "CREATE TABLE t (a int, b text); -- a comment; with a semicolon", // 2
+      'CREATE TABLE t (a int, b text); -- a comment; with a semicolon', // 2
       'COPY t (a, b) FROM STDIN WITH (FORMAT text);', // 3
       "1\tit's", // 4
       '2\t\\N', // 5
@@ -36,7 +36,7 @@ describe('COPY … FROM stdin rows and psql meta-commands', () => {
     expect(pieces).toEqual([
       { kind: 'sql', text: '', lineOffset: 0 },
       { kind: 'meta', command: '\\set ON_ERROR_STOP 1', line: 1 },
-      { kind: 'sql', text: "CREATE TABLE t (a int, b text); -- a comment; with a semicolon\nCOPY t (a, b) FROM STDIN WITH (FORMAT text);\n", lineOffset: 1 },
+      { kind: 'sql', text: 'CREATE TABLE t (a int, b text); -- a comment; with a semicolon\nCOPY t (a, b) FROM STDIN WITH (FORMAT text);\n', lineOffset: 1 },
       { kind: 'copy-data', data: "1\tit's\n2\t\\N\n", line: 4 },
       { kind: 'sql', text: 'SELECT 1;', lineOffset: 6 },
     ]);
@@ -63,11 +63,16 @@ describe('COPY … FROM stdin rows and psql meta-commands', () => {
     const include = await folder({ '001_init.sql': 'CREATE TABLE t (a int);\n\\i seed.sql\n' });
     const err = await rejection(readMigrations(include, {}));
     expect(err.exitCode).toBe(ExitCode.usage);
-    expect(err.message).toBe(`${path.join(include, '001_init.sql')}:2: psql meta-command \\i is not replayed: it runs another file; inline that file in the migration`);
+    expect(err.message).toBe(
+      `${path.join(include, '001_init.sql')}:2: psql meta-command \\i is not replayed: it runs another file; inline that file in the migration`,
+    );
   });
 
   it('tools that do not run psql: COPY rows and meta-commands refused, naming the file and line', async () => {
-    const diesel = await folder({ '2024-01-01-000000_seed/up.sql': 'CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n\\.\n', '2024-01-01-000000_seed/down.sql': 'DROP TABLE t;\n' });
+    const diesel = await folder({
+      '2024-01-01-000000_seed/up.sql': 'CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n\\.\n',
+      '2024-01-01-000000_seed/down.sql': 'DROP TABLE t;\n',
+    });
     const copy = await rejection(readMigrations(diesel, {}));
     expect(copy.exitCode).toBe(ExitCode.usage);
     expect(copy.message).toBe(
@@ -75,6 +80,8 @@ describe('COPY … FROM stdin rows and psql meta-commands', () => {
     );
     const goose = await folder({ '00001_a.sql': '-- +goose Up\n\\set ON_ERROR_STOP 1\nCREATE TABLE t (a int);\n' });
     const meta = await rejection(readMigrations(goose, {}));
-    expect(meta.message).toBe(`${path.join(goose, '00001_a.sql')}:2: psql meta-command \\set: goose does not run its files through psql, so the server would get it as SQL and fail`);
+    expect(meta.message).toBe(
+      `${path.join(goose, '00001_a.sql')}:2: psql meta-command \\set: goose does not run its files through psql, so the server would get it as SQL and fail`,
+    );
   });
 });

@@ -32,7 +32,7 @@ describe('splitStatements', () => {
       '/* a comment', // 6
       '   over several lines; with a semicolon */', // 7
       '', // 8
-      '   ALTER TABLE t ADD COLUMN b text; SET lock_timeout = \'1s\';', // 9
+      "   ALTER TABLE t ADD COLUMN b text; SET lock_timeout = '1s';", // 9
       'BEGIN;', // 10
       'COMMIT;', // 11
     ].join('\n');

@@ -10,12 +10,14 @@ describe('sqitch', () => {
     const set = await readMigrations(fixture('sqitch'), {});
     expect(set.format).toBe('sqitch');
     expect(set.project).toBe('flipr');
-    expect(set.migrations.map((m) => [m.id, m.name, m.up.file.split('/').slice(-2).join('/'), m.up.inTransaction, Boolean(m.down), Boolean(m.verify)])).toEqual([
-      ['1', 'appschema', 'deploy/appschema.sql', false, true, true],
-      ['2', 'users', 'deploy/users@v1.0.0-dev1.sql', false, true, true],
-      ['3', 'countries', 'deploy/countries.sql', false, true, true],
-      ['4', 'users', 'deploy/users.sql', false, true, true],
-    ]);
+    expect(set.migrations.map((m) => [m.id, m.name, m.up.file.split('/').slice(-2).join('/'), m.up.inTransaction, Boolean(m.down), Boolean(m.verify)])).toEqual(
+      [
+        ['1', 'appschema', 'deploy/appschema.sql', false, true, true],
+        ['2', 'users', 'deploy/users@v1.0.0-dev1.sql', false, true, true],
+        ['3', 'countries', 'deploy/countries.sql', false, true, true],
+        ['4', 'users', 'deploy/users.sql', false, true, true],
+      ],
+    );
     // psql's \set is skipped; the COPY rows go with their statement, lines stay lines of the file
     const countries = set.migrations[2]!.up.statements;
     expect(countries.map((s) => [s.line, s.kind])).toEqual([

@@ -26,7 +26,10 @@ describe('sqlx', () => {
     await ensureTrackingTable(url, 'sqlx');
     const first = (await readMigrations(fixture('sqlx'), {})).migrations[0]!;
     for (const s of first.up.statements) await sql(url, s.sql);
-    await sql(url, `INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101000000, 'create accounts', true, '\\x00', 1000)`);
+    await sql(
+      url,
+      `INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101000000, 'create accounts', true, '\\x00', 1000)`,
+    );
 
     const { set, up, replayed, rollBack } = await rehearseFolder(url, fixture('sqlx'));
     expect(set.trackingTable).toBe('_sqlx_migrations');
@@ -45,7 +48,10 @@ describe('sqlx', () => {
   it('a row with success = false stops it, as sqlx stops (Dirty)', async () => {
     const url = await freshDatabase('sqlx_dirty');
     await ensureTrackingTable(url, 'sqlx');
-    await sql(url, `INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101000000, 'create accounts', false, '\\x00', 1)`);
+    await sql(
+      url,
+      `INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101000000, 'create accounts', false, '\\x00', 1)`,
+    );
     const err = await rejection(readMigrations(fixture('sqlx'), { url }));
     expect(err.exitCode).toBe(ExitCode.usage);
     expect(err.message).toContain('_sqlx_migrations records version 20240101000000 as partially applied');

@@ -24,8 +24,7 @@ async function refused(promise: Promise<unknown>): Promise<RehearseError> {
 /** id → pending, in order */
 const pending = (set: MigrationSet) => set.migrations.map((m) => [m.id, m.pending]);
 /** [line, kind, transactional] of each up statement of migration `i` */
-const upLines = (set: MigrationSet, i: number) =>
-  set.migrations[i]?.up.statements.map((s) => [s.index, s.line, s.kind, s.transactional]);
+const upLines = (set: MigrationSet, i: number) => set.migrations[i]?.up.statements.map((s) => [s.index, s.line, s.kind, s.transactional]);
 
 // The tools' own DDL for their tracking tables.
 // prisma-engines (schema-engine, postgres flavour):
@@ -124,8 +123,11 @@ describe('Prisma', () => {
   it('without _prisma_migrations everything is pending; the table is found in another schema too', async () => {
     const url = await freshDatabase('prisma');
     expect((await readMigrations(fixture('prisma'), { url })).trackingTable).toBeNull();
-    await sql(url, `CREATE SCHEMA app; SET search_path = app; ${prismaTable};
-      INSERT INTO app."_prisma_migrations" VALUES ${prismaRow(1, '0_init', 'finished')}`);
+    await sql(
+      url,
+      `CREATE SCHEMA app; SET search_path = app; ${prismaTable};
+      INSERT INTO app."_prisma_migrations" VALUES ${prismaRow(1, '0_init', 'finished')}`,
+    );
     const set = await readMigrations(fixture('prisma'), { url });
     expect(set.trackingTable).toBe('app._prisma_migrations');
     expect(pending(set).map(([, p]) => p)).toEqual([false, true, true, true]);
@@ -173,8 +175,11 @@ describe('Drizzle', () => {
 
   it('pending: entries whose "when" is after the newest created_at of drizzle.__drizzle_migrations', async () => {
     const url = await freshDatabase('drizzle');
-    await sql(url, `${drizzleTable}; INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES
-      ('h0', 1714000000000), ('h1', 1714100000000)`);
+    await sql(
+      url,
+      `${drizzleTable}; INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES
+      ('h0', 1714000000000), ('h1', 1714100000000)`,
+    );
     const set = await readMigrations(fixture('drizzle'), { url });
     expect(set.trackingTable).toBe('drizzle.__drizzle_migrations');
     expect(pending(set)).toEqual([
@@ -250,8 +255,11 @@ describe('node-pg-migrate', () => {
 
   it('pending: names (file names without .sql) missing from pgmigrations, in order', async () => {
     const url = await freshDatabase('npm');
-    await sql(url, `${pgmigrationsTable}; INSERT INTO pgmigrations (name, run_on) VALUES
-      ('1700000000000_create-users', now()), ('20231114221400000_add-status', now())`);
+    await sql(
+      url,
+      `${pgmigrationsTable}; INSERT INTO pgmigrations (name, run_on) VALUES
+      ('1700000000000_create-users', now()), ('20231114221400000_add-status', now())`,
+    );
     const set = await readMigrations(fixture('node-pg-migrate'), { url });
     expect(set.trackingTable).toBe('pgmigrations');
     expect(pending(set)).toEqual([
@@ -264,8 +272,11 @@ describe('node-pg-migrate', () => {
 
   it('applied by name, not by number: a row for another name of the same number does not count', async () => {
     const url = await freshDatabase('npm');
-    await sql(url, `${pgmigrationsTable}; INSERT INTO pgmigrations (name, run_on) VALUES
-      ('1700000000000_create-users', now()), ('1700000100000_renamed', now())`);
+    await sql(
+      url,
+      `${pgmigrationsTable}; INSERT INTO pgmigrations (name, run_on) VALUES
+      ('1700000000000_create-users', now()), ('1700000100000_renamed', now())`,
+    );
     expect(pending(await readMigrations(fixture('node-pg-migrate'), { url })).map(([, p]) => p)).toEqual([false, true, true, true]);
   });
 

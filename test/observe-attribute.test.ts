@@ -9,18 +9,54 @@ const BG = 8;
 const ALTER = 9;
 
 function row(pid: number, applicationName: string, extra: Partial<ActivityRow> = {}): ActivityRow {
-  return { pid, applicationName, backendType: 'client backend', state: 'active', waitEventType: null, waitEvent: null, blockers: null, queryStart: 0, stateChange: 0, xactStart: 0, relation: null, mode: null, locktype: null, ...extra };
+  return {
+    pid,
+    applicationName,
+    backendType: 'client backend',
+    state: 'active',
+    waitEventType: null,
+    waitEvent: null,
+    blockers: null,
+    queryStart: 0,
+    stateChange: 0,
+    xactStart: 0,
+    relation: null,
+    mode: null,
+    locktype: null,
+    ...extra,
+  };
 }
 const waiting = (pid: number, name: string, blockers: number[], queryStart: number, mode = 'AccessShareLock') =>
   row(pid, name, { waitEventType: 'Lock', waitEvent: 'relation', blockers, queryStart, relation: 'orders', mode, locktype: 'relation' });
 
 function statement(index: number, startedAt: number, endedAt: number, locks: { relation: string; mode: string }[], lockHeldMs: number): StatementTrace {
   return {
-    index, sql: '', file: 'f.sql', line: 1, kind: 'x', inTransaction: true, startedAt, endedAt, durationMs: endedAt - startedAt,
-    locks: locks.map((l) => ({ ...l, relkind: 'r' })), lockSource: 'exact', lockHeldMs, rewrites: [], walBytes: 0, rowsAffected: null,
+    index,
+    sql: '',
+    file: 'f.sql',
+    line: 1,
+    kind: 'x',
+    inTransaction: true,
+    startedAt,
+    endedAt,
+    durationMs: endedAt - startedAt,
+    locks: locks.map((l) => ({ ...l, relkind: 'r' })),
+    lockSource: 'exact',
+    lockHeldMs,
+    rewrites: [],
+    walBytes: 0,
+    rowsAffected: null,
   };
 }
-const migration = (id: string, statements: StatementTrace[]): MigrationTrace => ({ id, name: id, file: 'f.sql', status: 'applied', startedAt: statements[0]!.startedAt, durationMs: 0, statements });
+const migration = (id: string, statements: StatementTrace[]): MigrationTrace => ({
+  id,
+  name: id,
+  file: 'f.sql',
+  status: 'applied',
+  startedAt: statements[0]!.startedAt,
+  durationMs: 0,
+  statements,
+});
 
 describe('BlockingTracker', () => {
   it('a wait starts at its query start when that is after the previous sample, and ends when the next query starts', () => {
@@ -82,13 +118,32 @@ describe('attributeBlocking', () => {
     const { entries, statements } = attributeBlocking(t.finish(), [earlier, lock]);
     expect(entries).toEqual([
       {
-        app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '001', statementIndex: 0, migrationRole: 'holds',
-        rootBlocker: 'migration 001#0', directBlocker: 'migration 001#0', waitMs: 1998, startedAt: 1005, endedAt: 3003,
-        relation: 'orders', mode: 'AccessShareLock', waitEvent: 'relation', pid: 20, queryStart: 1005,
+        app: 'old',
+        query: 'get_order',
+        blockerKind: 'migration',
+        migrationId: '001',
+        statementIndex: 0,
+        migrationRole: 'holds',
+        rootBlocker: 'migration 001#0',
+        directBlocker: 'migration 001#0',
+        waitMs: 1998,
+        startedAt: 1005,
+        endedAt: 3003,
+        relation: 'orders',
+        mode: 'AccessShareLock',
+        waitEvent: 'relation',
+        pid: 20,
+        queryStart: 1005,
       },
     ]);
     expect(statements.find((s) => s.migrationId === '001' && s.statementIndex === 0)).toEqual({
-      migrationId: '001', statementIndex: 0, blockedQueries: 1, maxBlockedMs: 1998, totalBlockedMs: 1998, queries: ['old/get_order'], lockWaitMs: 0,
+      migrationId: '001',
+      statementIndex: 0,
+      blockedQueries: 1,
+      maxBlockedMs: 1998,
+      totalBlockedMs: 1998,
+      queries: ['old/get_order'],
+      lockWaitMs: 0,
     });
     expect(statements.find((s) => s.migrationId === '000')!.blockedQueries).toBe(0);
   });

@@ -56,7 +56,11 @@ describe('blocking, attributed (issue 3 acceptance)', () => {
     const traffic = await startTraffic(url, parseWorkload(OLD_APP, 'shop.yaml'), { log: silentLogger });
     await sleep(400);
     traffic.markPhase('001#0');
-    const result = await replay({ url, migrations: [migrationOf('001', ['LOCK TABLE orders IN ACCESS EXCLUSIVE MODE', 'SELECT pg_sleep(2)'])], log: silentLogger });
+    const result = await replay({
+      url,
+      migrations: [migrationOf('001', ['LOCK TABLE orders IN ACCESS EXCLUSIVE MODE', 'SELECT pg_sleep(2)'])],
+      log: silentLogger,
+    });
     traffic.markPhase('after');
     await sleep(400);
     const [load, intervals] = await Promise.all([traffic.stop(), sampler.stop()]);
@@ -67,7 +71,15 @@ describe('blocking, attributed (issue 3 acceptance)', () => {
     const selects = entries.filter((e) => e.app === 'old' && e.query === 'get_order');
     expect(selects.length).toBeGreaterThanOrEqual(1);
     for (const e of selects) {
-      expect(e).toMatchObject({ blockerKind: 'migration', migrationId: '001', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 001#0', relation: 'orders', mode: 'AccessShareLock' });
+      expect(e).toMatchObject({
+        blockerKind: 'migration',
+        migrationId: '001',
+        statementIndex: 0,
+        migrationRole: 'holds',
+        rootBlocker: 'migration 001#0',
+        relation: 'orders',
+        mode: 'AccessShareLock',
+      });
     }
     const longest = Math.max(...selects.map((e) => e.waitMs));
     expect(longest).toBeGreaterThanOrEqual(1800);
@@ -121,7 +133,16 @@ background:
     const { entries, statements } = attributeBlocking(intervals, result.migrations);
     const own = entries.filter((e) => e.app === 'migration');
     expect(own).toHaveLength(1);
-    expect(own[0]).toMatchObject({ query: '002#0', blockerKind: 'app', rootBlocker: 'old/long_report', migrationId: '002', statementIndex: 0, migrationRole: 'waits', mode: 'AccessExclusiveLock', relation: 'orders' });
+    expect(own[0]).toMatchObject({
+      query: '002#0',
+      blockerKind: 'app',
+      rootBlocker: 'old/long_report',
+      migrationId: '002',
+      statementIndex: 0,
+      migrationRole: 'waits',
+      mode: 'AccessExclusiveLock',
+      relation: 'orders',
+    });
     expect(Math.abs(own[0]!.waitMs - truth)).toBeLessThanOrEqual(truth * 0.1);
     expect(own[0]!.waitMs).toBeGreaterThan(2000);
     expect(own[0]!.waitMs).toBeLessThan(3000);
@@ -131,7 +152,8 @@ background:
     const selects = entries.filter((e) => e.app === 'old' && e.query === 'get_order');
     const queued = selects.filter((e) => e.rootBlocker === 'old/long_report');
     expect(queued.length).toBeGreaterThanOrEqual(1);
-    for (const e of queued) expect(e).toMatchObject({ blockerKind: 'app', directBlocker: 'migration 002#0', migrationId: '002', statementIndex: 0, migrationRole: 'queued' });
+    for (const e of queued)
+      expect(e).toMatchObject({ blockerKind: 'app', directBlocker: 'migration 002#0', migrationId: '002', statementIndex: 0, migrationRole: 'queued' });
     for (const e of selects.filter((e) => e.rootBlocker !== 'old/long_report')) {
       expect(e).toMatchObject({ blockerKind: 'migration', rootBlocker: 'migration 002#0', migrationRole: 'holds' });
       expect(e.waitMs).toBeLessThan(500);

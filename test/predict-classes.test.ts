@@ -32,8 +32,11 @@ describe('predictions on real PostgreSQL: cost classes, calibration, transaction
 
   beforeAll(async () => {
     url = await freshDatabase('predict');
-    await sql(url, `CREATE TABLE t (id int PRIMARY KEY, v int, filler text);
-      INSERT INTO t SELECT i, (i * 7919) % 100003, md5(i::text) FROM generate_series(1, ${ROWS}) i`);
+    await sql(
+      url,
+      `CREATE TABLE t (id int PRIMARY KEY, v int, filler text);
+      INSERT INTO t SELECT i, (i * 7919) % 100003, md5(i::text) FROM generate_series(1, ${ROWS}) i`,
+    );
     await sql(url, 'VACUUM ANALYZE t');
     const tables = await summarizeTables(url);
     const calibration = await startCalibration(url, silentLogger);
@@ -53,7 +56,9 @@ describe('predictions on real PostgreSQL: cost classes, calibration, transaction
       });
       predictions = out.statements;
       summary = out.summary;
-      calibrationDbsDuring = (await sql<{ datname: string }>(url, "SELECT datname FROM pg_database WHERE datname LIKE 'rehearse_calib_%'")).map((r) => r.datname);
+      calibrationDbsDuring = (await sql<{ datname: string }>(url, "SELECT datname FROM pg_database WHERE datname LIKE 'rehearse_calib_%'")).map(
+        (r) => r.datname,
+      );
     } finally {
       await calibration.drop();
     }

@@ -21,7 +21,10 @@ describe('fit (pure)', () => {
     const n = 400_000;
     // exact n·log2 n through the origin: 10 at 1000 → 10 · (n log n)/(1000 log 1000)
     expect(nlogn).toBeGreaterThan(fit(points, 'linear').predict(n) * 0.99);
-    expect(fit([pt(1000, 1000 * Math.log2(1000) / 1000), pt(4000, 4000 * Math.log2(4000) / 1000)], 'n log n').predict(n)).toBeCloseTo((n * Math.log2(n)) / 1000, 3);
+    expect(fit([pt(1000, (1000 * Math.log2(1000)) / 1000), pt(4000, (4000 * Math.log2(4000)) / 1000)], 'n log n').predict(n)).toBeCloseTo(
+      (n * Math.log2(n)) / 1000,
+      3,
+    );
   });
 
   it('a negative fixed part is noise: refit through the origin; a falling time is flat', () => {
@@ -46,7 +49,7 @@ describe('fit (pure)', () => {
     const e = extrapolate(points, 'linear', 1_000_000);
     expect(e.fit.a).toBeGreaterThan(9);
     expect(e.center).toBeCloseTo(e.fit.a + e.fit.b * 1_000_000, 6);
-    expect(e.center).toBeLessThan((11 / 4000) * 1_000_000 / 5);
+    expect(e.center).toBeLessThan(((11 / 4000) * 1_000_000) / 5);
     // a cost that grows with the rows is fitted through the origin
     const grows = extrapolate([pt(1000, 100), pt(2000, 190), pt(4000, 410)], 'linear', 40_000);
     expect(grows.fit.a).toBe(0);
@@ -78,14 +81,24 @@ describe('lock holds follow the transaction (pure)', () => {
   });
 
   it('a statement that took no lock holds none; a later statement does not lengthen an earlier transaction', () => {
-    expect(predictHolds([{ durationMs: 5, lockHeldMs: 0, predictedMs: 5 }, { durationMs: 10, lockHeldMs: 10, predictedMs: 100 }])).toEqual([0, 100]);
+    expect(
+      predictHolds([
+        { durationMs: 5, lockHeldMs: 0, predictedMs: 5 },
+        { durationMs: 10, lockHeldMs: 10, predictedMs: 100 },
+      ]),
+    ).toEqual([0, 100]);
     expect(predictHolds([{ durationMs: 10, lockHeldMs: 10, predictedMs: 100 }])).toEqual([100]);
   });
 });
 
 describe('predict (pure, parser loaded)', () => {
-  const measured = (sql: string, durationMs: number, lockHeldMs = durationMs) => ({ id: '001', statements: [{ index: 0, sql, durationMs, lockHeldMs, rewrites: [] }] });
-  const calibration = (ms: number) => [{ fraction: 0.5, rows: new Map([['public.t', 500]]), migrations: [{ id: '001', statements: [{ index: 0, durationMs: ms }] }] }];
+  const measured = (sql: string, durationMs: number, lockHeldMs = durationMs) => ({
+    id: '001',
+    statements: [{ index: 0, sql, durationMs, lockHeldMs, rewrites: [] }],
+  });
+  const calibration = (ms: number) => [
+    { fraction: 0.5, rows: new Map([['public.t', 500]]), migrations: [{ id: '001', statements: [{ index: 0, durationMs: ms }] }] },
+  ];
   const run = async (sql: string, stats: StatsFile, rehearsal = new Map([['public.t', { rows: 1000, bytes: 1_000_000 }]])) => {
     await loadParser();
     return predict({ migrations: [measured(sql, 100)], unitOf: () => 0, rehearsal, calibration: calibration(50), stats, statsFile: 's.json' });

@@ -29,7 +29,20 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
   const outA = path.join(work, 'a');
 
   it('a failed budget exits 1, each violation naming its migration, statement and file:line; every format written', async () => {
-    const res = await rehearse(['run', ...source(), '--format', 'terminal,md,html,junit', '--out', outA, '--max-rewrite-rows', '1000', '--max-statement', '200ms', '--max-lock-hold', 'off']);
+    const res = await rehearse([
+      'run',
+      ...source(),
+      '--format',
+      'terminal,md,html,junit',
+      '--out',
+      outA,
+      '--max-rewrite-rows',
+      '1000',
+      '--max-statement',
+      '200ms',
+      '--max-lock-hold',
+      'off',
+    ]);
     expect(res.stderr).not.toMatch(/internal error/);
     expect(res.exitCode).toBe(1);
     expect(fs.readdirSync(outA).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.md']);
@@ -39,18 +52,24 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
     expect(report.verdict!.status).toBe('fail');
     const byName = Object.fromEntries(report.budgets!.results.map((b) => [b.name, b]));
     expect(byName.maxLockHold).toBeUndefined(); // switched off
-    expect(byName.maxRewriteRows!.violations).toEqual([expect.objectContaining({ migrationId: '001', statementIndex: 0, file: path.join(migrations, '001_bigint.sql'), line: 1 })]);
+    expect(byName.maxRewriteRows!.violations).toEqual([
+      expect.objectContaining({ migrationId: '001', statementIndex: 0, file: path.join(migrations, '001_bigint.sql'), line: 1 }),
+    ]);
     expect(byName.maxRewriteRows!.violations[0]!.message).toMatch(/rewrote order_items \([\d,]+ rows\), over 1,000 rows/);
     expect(byName.maxStatement!.violations).toEqual([expect.objectContaining({ migrationId: '002', statementIndex: 0, line: 2 })]);
     expect(report.output).toEqual({ dir: outA, formats: ['json', 'terminal', 'md', 'html', 'junit'] });
     // the summary, then the budgets and the verdict; no colours off a TTY
     expect(res.stdout).toMatch(/2 applied, 0 failed, 0 skipped/);
     expect(res.stdout).toMatch(/budgets: 1 passed, 2 failed, 3 not applicable/);
-    expect(res.stdout).toMatch(/✗ maxStatement: no statement runs longer than 200 ms\n {4}.*002_slow\.sql:2: 002 statement 1 \(SELECT pg_sleep\(0\.3\)\) ran 3\d\d ms, over 200 ms/);
+    expect(res.stdout).toMatch(
+      /✗ maxStatement: no statement runs longer than 200 ms\n {4}.*002_slow\.sql:2: 002 statement 1 \(SELECT pg_sleep\(0\.3\)\) ran 3\d\d ms, over 200 ms/,
+    );
     expect(res.stdout).toMatch(/verdict: fail$/m);
     expect(res.stdout).not.toContain('\x1b[');
     expect(res.stderr).toMatch(/report: .*report\.json, .*report\.md, .*report\.html, .*junit\.xml/);
-    expect(fs.readFileSync(path.join(outA, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="pg-rehearse\.budgets" name="maxStatement" time="0\.000">\n {6}<failure/);
+    expect(fs.readFileSync(path.join(outA, 'junit.xml'), 'utf8')).toMatch(
+      /<testcase classname="pg-rehearse\.budgets" name="maxStatement" time="0\.000">\n {6}<failure/,
+    );
     expect(fs.readFileSync(path.join(outA, 'report.md'), 'utf8')).toMatch(/^## ❌ pg-rehearse: fail/);
   });
 
@@ -80,7 +99,10 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
     for (const m of baseline.migrations) for (const s of m.statements) Object.assign(s, { durationMs: s.durationMs * 10, lockHeldMs: s.lockHeldMs * 10 });
     fs.writeFileSync(path.join(dir, 'last.json'), JSON.stringify(baseline));
     const out = path.join(dir, 'out');
-    const res = await rehearse(['run', '--max-rewrite-rows', 'off', '--max-statement', '10s', '--baseline', 'last.json', '--json', '--quiet', '--out', out], dir);
+    const res = await rehearse(
+      ['run', '--max-rewrite-rows', 'off', '--max-statement', '10s', '--baseline', 'last.json', '--json', '--quiet', '--out', out],
+      dir,
+    );
     expect(res.stderr).toBe('');
     expect(res.exitCode).toBe(0);
     expect(res.stdout + '\n').toBe(fs.readFileSync(path.join(out, 'report.json'), 'utf8')); // execa strips the last newline

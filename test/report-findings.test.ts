@@ -16,7 +16,7 @@ import { silentLogger } from '../src/core/log.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
 /** One rehearsal whose migrations show every pattern of issue 15, under a small workload. */
-export const FINDINGS_DATA =
+const FINDINGS_DATA =
   'CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users SELECT g FROM generate_series(1, 2000) g;\n' +
   'CREATE TABLE orders (id int PRIMARY KEY, user_id int NOT NULL, total numeric(12,2) NOT NULL, qty int NOT NULL, status text NOT NULL);\n' +
   "INSERT INTO orders SELECT g, 1 + g % 2000, g % 500 + 0.5, g % 7, 'new' FROM generate_series(1, 60000) g;\nVACUUM ANALYZE;\n";
@@ -29,7 +29,8 @@ beforeAll(async () => {
   const dir = filesIn({
     '001_wait.sql': 'SELECT pg_sleep(0.4);\n',
     '002_add_note.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
-    '003_backfill.sql': 'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = round(total * 100);\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\n',
+    '003_backfill.sql':
+      'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = round(total * 100);\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\n',
     '004_index.sql': 'CREATE INDEX orders_user_idx ON orders (user_id);\n',
     '005_fk.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\n',
     '006_check.sql': 'ALTER TABLE orders ADD CHECK (qty >= 0);\n',
@@ -38,23 +39,24 @@ beforeAll(async () => {
   });
   const workload = path.join(
     filesIn({
-      'w.yaml': [
-        'apps:',
-        '  old:',
-        '    clients: 2',
-        '    queries:',
-        '      - name: get_order',
-        '        sql: SELECT id, status FROM orders WHERE id = $1',
-        '        params: [{ int: [1, 60000] }]',
-        '        rate: 20',
-        'background:',
-        '  - name: report',
-        '    app: old',
-        '    at: 0.05s',
-        '    transaction:',
-        '      - sql: SELECT count(*) FROM orders',
-        '      - sql: SELECT pg_sleep(3)',
-      ].join('\n') + '\n',
+      'w.yaml':
+        [
+          'apps:',
+          '  old:',
+          '    clients: 2',
+          '    queries:',
+          '      - name: get_order',
+          '        sql: SELECT id, status FROM orders WHERE id = $1',
+          '        params: [{ int: [1, 60000] }]',
+          '        rate: 20',
+          'background:',
+          '  - name: report',
+          '    app: old',
+          '    at: 0.05s',
+          '    transaction:',
+          '      - sql: SELECT count(*) FROM orders',
+          '      - sql: SELECT pg_sleep(3)',
+        ].join('\n') + '\n',
     }),
     'w.yaml',
   );
@@ -68,7 +70,13 @@ beforeAll(async () => {
 describe('findings (issue 15): each pattern measured becomes a finding with its evidence and the safe pattern', () => {
   it('CREATE INDEX: ShareLock held, CONCURRENTLY suggested', () => {
     const [f] = of('create-index-blocking');
-    expect(f).toMatchObject({ migrationId: '004', statementIndex: 0, line: 1, mechanical: true, evidence: { table: 'orders', rows: 60000, lockMode: 'ShareLock' } });
+    expect(f).toMatchObject({
+      migrationId: '004',
+      statementIndex: 0,
+      line: 1,
+      mechanical: true,
+      evidence: { table: 'orders', rows: 60000, lockMode: 'ShareLock' },
+    });
     expect(f!.file).toMatch(/004_index\.sql$/);
     expect(f!.evidence.lockHeldMs).toBeGreaterThan(0);
     expect(f!.suggestedSql).toBe('CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id)');
@@ -86,7 +94,9 @@ describe('findings (issue 15): each pattern measured becomes a finding with its 
   it('SET NOT NULL: check NOT VALID, validate, set, drop', () => {
     const [f] = of('set-not-null-scan');
     expect(f).toMatchObject({ migrationId: '003', statementIndex: 2, line: 3, evidence: { column: 'total_cents', rows: 60000 } });
-    expect(f!.suggestedSql).toMatch(/CHECK \(total_cents IS NOT NULL\) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_cents_not_null_check;\nCOMMIT;\nBEGIN;\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\nALTER TABLE orders DROP CONSTRAINT/);
+    expect(f!.suggestedSql).toMatch(
+      /CHECK \(total_cents IS NOT NULL\) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_cents_not_null_check;\nCOMMIT;\nBEGIN;\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\nALTER TABLE orders DROP CONSTRAINT/,
+    );
   });
 
   it('full-table UPDATE: batches sized from the measured rows/s, and the ADD COLUMN lock held across it', () => {

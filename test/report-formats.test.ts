@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFormats, readReportFile, renderFileFormat, writeFormats, writeFormatsFromJson } from '../src/report/io/formats.ts';
 import { serializeReport } from '../src/report/io/write.ts';
-import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, trafficReport } from './fixtures-reports/reports.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-formats-'));

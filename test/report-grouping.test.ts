@@ -20,10 +20,25 @@ describe('grouped violations and blocking', () => {
     // the lock: AccessExclusive on items, then the transaction sleeps (a 100 s lock, shortened)
     const dir = filesIn({ '001_lock.sql': 'ALTER TABLE items ADD COLUMN note text;\nSELECT pg_sleep(2.5);\nSELECT pg_sleep(0.5);\n' });
     // four app queries, each its own clients, so every one of them has executions stuck behind the lock
-    const app = (name: string, sql: string) => [`  ${name}:`, '    clients: 3', '    queries:', '      - name: q', `        sql: ${sql}`, '        params: [{ int: [1, 1000] }]', '        rate: 15'];
+    const app = (name: string, sql: string) => [
+      `  ${name}:`,
+      '    clients: 3',
+      '    queries:',
+      '      - name: q',
+      `        sql: ${sql}`,
+      '        params: [{ int: [1, 1000] }]',
+      '        rate: 15',
+    ];
     const workload = path.join(
       filesIn({
-        'w.yaml': ['apps:', ...app('a', 'SELECT v FROM items WHERE id = $1'), ...app('b', 'SELECT id FROM items WHERE id = $1'), ...app('c', 'SELECT count(*) FROM items WHERE id < $1'), ...app('d', 'UPDATE items SET v = v WHERE id = $1')].join('\n') + '\n',
+        'w.yaml':
+          [
+            'apps:',
+            ...app('a', 'SELECT v FROM items WHERE id = $1'),
+            ...app('b', 'SELECT id FROM items WHERE id = $1'),
+            ...app('c', 'SELECT count(*) FROM items WHERE id < $1'),
+            ...app('d', 'UPDATE items SET v = v WHERE id = $1'),
+          ].join('\n') + '\n',
       }),
       'w.yaml',
     );
@@ -54,7 +69,14 @@ describe('grouped violations and blocking', () => {
 
     const md = renderMarkdown(report);
     const rows = md.split('\n').filter((l) => /^\| `[abcd]\/q` \|/.test(l));
-    const keys = rows.map((l) => l.split('|').slice(1, 6).map((c) => c.trim()).filter((_, i) => i === 0 || i === 4).join(' '));
+    const keys = rows.map((l) =>
+      l
+        .split('|')
+        .slice(1, 6)
+        .map((c) => c.trim())
+        .filter((_, i) => i === 0 || i === 4)
+        .join(' '),
+    );
     expect(keys.length).toBe(4);
     expect(new Set(keys).size).toBe(keys.length);
 

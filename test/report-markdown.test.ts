@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { groupBlocking } from '../src/report/format/blocking-groups.ts';
 import { renderMarkdown, MARKDOWN_LIMIT } from '../src/report/render/markdown.ts';
 import { finalizeReport, DEFAULT_BUDGETS } from '../src/report/index.ts';
-import type { Report } from '../src/report/model/types.ts';
 import { exampleReport, largeReport, statementOf, trafficReport } from './fixtures-reports/reports.ts';
 
 const balanced = (md: string) => (md.match(/<details>/g) ?? []).length === (md.match(/<\/details>/g) ?? []).length && (md.match(/```/g) ?? []).length % 2 === 0;
@@ -13,7 +12,9 @@ describe('Markdown', () => {
     expect(md.split('\n')[0]).toBe('## ❌ pg-rehearse: fail');
     expect(md).toMatch(/^- budget maxRewriteRows: 1 violation — 003 statement 1 .* rewrote order_items \(124,787 rows\)/m);
     // the int → bigint migration: its lock hold, the mode, the table, the file:line
-    expect(md).toMatch(/\| `003` order_items_quantity_bigint \| ✅ applied \| \d+ ms \| \*\*\d+ ms\*\* AccessExclusive on `order_items` · rewrite · `003_order_items_quantity_bigint\.up\.sql:3` \|/);
+    expect(md).toMatch(
+      /\| `003` order_items_quantity_bigint \| ✅ applied \| \d+ ms \| \*\*\d+ ms\*\* AccessExclusive on `order_items` · rewrite · `003_order_items_quantity_bigint\.up\.sql:3` \|/,
+    );
     expect(md).toContain('| `maxRewriteRows` | no rewrite of a table above 100,000 rows | ❌ 1 violation |');
     expect(md).toMatch(/Schema: 6 added, 1 removed, 1 changed/);
     expect(md).toMatch(/Rollback: ✅ 12 down migrations restored the starting schema/);
@@ -35,7 +36,9 @@ describe('Markdown', () => {
     expect(md).toContain('| schema state | old | new |');
     expect(md).toContain('| `initial` | ✅ | ❌ `get_order_v2` 42703 |');
     expect(md).toContain('| `012` contract_drop_orders_total | ❌ `get_order` 42703 | ✅ |');
-    expect(md).toContain('**Suggested rollout:** Run 001–009 before deploying the new app; 010, 011 can run while both versions run; run 012 only after the old app is gone.');
+    expect(md).toContain(
+      '**Suggested rollout:** Run 001–009 before deploying the new app; 010, 011 can run while both versions run; run 012 only after the old app is gone.',
+    );
     expect(md).toContain('Old app works through `011`; new app works from `009`.');
     // six waits, grouped per blocked query and statement: never the same line twice
     const groups = groupBlocking(r.blocking);
@@ -53,7 +56,9 @@ describe('Markdown', () => {
     const md = renderMarkdown(r);
     expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
     expect(md.length).toBeGreaterThan(MARKDOWN_LIMIT - 2000); // it uses the room it has
-    expect(md).toMatch(/> ✂️ \*\*Truncated\*\* to fit 65,536 characters \(a pull-request comment\): left out .*statement rows.*\. The full report is `reports\/2026-05-01T02-00-00\/report\.json` \(`reports\/2026-05-01T02-00-00\/report\.html` has the timeline\)\./);
+    expect(md).toMatch(
+      /> ✂️ \*\*Truncated\*\* to fit 65,536 characters \(a pull-request comment\): left out .*statement rows.*\. The full report is `reports\/2026-05-01T02-00-00\/report\.json` \(`reports\/2026-05-01T02-00-00\/report\.html` has the timeline\)\./,
+    );
     expect(md).toMatch(/more statements in the full report/);
     // the essentials come first and survive: verdict, the migration table, the budgets
     expect(md.split('\n')[0]).toBe('## ❌ pg-rehearse: fail');
@@ -89,7 +94,13 @@ describe('Markdown', () => {
     const r = exampleReport();
     r.run.argv = ['run', '--database-url', 'postgresql://me:topsecret@db/app'];
     Object.assign(statementOf(r, '004'), {
-      error: { sqlstate: '23505', message: 'could not create unique index "x": password=hunter2', detail: 'Key (email)=(alice@example.com) is duplicated.', file: 'f.sql', line: 3 },
+      error: {
+        sqlstate: '23505',
+        message: 'could not create unique index "x": password=hunter2',
+        detail: 'Key (email)=(alice@example.com) is duplicated.',
+        file: 'f.sql',
+        line: 3,
+      },
     });
     r.migrations.find((m) => m.id === '004')!.status = 'failed';
     const md = renderMarkdown(r);

@@ -40,12 +40,15 @@ describe('schemaHazards', () => {
 
   it('flags constraints left NOT VALID, and not once validated', async () => {
     const url = await freshDatabase('hazard');
-    await sql(url, `
+    await sql(
+      url,
+      `
       CREATE TABLE p (id int PRIMARY KEY);
       CREATE TABLE t (n int, p_id int);
       CREATE INDEX ON t (p_id);
       ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n > 0) NOT VALID;
-      ALTER TABLE t ADD CONSTRAINT t_p_fk FOREIGN KEY (p_id) REFERENCES p NOT VALID;`);
+      ALTER TABLE t ADD CONSTRAINT t_p_fk FOREIGN KEY (p_id) REFERENCES p NOT VALID;`,
+    );
     expect(schemaHazards(await introspect(url))).toEqual([
       { kind: 'constraint_not_valid', object: 'constraint:public.t.t_n_positive', message: expect.stringContaining('VALIDATE CONSTRAINT t_n_positive') },
       { kind: 'constraint_not_valid', object: 'constraint:public.t.t_p_fk', message: expect.stringContaining('NOT VALID') },
@@ -58,7 +61,11 @@ describe('schemaHazards', () => {
     const setup = `CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
       CREATE TABLE c (id int, a int, b int, at date, FOREIGN KEY (a, b) REFERENCES p ON DELETE CASCADE);`;
     const flagged = [
-      { kind: 'foreign_key_without_index', object: 'constraint:public.c.c_a_b_fkey', message: expect.stringContaining('CREATE INDEX CONCURRENTLY ON public.c (a, b)') },
+      {
+        kind: 'foreign_key_without_index',
+        object: 'constraint:public.c.c_a_b_fkey',
+        message: expect.stringContaining('CREATE INDEX CONCURRENTLY ON public.c (a, b)'),
+      },
     ];
 
     it('no index at all', async () => {

@@ -135,7 +135,22 @@ describe('pg_dump / pg_restore round trip (PostgreSQL 15)', () => {
     // the fixture really exercises every kind
     const kinds = new Set(Object.values(before.objects).map((o) => o.kind));
     expect([...kinds].sort()).toEqual(
-      ['column', 'constraint', 'enum', 'extension', 'function', 'index', 'materialized_view', 'policy', 'procedure', 'schema', 'sequence', 'table', 'trigger', 'view'].sort(),
+      [
+        'column',
+        'constraint',
+        'enum',
+        'extension',
+        'function',
+        'index',
+        'materialized_view',
+        'policy',
+        'procedure',
+        'schema',
+        'sequence',
+        'table',
+        'trigger',
+        'view',
+      ].sort(),
     );
     expect(Object.keys(after.objects)).toEqual(Object.keys(before.objects));
     expect(diffSchemas(before, after)).toEqual({ added: [], removed: [], changed: [], columnOrderOnly: [] });

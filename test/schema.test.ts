@@ -17,7 +17,7 @@ async function diffAfter(setup: string, ...change: string[]): Promise<SchemaDiff
 const empty: SchemaDiff = { added: [], removed: [], changed: [], columnOrderOnly: [] };
 
 /** Only the changed attributes, as object → attribute: before → after. */
-const changedOnly = (diff: SchemaDiff, changed: SchemaDiff['changed']): SchemaDiff => ({ ...empty, changed });
+const changedOnly = (_diff: SchemaDiff, changed: SchemaDiff['changed']): SchemaDiff => ({ ...empty, changed });
 
 const ordersTable = `
   CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);
@@ -85,9 +85,7 @@ describe('introspect', () => {
 
   it('quotes names that are not plain identifiers in keys', async () => {
     const diff = await diffAfter('', `CREATE SCHEMA "My.App"; CREATE TABLE "My.App"."Order ""x""" (id int)`);
-    expect(diff.added).toEqual([
-      { object: 'schema:"My.App"', kind: 'schema', includes: ['column:"My.App"."Order ""x""".id', 'table:"My.App"."Order ""x"""'] },
-    ]);
+    expect(diff.added).toEqual([{ object: 'schema:"My.App"', kind: 'schema', includes: ['column:"My.App"."Order ""x""".id', 'table:"My.App"."Order ""x"""'] }]);
   });
 });
 
@@ -418,8 +416,13 @@ describe('triggers', () => {
     expect(diff).toEqual({ ...empty, removed: [{ object: 'trigger:public.t.t_touch', kind: 'trigger', definition: def }] });
   });
   it('disabled', async () => {
-    const diff = await diffAfter(setup + `CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();`, 'ALTER TABLE t DISABLE TRIGGER t_touch');
-    expect(diff).toEqual(changedOnly(diff, [{ object: 'trigger:public.t.t_touch', kind: 'trigger', attribute: 'enabled', before: 'origin', after: 'disabled' }]));
+    const diff = await diffAfter(
+      setup + `CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();`,
+      'ALTER TABLE t DISABLE TRIGGER t_touch',
+    );
+    expect(diff).toEqual(
+      changedOnly(diff, [{ object: 'trigger:public.t.t_touch', kind: 'trigger', attribute: 'enabled', before: 'origin', after: 'disabled' }]),
+    );
   });
   it('a trigger on a partitioned table is one difference (its clones on partitions are not listed)', async () => {
     const diff = await diffAfter(
@@ -455,7 +458,12 @@ describe('views and materialized views', () => {
   it('materialized view added, with its index', async () => {
     const diff = await diffAfter(setup, 'CREATE MATERIALIZED VIEW m AS SELECT id FROM t WITH NO DATA', 'CREATE UNIQUE INDEX m_id ON m (id)');
     expect(diff.added).toEqual([
-      { object: 'materialized_view:public.m', kind: 'materialized_view', definition: expect.stringContaining('FROM public.t'), includes: ['index:public.m_id'] },
+      {
+        object: 'materialized_view:public.m',
+        kind: 'materialized_view',
+        definition: expect.stringContaining('FROM public.t'),
+        includes: ['index:public.m_id'],
+      },
     ]);
   });
   it('materialized view populated', async () => {
@@ -538,7 +546,11 @@ describe('functions and procedures', () => {
     expect(diff.changed.map((c) => c.attribute)).toEqual(['bodyHash']);
   });
   it('volatility and defaults changed', async () => {
-    const diff = await diffAfter(setup, 'ALTER FUNCTION add(int, int) STABLE', `CREATE OR REPLACE FUNCTION add(a int, b int DEFAULT 2) RETURNS int LANGUAGE sql STABLE AS $$ SELECT a + b $$`);
+    const diff = await diffAfter(
+      setup,
+      'ALTER FUNCTION add(int, int) STABLE',
+      `CREATE OR REPLACE FUNCTION add(a int, b int DEFAULT 2) RETURNS int LANGUAGE sql STABLE AS $$ SELECT a + b $$`,
+    );
     expect(diff).toEqual(
       changedOnly(diff, [
         {

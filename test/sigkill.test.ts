@@ -109,7 +109,10 @@ describe('kill -9 of rehearse run', () => {
     if (!(await dockerUp())) throw new Error('REHEARSE_CONTAINER_TESTS=1 but no Docker engine answers');
     const image = process.env.REHEARSE_CONTAINER_IMAGE ?? 'rehearse-local/postgres:15';
     const containerEnv = { ...env, TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1', TESTCONTAINERS_RYUK_DISABLED: 'true' };
-    const killed = spawnRun(['run', '--provider', 'container', '--image', image, '--migrations', slow, '--out', path.join(work, 'out-container')], containerEnv);
+    const killed = spawnRun(
+      ['run', '--provider', 'container', '--image', image, '--migrations', slow, '--out', path.join(work, 'out-container')],
+      containerEnv,
+    );
     started.push(killed);
     await killed.waitFor(/applying 001/, 300_000);
     expect(await containersOf([killed.pid])).toHaveLength(1);

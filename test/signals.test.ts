@@ -24,7 +24,10 @@ afterAll(async () => {
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });
 const quick = writeFiles(path.join(work, 'quick'), { '001_a.sql': 'CREATE TABLE a (id int);\n' });
-const slowDown = writeFiles(path.join(work, 'slow-down'), { '001_a.up.sql': 'CREATE TABLE a (id int);\n', '001_a.down.sql': 'SELECT pg_sleep(300);\nDROP TABLE a;\n' });
+const slowDown = writeFiles(path.join(work, 'slow-down'), {
+  '001_a.up.sql': 'CREATE TABLE a (id int);\n',
+  '001_a.down.sql': 'SELECT pg_sleep(300);\nDROP TABLE a;\n',
+});
 const workload = path.join(work, 'workload.yaml');
 fs.writeFileSync(workload, 'apps:\n  old:\n    clients: 1\n    queries:\n      - name: one\n        sql: SELECT 1\n        rate: 20\n');
 /** a report folder whose report.json is a FIFO: writing it blocks, as on a hung network share */

@@ -38,7 +38,10 @@ describe('a run killed while writing a snapshot', () => {
     }
     expect(writing, 'the run reached the snapshot copy').toBeDefined();
     // the server is stopped while its data directory is copied; whatever it started still runs is ours to stop
-    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map(Number)
+      .filter(Boolean);
     process.kill(child.pid!, 'SIGKILL');
     await child;
     for (const pid of children) {
@@ -51,7 +54,12 @@ describe('a run killed while writing a snapshot', () => {
     const key = writing!.slice('.writing-'.length).split('-')[0]!;
 
     expect(await dataDirStore(dir).find(key)).toBeNull();
-    expect(await fs.access(path.join(dir, key)).then(() => true, () => false)).toBe(false);
+    expect(
+      await fs.access(path.join(dir, key)).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
     const listed = await cacheList({ dir });
     expect(listed).toEqual([expect.objectContaining({ key, incomplete: true, writerPid: child.pid })]);
     // the killed writer's lock does not block the next writer of the key

@@ -17,10 +17,16 @@ CREATE INDEX invoices_customer ON invoices (customer_id);
 
 /** Row count and an md5 over every row (as text, sorted) of each user table: equal data, equal figures. */
 async function fingerprint(url: string): Promise<Record<string, { rows: number; md5: string }>> {
-  const tables = await sql<{ t: string }>(url, "SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1");
+  const tables = await sql<{ t: string }>(
+    url,
+    "SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1",
+  );
   const out: Record<string, { rows: number; md5: string }> = {};
   for (const { t } of tables) {
-    const [r] = await sql<{ rows: number; md5: string }>(url, `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`);
+    const [r] = await sql<{ rows: number; md5: string }>(
+      url,
+      `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`,
+    );
     out[t] = r!;
   }
   return out;
@@ -44,7 +50,12 @@ describe('url provider: template database snapshots', () => {
     }
   });
   const prepare = async (dump: string) => {
-    const p = await provisionDataset({ provider: 'url', databaseUrl: serverUrl() }, { kind: 'dump', path: dump }, { mode: 'always', dir: path.join(tmp, 'url-cache') }, silentLogger);
+    const p = await provisionDataset(
+      { provider: 'url', databaseUrl: serverUrl() },
+      { kind: 'dump', path: dump },
+      { mode: 'always', dir: path.join(tmp, 'url-cache') },
+      silentLogger,
+    );
     open.push(p);
     return p;
   };
@@ -83,7 +94,9 @@ describe('url provider: template database snapshots', () => {
     expect(keys).toEqual(expect.arrayContaining([first.dataset.snapshot!.key, third.dataset.snapshot!.key]));
     const removed = await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, third.dataset.snapshot!.key);
     expect(removed.map((e) => e.location)).toEqual([expect.stringContaining(`rehearse_snap_${third.dataset.snapshot!.key}`)]);
-    const [gone] = await sql<{ n: number }>(serverUrl(), 'SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [`rehearse_snap_${third.dataset.snapshot!.key}`]);
+    const [gone] = await sql<{ n: number }>(serverUrl(), 'SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [
+      `rehearse_snap_${third.dataset.snapshot!.key}`,
+    ]);
     expect(gone!.n).toBe(0);
   });
 });

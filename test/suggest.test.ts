@@ -28,7 +28,8 @@ beforeAll(async () => {
   const dir = filesIn({
     '001_wait.sql': 'SELECT pg_sleep(0.3);\n',
     '002_note.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
-    '003_total_cents.sql': 'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = round(total * 100);\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\n',
+    '003_total_cents.sql':
+      'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = round(total * 100);\nALTER TABLE orders ALTER COLUMN total_cents SET NOT NULL;\n',
     '004_index.sql': '-- an index\nCREATE INDEX orders_user_idx ON orders (user_id);\n',
     '005_fk.sql': 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\n',
     '006_check.sql': 'ALTER TABLE orders ADD CHECK (qty >= 0);\n',
@@ -36,23 +37,24 @@ beforeAll(async () => {
   // a report's transaction holds orders while 002_note's ALTER waits: the reads queue behind it
   const workload = path.join(
     filesIn({
-      'w.yaml': [
-        'apps:',
-        '  old:',
-        '    clients: 2',
-        '    queries:',
-        '      - name: get_order',
-        '        sql: SELECT id, qty FROM orders WHERE id = $1',
-        '        params: [{ int: [1, 40000] }]',
-        '        rate: 10',
-        'background:',
-        '  - name: report',
-        '    app: old',
-        '    at: 0.05s',
-        '    transaction:',
-        '      - sql: SELECT count(*) FROM orders',
-        '      - sql: SELECT pg_sleep(3)',
-      ].join('\n') + '\n',
+      'w.yaml':
+        [
+          'apps:',
+          '  old:',
+          '    clients: 2',
+          '    queries:',
+          '      - name: get_order',
+          '        sql: SELECT id, qty FROM orders WHERE id = $1',
+          '        params: [{ int: [1, 40000] }]',
+          '        rate: 10',
+          'background:',
+          '  - name: report',
+          '    app: old',
+          '    at: 0.05s',
+          '    transaction:',
+          '      - sql: SELECT count(*) FROM orders',
+          '      - sql: SELECT pg_sleep(3)',
+        ].join('\n') + '\n',
     }),
     'w.yaml',
   );
@@ -77,8 +79,17 @@ describe('--suggest', () => {
       '005#0 constraint-validated-under-lock',
       '006#0 constraint-validated-under-lock',
     ]);
-    expect(fs.readdirSync(suggestion.folder).sort()).toEqual(['001_wait.sql', '002_note.sql', '003_total_cents.sql', '004_index.sql', '005_fk.sql', '006_check.sql']);
-    expect(fs.readFileSync(path.join(suggestion.folder, '004_index.sql'), 'utf8')).toBe('-- an index\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);\n');
+    expect(fs.readdirSync(suggestion.folder).sort()).toEqual([
+      '001_wait.sql',
+      '002_note.sql',
+      '003_total_cents.sql',
+      '004_index.sql',
+      '005_fk.sql',
+      '006_check.sql',
+    ]);
+    expect(fs.readFileSync(path.join(suggestion.folder, '004_index.sql'), 'utf8')).toBe(
+      '-- an index\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);\n',
+    );
     expect(after.run.status).toBe('passed');
     expect(suggestion.status).toBe('passed');
     expect(after.migrations.every((m) => m.status === 'applied')).toBe(true);
@@ -89,8 +100,18 @@ describe('--suggest', () => {
   });
 
   it('index: ShareLock → ShareUpdateExclusiveLock', () => {
-    expect(modeOn(stmt(before, '004', () => true), 'orders')).toBe('ShareLock');
-    expect(modeOn(stmt(after, '004', () => true), 'orders')).toBe('ShareUpdateExclusiveLock');
+    expect(
+      modeOn(
+        stmt(before, '004', () => true),
+        'orders',
+      ),
+    ).toBe('ShareLock');
+    expect(
+      modeOn(
+        stmt(after, '004', () => true),
+        'orders',
+      ),
+    ).toBe('ShareUpdateExclusiveLock');
   });
 
   it('FK and CHECK: the rows are checked under ShareUpdateExclusiveLock (VALIDATE), the strong lock only to add NOT VALID', () => {
@@ -103,16 +124,34 @@ describe('--suggest', () => {
     }
   });
 
-  it('backfill and SET NOT NULL: the table\'s strong lock held < 1 s, shorter than before', () => {
-    const strong = (r: Report) => Math.max(...r.migrations.find((m) => m.id === '003')!.statements.filter((s) => modeOn(s, 'orders') === 'AccessExclusiveLock').map((s) => s.lockHeldMs));
+  it("backfill and SET NOT NULL: the table's strong lock held < 1 s, shorter than before", () => {
+    const strong = (r: Report) =>
+      Math.max(
+        ...r.migrations
+          .find((m) => m.id === '003')!
+          .statements.filter((s) => modeOn(s, 'orders') === 'AccessExclusiveLock')
+          .map((s) => s.lockHeldMs),
+      );
     expect(strong(after)).toBeLessThan(1000);
     expect(strong(after)).toBeLessThan(strong(before));
     // the batches ran outside the transaction; the scan for NOT NULL ran under ShareUpdateExclusiveLock
     const batched = stmt(after, '003', (s) => s.sql.startsWith('-- pg-rehearse') || s.sql.startsWith('DO'));
     expect(batched.inTransaction).toBe(false);
-    expect(modeOn(stmt(after, '003', (s) => /VALIDATE CONSTRAINT/.test(s.sql)), 'orders')).toBe('ShareUpdateExclusiveLock');
+    expect(
+      modeOn(
+        stmt(after, '003', (s) => /VALIDATE CONSTRAINT/.test(s.sql)),
+        'orders',
+      ),
+    ).toBe('ShareUpdateExclusiveLock');
     expect(suggestion.after.blockingLockHoldMs).toBeLessThan(suggestion.before.blockingLockHoldMs);
-    expect(suggestion.before.blockingLockHoldMs).toBe(Math.max(...before.migrations.flatMap((m) => m.statements).filter((s) => s.strongestLocks.some((l) => ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'].includes(l.mode))).map((s) => s.lockHeldMs)));
+    expect(suggestion.before.blockingLockHoldMs).toBe(
+      Math.max(
+        ...before.migrations
+          .flatMap((m) => m.statements)
+          .filter((s) => s.strongestLocks.some((l) => ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'].includes(l.mode)))
+          .map((s) => s.lockHeldMs),
+      ),
+    );
   });
 
   it('a DDL that waited in the lock queue: lock_timeout and retries, the queued reads wait less', () => {

@@ -72,7 +72,9 @@ describe.concurrent('--synthesize with bad input', () => {
       run(tight, write('tight2.json', JSON.stringify({ tables: { flags: { rows: 100 } } }))),
     ]);
     expect(r1.exitCode).toBe(2);
-    expect(r1.error?.message).toMatch(/^public\.flags\.code is unique but its type smallint holds only 32,767 different values, fewer than the 40,000 rows to make/);
+    expect(r1.error?.message).toMatch(
+      /^public\.flags\.code is unique but its type smallint holds only 32,767 different values, fewer than the 40,000 rows to make/,
+    );
     expect(r2.exitCode).toBe(2);
     expect(r2.error?.message).toMatch(/^public\.flags: 100 of 100 rows met no CHECK constraint of the table \(flags_level_check\)/);
     expect([r1.left, r2.left]).toEqual([0, 0]);

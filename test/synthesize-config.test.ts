@@ -6,7 +6,13 @@ const m = { migrations: 'db/migrations' };
 
 describe('--synthesize options', () => {
   it('flags and config keys become a synthesize load', () => {
-    expect(resolvePlan({}, { ...m, schema: 's.sql', synthesize: 'p.json' }).load).toEqual({ kind: 'synthesize', schema: 's.sql', stats: 'p.json', fraction: 1, seed: 42 });
+    expect(resolvePlan({}, { ...m, schema: 's.sql', synthesize: 'p.json' }).load).toEqual({
+      kind: 'synthesize',
+      schema: 's.sql',
+      stats: 'p.json',
+      fraction: 1,
+      seed: 42,
+    });
     const file = validate({ schema: 's.sql', synthesize: 'p.json', fraction: '0.01', seed: 7 }, 'rehearse.config.json');
     expect(resolvePlan(file, m).load).toEqual({ kind: 'synthesize', schema: 's.sql', stats: 'p.json', fraction: 0.01, seed: 7 });
   });

@@ -69,7 +69,8 @@ describe('--synthesize on the shop', () => {
         }
       }
       // every foreign key holds: made again NOT VALID, then validated over all rows
-      const fks = (await client.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f'`)).rows;
+      const fks = (await client.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f'`))
+        .rows;
       expect(fks.length).toBe(3);
       for (const fk of fks) {
         await client.query(`ALTER TABLE ${fk.t} DROP CONSTRAINT ${fk.conname}`);
@@ -91,8 +92,13 @@ describe('--synthesize on the shop', () => {
     await fs.writeFile(schema, (await fs.readFile(schemaFile, 'utf8')).replace('name       text NOT NULL,', 'name       text,'));
     const spec = { schema, stats: statsFile, fraction: 0.1, seed: 7 };
     // b fills its tables in chunks side by side: the same rows
-    await Promise.all([synthesize(a, spec, silentLogger), synthesize(b, { ...spec, chunkRows: 300, jobs: 3 }, silentLogger), synthesize(c, { ...spec, seed: 8 }, silentLogger)]);
-    const md5 = async (url: string, table = 'users') => (await sql<{ h: string }>(url, `SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM ${table} t`))[0]!.h;
+    await Promise.all([
+      synthesize(a, spec, silentLogger),
+      synthesize(b, { ...spec, chunkRows: 300, jobs: 3 }, silentLogger),
+      synthesize(c, { ...spec, seed: 8 }, silentLogger),
+    ]);
+    const md5 = async (url: string, table = 'users') =>
+      (await sql<{ h: string }>(url, `SELECT md5(string_agg(t::text, ',' ORDER BY id)) AS h FROM ${table} t`))[0]!.h;
     for (const table of ['users', 'orders', 'order_items']) expect(await md5(b, table), table).toBe(await md5(a, table));
     expect(await md5(a)).not.toBe(await md5(c));
     const n = (await sql<{ n: string }>(a, 'SELECT count(*) AS n FROM orders'))[0]!.n;

@@ -9,7 +9,11 @@ const dir = path.resolve('test/fixtures-synth');
 describe('--synthesize on a schema of every type family', () => {
   it('fills every table: enum, domains, arrays, ranges, composite key, self-reference, CHECKs, partial unique index', async () => {
     const url = await freshDatabase('syntypes');
-    const result = await synthesize(url, { schema: path.join(dir, 'all-types.sql'), stats: path.join(dir, 'all-types.stats.json'), fraction: 1, seed: 42 }, silentLogger);
+    const result = await synthesize(
+      url,
+      { schema: path.join(dir, 'all-types.sql'), stats: path.join(dir, 'all-types.stats.json'), fraction: 1, seed: 42 },
+      silentLogger,
+    );
     expect(result.tables).toEqual([
       { name: 'app.categories', statsRows: 200, rows: 200 },
       { name: 'public.everything', statsRows: 3000, rows: 3000 },

@@ -3,7 +3,14 @@ import { compatibilityMatrix } from '../src/traffic/index.ts';
 import type { ProbeResult } from '../src/traffic/index.ts';
 
 const ok = (app: string, query = 'q'): ProbeResult => ({ app, query, ok: true, ms: 1 });
-const bad = (app: string, query = 'q', sqlstate = '42703'): ProbeResult => ({ app, query, ok: false, sqlstate, message: 'column "total" does not exist', ms: 1 });
+const bad = (app: string, query = 'q', sqlstate = '42703'): ProbeResult => ({
+  app,
+  query,
+  ok: false,
+  sqlstate,
+  message: 'column "total" does not exist',
+  ms: 1,
+});
 const apps = [
   { name: 'old', role: 'old' as const },
   { name: 'new', role: 'new' as const },
@@ -24,7 +31,12 @@ describe('compatibilityMatrix', () => {
     expect(m.rollout).toMatchObject({ safe: true, beforeDeploy: ['001', '002'], whileBoth: ['003'], afterOldGone: ['004'], breaksBoth: [] });
     expect(m.rollout!.summary).toBe('Run 001, 002 before deploying the new app; 003 can run while both versions run; run 004 only after the old app is gone.');
     expect(m.cells).toHaveLength(10);
-    expect(m.cells.find((c) => c.state === '004' && c.app === 'old')).toEqual({ state: '004', app: 'old', ok: false, failures: [{ query: 'q', sqlstate: '42703', message: 'column "total" does not exist' }] });
+    expect(m.cells.find((c) => c.state === '004' && c.app === 'old')).toEqual({
+      state: '004',
+      app: 'old',
+      ok: false,
+      failures: [{ query: 'q', sqlstate: '42703', message: 'column "total" does not exist' }],
+    });
   });
 
   it('a naive rename: one migration breaks the old app and the new one needs it', () => {

@@ -52,7 +52,12 @@ background:
     );
     const run = await startTraffic(url, workload, { log: silentLogger });
     await sleep(300);
-    const names = (await sql<{ application_name: string }>(url, "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'rehearse/app/%'")).map((r) => r.application_name);
+    const names = (
+      await sql<{ application_name: string }>(
+        url,
+        "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'rehearse/app/%'",
+      )
+    ).map((r) => r.application_name);
     run.markPhase('001#0');
     await sleep(400);
     run.markPhase('after');

@@ -10,7 +10,17 @@ import { silentLogger } from '../src/core/log.ts';
 
 const twoBigApps = parseWorkload(
   ['old', 'new']
-    .map((name) => [`  ${name}:`, '    clients: 300', '    queries:', '      - name: get', '        sql: SELECT id FROM items WHERE id = $1', '        params: [{ int: [1, 100] }]', '        rate: 300'].join('\n'))
+    .map((name) =>
+      [
+        `  ${name}:`,
+        '    clients: 300',
+        '    queries:',
+        '      - name: get',
+        '        sql: SELECT id FROM items WHERE id = $1',
+        '        params: [{ int: [1, 100] }]',
+        '        rate: 300',
+      ].join('\n'),
+    )
     .join('\n')
     .replace(/^/, 'apps:\n'),
   'big.yaml',
@@ -67,10 +77,15 @@ describe('pools of hundreds of clients', () => {
     );
     expect(err).toBeInstanceOf(RehearseError);
     expect((err as RehearseError).exitCode).toBe(2);
-    expect((err as Error).message).toMatch(/^the workload needs 5000 connections \(4990 app clients.*\), but the server at 127\.0\.0\.1:\d+ allows \d+ \(max_connections \d+, \d+ reserved, \d+ in use\)$/);
+    expect((err as Error).message).toMatch(
+      /^the workload needs 5000 connections \(4990 app clients.*\), but the server at 127\.0\.0\.1:\d+ allows \d+ \(max_connections \d+, \d+ reserved, \d+ in use\)$/,
+    );
     expect(await databases()).toBe(before);
 
-    const small = await provision({ provider: 'embedded', settings: { max_connections: '100' }, connections: { total: 612, text: '612 connections' } }, silentLogger).then(
+    const small = await provision(
+      { provider: 'embedded', settings: { max_connections: '100' }, connections: { total: 612, text: '612 connections' } },
+      silentLogger,
+    ).then(
       () => null,
       (e: unknown) => e,
     );
@@ -87,7 +102,10 @@ describe('worker threads', () => {
       ['old:100@1/3', 'new:100@1/3'],
       ['old:100@2/3', 'new:100@2/3'],
     ]);
-    const small = parseWorkload('apps:\n  a:\n    clients: 1\n    queries: [{ name: q, sql: SELECT 1 }]\n  b:\n    clients: 3\n    queries: [{ name: q, sql: SELECT 1 }]\n', 's.yaml');
+    const small = parseWorkload(
+      'apps:\n  a:\n    clients: 1\n    queries: [{ name: q, sql: SELECT 1 }]\n  b:\n    clients: 3\n    queries: [{ name: q, sql: SELECT 1 }]\n',
+      's.yaml',
+    );
     expect(planShards(small.apps, 2).map((s) => s.map((a) => `${a.spec.name}:${a.clients}`))).toEqual([['a:1', 'b:1'], ['b:2']]);
   });
 
@@ -104,11 +122,28 @@ describe('worker threads', () => {
       failures: [['0A000', 'cached plan must not change result type']],
       dropped: [],
     });
-    merger.push(0, batch(30, [[10, 1, -1], [25, 2, 0]]));
+    merger.push(
+      0,
+      batch(30, [
+        [10, 1, -1],
+        [25, 2, 0],
+      ]),
+    );
     expect(seen).toEqual([]); // worker 1 has not reported: it may still hold earlier ones
-    merger.push(1, batch(20, [[5, 3, -1], [18, 4, -1]]));
+    merger.push(
+      1,
+      batch(20, [
+        [5, 3, -1],
+        [18, 4, -1],
+      ]),
+    );
     expect(seen.map((s) => s[0])).toEqual([5, 10, 18]);
     merger.finish(1);
-    expect(seen).toEqual([[5, 3, 'ok'], [10, 1, 'ok'], [18, 4, 'ok'], [25, 2, '0A000']]);
+    expect(seen).toEqual([
+      [5, 3, 'ok'],
+      [10, 1, 'ok'],
+      [18, 4, 'ok'],
+      [25, 2, '0A000'],
+    ]);
   });
 });

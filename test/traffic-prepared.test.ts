@@ -16,11 +16,19 @@ import { filesIn, planOn } from './helpers/plan.ts';
 describe('prepared: true', () => {
   it('a prepared app fails with 0A000 after ADD COLUMN (errors, probes, matrix, rollout advice); the same app unprepared passes', async () => {
     const dump = path.join(
-      filesIn({ 'orders.sql': 'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL);\nINSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g;\n' }),
+      filesIn({
+        'orders.sql': 'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL);\nINSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g;\n',
+      }),
       'orders.sql',
     );
     const dir = filesIn({ '001_add_column.sql': 'ALTER TABLE orders ADD COLUMN note text;\n' });
-    const query = ['    queries:', '      - name: get_order', '        sql: SELECT * FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]', '        rate: 100'];
+    const query = [
+      '    queries:',
+      '      - name: get_order',
+      '        sql: SELECT * FROM orders WHERE id = $1',
+      '        params: [{ int: [1, 1000] }]',
+      '        rate: 100',
+    ];
     const workload = path.join(
       filesIn({
         'w.yaml': ['apps:', '  old:', '    clients: 2', '    prepared: true', ...query, '  plain:', '    role: new', '    clients: 2', ...query].join('\n'),
@@ -62,9 +70,24 @@ describe('prepared: true', () => {
     const url = await freshDatabase('prepared');
     await sql(url, 'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL); INSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g;');
     // closed loop: an execution runs in the phase it is issued in (no backlog on a busy machine)
-    const app = (lifetime: string) =>
-      [`    clients: ${lifetime ? 1 : 2}`, '    prepared: true', ...(lifetime ? [`    connectionLifetime: ${lifetime}`] : []), '    queries:', '      - name: get_order', '        sql: SELECT * FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]'];
-    const ticker = ['  ticker:', '    clients: 2', '    queries:', '      - name: tick', '        sql: SELECT total FROM orders WHERE id = $1', '        params: [{ int: [1, 1000] }]', '        rate: 100'];
+    const app = (lifetime: string) => [
+      `    clients: ${lifetime ? 1 : 2}`,
+      '    prepared: true',
+      ...(lifetime ? [`    connectionLifetime: ${lifetime}`] : []),
+      '    queries:',
+      '      - name: get_order',
+      '        sql: SELECT * FROM orders WHERE id = $1',
+      '        params: [{ int: [1, 1000] }]',
+    ];
+    const ticker = [
+      '  ticker:',
+      '    clients: 2',
+      '    queries:',
+      '      - name: tick',
+      '        sql: SELECT total FROM orders WHERE id = $1',
+      '        params: [{ int: [1, 1000] }]',
+      '        rate: 100',
+    ];
     const workload = parseWorkload(['apps:', '  pooled:', ...app('1s'), '  forever:', ...app(''), ...ticker].join('\n'), 'w.yaml');
     expect(workload.apps[0]!.connectionLifetimeMs).toBe(1000);
     const run = await startTraffic(url, workload, { log: silentLogger, threads: 2 });
@@ -116,11 +139,30 @@ describe('prepared: true', () => {
 
   it('the rollout treats a break that heals on reconnecting as healed, and says to re-prepare after it', () => {
     const ok = (app: string): ProbeResult => ({ app, query: 'q', ok: true, ms: 1 });
-    const stale = (app: string): ProbeResult => ({ app, query: 'q', ok: false, sqlstate: '0A000', message: 'cached plan must not change result type', ms: 1, healsOnReconnect: true });
+    const stale = (app: string): ProbeResult => ({
+      app,
+      query: 'q',
+      ok: false,
+      sqlstate: '0A000',
+      message: 'cached plan must not change result type',
+      ms: 1,
+      healsOnReconnect: true,
+    });
     const gone = (app: string): ProbeResult => ({ app, query: 'q', ok: false, sqlstate: '42703', message: 'column "x" does not exist', ms: 1 });
-    const apps = [{ name: 'old', role: 'old' as const }, { name: 'new', role: 'new' as const }];
+    const apps = [
+      { name: 'old', role: 'old' as const },
+      { name: 'new', role: 'new' as const },
+    ];
     const states = ['initial', '001', '002'];
-    const m = compatibilityMatrix(states, new Map([['initial', [ok('old'), gone('new')]], ['001', [stale('old'), ok('new')]], ['002', [stale('old'), ok('new')]]]), apps);
+    const m = compatibilityMatrix(
+      states,
+      new Map([
+        ['initial', [ok('old'), gone('new')]],
+        ['001', [stale('old'), ok('new')]],
+        ['002', [stale('old'), ok('new')]],
+      ]),
+      apps,
+    );
     expect(m.oldAppLastState).toBe('initial'); // the cells say what the probes saw
     expect(m.cells.find((c) => c.app === 'old' && c.state === '001')).toMatchObject({ ok: false, failures: [{ sqlstate: '0A000' }] });
     expect(m.rollout).toMatchObject({ safe: true, beforeDeploy: ['001'], whileBoth: ['002'], afterOldGone: [] });

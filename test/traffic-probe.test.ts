@@ -78,7 +78,9 @@ describe('probes and the compatibility matrix on the shop example', () => {
       whileBoth: ['010', '011'],
       afterOldGone: ['012'],
     });
-    expect(m.rollout!.summary).toBe('Run 001–009 before deploying the new app; 010, 011 can run while both versions run; run 012 only after the old app is gone.');
+    expect(m.rollout!.summary).toBe(
+      'Run 001–009 before deploying the new app; 010, 011 can run while both versions run; run 012 only after the old app is gone.',
+    );
   });
 
   it('a naive RENAME COLUMN: old-app probes fail with 42703 from that state on, and no order is safe', async () => {

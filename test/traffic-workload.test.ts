@@ -68,7 +68,11 @@ describe('parseWorkload', () => {
                 vars: { user: { int: [1, 10] } },
                 transaction: [
                   { sql: 'UPDATE users SET name = name WHERE id = $1', params: [{ var: 'user' }] },
-                  { sql: 'INSERT INTO t VALUES ($1, $2, $3, $4, $5)', params: [{ var: 'user' }, { pick: ['a', 'b'] }, { uuid: true }, { text: 12 }, 7], expect: { rows: 1 } },
+                  {
+                    sql: 'INSERT INTO t VALUES ($1, $2, $3, $4, $5)',
+                    params: [{ var: 'user' }, { pick: ['a', 'b'] }, { uuid: true }, { text: 12 }, 7],
+                    expect: { rows: 1 },
+                  },
                 ],
               },
             ],
@@ -104,23 +108,35 @@ describe('parseWorkload', () => {
       /^w\.yaml:8: apps\.old\.queries\[0\]\.params\[0\]: unknown parameter generator "range"/,
     );
     expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('{ int: [1, 100000] }', '{ int: [5, 1] }'), 'w.yaml')).message).toMatch(/int takes \[lo, hi\]/);
-    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('at: 0.5s', 'at: 3'), 'w.yaml')).message).toMatch(/background\[0\]\.at: expected a duration with a unit/);
+    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('at: 0.5s', 'at: 3'), 'w.yaml')).message).toMatch(
+      /background\[0\]\.at: expected a duration with a unit/,
+    );
     expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('    sql: SELECT pg_sleep(3), count(*) FROM orders\n', ''), 'w.yaml')).message).toMatch(
       /background\[0\]: give either sql .* or transaction/,
     );
-    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('">=1"', '"at least one"'), 'w.yaml')).message).toMatch(/queries\[0\]\.expect\.rows: expected a row count/);
+    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('">=1"', '"at least one"'), 'w.yaml')).message).toMatch(
+      /queries\[0\]\.expect\.rows: expected a row count/,
+    );
     expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('clients: 4', 'clients: many'), 'w.yaml')).message).toMatch(/^w\.yaml:4: apps\.old\.clients: /);
-    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('app: old', 'app: legacy'), 'w.yaml')).message).toMatch(/background\[0\]\.app: no app named "legacy"/);
+    expect(usage(() => parseWorkload(ISSUE_EXAMPLE.replace('app: old', 'app: legacy'), 'w.yaml')).message).toMatch(
+      /background\[0\]\.app: no app named "legacy"/,
+    );
     expect(usage(() => parseWorkload('apps: {}', 'w.yaml')).message).toMatch(/apps: at least one app/);
     expect(usage(() => parseWorkload('apps: [oops', 'w.yaml')).message).toMatch(/^w\.yaml:1: not valid YAML or JSON/);
-    expect(usage(() => parseWorkload('apps: { a: { queries: [{ name: q, sql: SELECT $1, params: [{ var: x }] }] } }', 'w.yaml')).message).toMatch(/params\[0\]: var "x" is not defined/);
+    expect(usage(() => parseWorkload('apps: { a: { queries: [{ name: q, sql: SELECT $1, params: [{ var: x }] }] } }', 'w.yaml')).message).toMatch(
+      /params\[0\]: var "x" is not defined/,
+    );
   });
 
   it('names must be usable in application_name', () => {
-    expect(usage(() => parseWorkload('apps: { old: { queries: [{ name: "get order", sql: SELECT 1 }] } }', 'w.yaml')).message).toMatch(/queries\[0\]\.name: names are letters/);
+    expect(usage(() => parseWorkload('apps: { old: { queries: [{ name: "get order", sql: SELECT 1 }] } }', 'w.yaml')).message).toMatch(
+      /queries\[0\]\.name: names are letters/,
+    );
     const long = 'q'.repeat(60);
     expect(usage(() => parseWorkload(`apps: { old: { queries: [{ name: ${long}, sql: SELECT 1 }] } }`, 'w.yaml')).message).toMatch(/must fit 47 characters/);
-    expect(usage(() => parseWorkload('apps: { old: { queries: [{ name: a, sql: SELECT 1 }, { name: a, sql: SELECT 2 }] } }', 'w.yaml')).message).toMatch(/used twice/);
+    expect(usage(() => parseWorkload('apps: { old: { queries: [{ name: a, sql: SELECT 1 }, { name: a, sql: SELECT 2 }] } }', 'w.yaml')).message).toMatch(
+      /used twice/,
+    );
   });
 
   it('an app can take its queries from pgbench scripts, relative to the workload file', () => {
@@ -140,7 +156,9 @@ describe('parseWorkload', () => {
         steps: [{ sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1', params: [{ kind: 'var', name: 'aid' }] }],
       },
     ]);
-    expect(usage(() => parseWorkload('apps: { b: { pgbench: missing.sql } }', 'w.yaml')).message).toMatch(/apps\.b\.pgbench: cannot read the pgbench script missing\.sql/);
+    expect(usage(() => parseWorkload('apps: { b: { pgbench: missing.sql } }', 'w.yaml')).message).toMatch(
+      /apps\.b\.pgbench: cannot read the pgbench script missing\.sql/,
+    );
   });
 });
 
@@ -185,8 +203,12 @@ END;
   });
 
   it('other meta-commands, expressions and unknown variables are clear errors with the line', () => {
-    expect(usage(() => parsePgbenchScript('\\set a random(1, 10)\n\\sleep 10 ms\nSELECT :a;', 's.sql')).message).toBe('s.sql:2: pgbench meta-command \\sleep is not supported');
-    expect(usage(() => parsePgbenchScript('\\set aid random(1, 100000 * :scale)\nSELECT 1;', 's.sql')).message).toMatch(/^s\.sql:1: \\set aid .*only random\(lo, hi\)/);
+    expect(usage(() => parsePgbenchScript('\\set a random(1, 10)\n\\sleep 10 ms\nSELECT :a;', 's.sql')).message).toBe(
+      's.sql:2: pgbench meta-command \\sleep is not supported',
+    );
+    expect(usage(() => parsePgbenchScript('\\set aid random(1, 100000 * :scale)\nSELECT 1;', 's.sql')).message).toMatch(
+      /^s\.sql:1: \\set aid .*only random\(lo, hi\)/,
+    );
     expect(usage(() => parsePgbenchScript('SELECT 1;\nSELECT :nope;', 's.sql')).message).toBe('s.sql:2: :nope is not set by a \\set before it');
     expect(usage(() => parsePgbenchScript('SELECT 1\n  AS one \\gset', 's.sql')).message).toBe('s.sql:2: pgbench meta-command \\gset is not supported');
     expect(usage(() => parsePgbenchScript('BEGIN;\nSELECT 1;', 's.sql')).message).toMatch(/BEGIN without a final END/);

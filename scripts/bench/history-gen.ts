@@ -141,7 +141,11 @@ export function generateHistory(tool: HistoryTool, count: number, dir: string): 
     writeFileSync(path.join(dir, 'deploy', `${s.name}.sql`), `-- Deploy history:${s.name} to pg\n\n${wrap(s.up)}`);
     writeFileSync(path.join(dir, 'revert', `${s.name}.sql`), `-- Revert history:${s.name} from pg\n\n${wrap(s.down)}`);
     // a verify script for every tenth change (many projects keep them for the changes that matter)
-    if (i % 10 === 0) writeFileSync(path.join(dir, 'verify', `${s.name}.sql`), `-- Verify history:${s.name} on pg\n\nSELECT 1/count(*) FROM pg_catalog.pg_namespace WHERE nspname = 'public';\n`);
+    if (i % 10 === 0)
+      writeFileSync(
+        path.join(dir, 'verify', `${s.name}.sql`),
+        `-- Verify history:${s.name} on pg\n\nSELECT 1/count(*) FROM pg_catalog.pg_namespace WHERE nspname = 'public';\n`,
+      );
   }
   writeFileSync(path.join(dir, 'sqitch.plan'), plan.join('\n') + '\n');
 }

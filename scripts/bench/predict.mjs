@@ -62,7 +62,10 @@ const instance = await provision({ provider: 'embedded', settings: {} }, silentL
 try {
   await instance.prepareForReplay();
   const base = instance.url;
-  for (const [name, scale] of [['bench_rehearsal', rehearsalScale], ['bench_full', fullScale]]) {
+  for (const [name, scale] of [
+    ['bench_rehearsal', rehearsalScale],
+    ['bench_full', fullScale],
+  ]) {
     await $`psql ${base} -qc ${`CREATE DATABASE ${name}`}`.quiet();
     say(`pgbench -i -s ${scale} (${(scale * 100_000).toLocaleString('en-US')} rows) …`);
     await $`pgbench -i -q -s ${scale} ${dbUrl(base, name)}`.quiet();
@@ -73,7 +76,10 @@ try {
 
   const run = async (db, extra, out) => {
     const started = Date.now();
-    const res = await $`node ${bin} run --database-url ${dbUrl(base, db)} --use-existing-database --migrations ${migrations} --no-budgets --quiet --format json --out ${out} ${extra}`.nothrow().quiet();
+    const res =
+      await $`node ${bin} run --database-url ${dbUrl(base, db)} --use-existing-database --migrations ${migrations} --no-budgets --quiet --format json --out ${out} ${extra}`
+        .nothrow()
+        .quiet();
     if (res.exitCode !== 0) {
       say(res.stderr);
       throw new Error(`rehearse run on ${db} exited ${res.exitCode}`);
@@ -98,8 +104,21 @@ try {
   }
   const f = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
   const pct = (e) => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(0)} %`;
-  console.log(`predictions for ${fullRows.toLocaleString('en-US')} rows from a rehearsal at ${(rehearsalScale / fullScale * 100).toFixed(0)} % (calibration at ${predicted.prediction.fractions.map((x) => `${(x * rehearsalScale / fullScale * 100).toFixed(1)} %`).join(', ')})`);
-  console.log(['migration'.padEnd(40), 'model'.padEnd(24), `at ${(rehearsalScale / fullScale * 100).toFixed(0)} %`.padStart(9), 'predicted'.padStart(10), 'interval'.padStart(21), 'measured'.padStart(10), 'error'.padStart(7), ' trust'].join(' '));
+  console.log(
+    `predictions for ${fullRows.toLocaleString('en-US')} rows from a rehearsal at ${((rehearsalScale / fullScale) * 100).toFixed(0)} % (calibration at ${predicted.prediction.fractions.map((x) => `${(((x * rehearsalScale) / fullScale) * 100).toFixed(1)} %`).join(', ')})`,
+  );
+  console.log(
+    [
+      'migration'.padEnd(40),
+      'model'.padEnd(24),
+      `at ${((rehearsalScale / fullScale) * 100).toFixed(0)} %`.padStart(9),
+      'predicted'.padStart(10),
+      'interval'.padStart(21),
+      'measured'.padStart(10),
+      'error'.padStart(7),
+      ' trust',
+    ].join(' '),
+  );
   for (const r of rows) {
     console.log(
       [
@@ -119,8 +138,15 @@ try {
   const abs = rows.map((r) => Math.abs(r.error)).sort((a, b) => a - b);
   const median = abs.length ? (abs.length % 2 ? abs[(abs.length - 1) / 2] : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2) : NaN;
   const inside = rows.filter((r) => r.truth >= r.p.low && r.truth <= r.p.high).length;
-  console.log(`median |error| ${(median * 100).toFixed(0)} % (aim ≤ 25 %), worst ${(abs.at(-1) * 100).toFixed(0)} % (aim ≤ 50 %), measured inside the interval ${inside}/${rows.length}`);
-  console.log(`load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
+  console.log(
+    `median |error| ${(median * 100).toFixed(0)} % (aim ≤ 25 %), worst ${(abs.at(-1) * 100).toFixed(0)} % (aim ≤ 50 %), measured inside the interval ${inside}/${rows.length}`,
+  );
+  console.log(
+    `load average during the run: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.availableParallelism()} cores`,
+  );
 } finally {
   await instance.stop();
   fs.rmSync(work, { recursive: true, force: true });

@@ -27,7 +27,7 @@ const { clientTool, clientConnection } = await import('../../src/load/client-too
 const { silentLogger } = await import('../../src/core/log.ts');
 
 const scale = Number(argv.scale ?? 8_000_000);
-const jobs = Number(argv.jobs ?? 2);
+const _jobs = Number(argv.jobs ?? 2);
 const say = (m) => process.stderr.write(`${m}\n`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
@@ -35,8 +35,7 @@ const bin = path.resolve('bin/rehearse.js');
 
 const MIGRATIONS = {
   '001_index_order_items_product.up.sql': 'CREATE INDEX order_items_product_qty ON order_items (product_id, quantity);\n',
-  '002_backfill_users_email_domain.up.sql':
-    'ALTER TABLE users ADD COLUMN email_domain text;\nUPDATE users SET email_domain = split_part(email, \'@\', 2);\n',
+  '002_backfill_users_email_domain.up.sql': "ALTER TABLE users ADD COLUMN email_domain text;\nUPDATE users SET email_domain = split_part(email, '@', 2);\n",
   '003_rewrite_users_flag.up.sql': 'ALTER TABLE users ADD COLUMN flagged boolean NOT NULL DEFAULT random() < 0.01;\n',
 };
 
@@ -78,7 +77,10 @@ try {
     const out = path.join(tmp, `out-${runs.length}`);
     say(`${label} …`);
     const started = Date.now();
-    const res = await $({ nothrow: true, env: { ...process.env, TMPDIR: runTmp, PG_REHEARSE_NO_CACHE: '' } })`node ${bin} run --dump ${dumpPath} --migrations ${migrations} --cache --cache-dir ${cacheDir} --out ${out} --format json --no-budgets --quiet ${extra}`;
+    const res = await $({
+      nothrow: true,
+      env: { ...process.env, TMPDIR: runTmp, PG_REHEARSE_NO_CACHE: '' },
+    })`node ${bin} run --dump ${dumpPath} --migrations ${migrations} --cache --cache-dir ${cacheDir} --out ${out} --format json --no-budgets --quiet ${extra}`;
     const wallMs = Date.now() - started;
     const report = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8'));
     if (res.exitCode !== 0) throw new Error(`${label}: exit ${res.exitCode}: ${report.run.error?.message ?? res.stderr}`);
@@ -86,7 +88,9 @@ try {
     const ttfm = Date.parse(first.startedAt) - started;
     const statements = report.migrations.flatMap((m) => m.statements.map((s) => ({ id: `${m.id}#${s.index}`, kind: s.kind, durationMs: s.durationMs })));
     const r = { label, ttfm, wallMs, loadMs: report.dataset.loadMs, snapshot: report.dataset.snapshot, statements };
-    say(`  time to first migration ${seconds(ttfm)} (hash ${seconds(r.snapshot.hashMs)}, dataset ready in ${seconds(r.loadMs)}, snapshot ${r.snapshot.hit ? 'hit' : 'saved'} ${mb(r.snapshot.bytes ?? 0)}${r.snapshot.hit ? `, clone ${seconds(r.snapshot.cloneMs)}` : `, save ${seconds(r.snapshot.saveMs)}`})`);
+    say(
+      `  time to first migration ${seconds(ttfm)} (hash ${seconds(r.snapshot.hashMs)}, dataset ready in ${seconds(r.loadMs)}, snapshot ${r.snapshot.hit ? 'hit' : 'saved'} ${mb(r.snapshot.bytes ?? 0)}${r.snapshot.hit ? `, clone ${seconds(r.snapshot.cloneMs)}` : `, save ${seconds(r.snapshot.saveMs)}`})`,
+    );
     runs.push(r);
     return r;
   }
@@ -98,8 +102,9 @@ try {
 
   const ratio = (a, b) => `${(a.ttfm / b.ttfm).toFixed(1)}x`;
   const pct = (a, b) => `${(((b - a) / a) * 100).toFixed(0).padStart(4)} %`;
-  const rows = e1.statements.map((s, i) =>
-    `  ${s.id.padEnd(40)} ${seconds(s.durationMs).padStart(8)} ${seconds(e2.statements[i].durationMs).padStart(8)} ${pct(s.durationMs, e2.statements[i].durationMs)}   ${seconds(u1.statements[i].durationMs).padStart(8)} ${seconds(u2.statements[i].durationMs).padStart(8)} ${pct(u1.statements[i].durationMs, u2.statements[i].durationMs)}`,
+  const rows = e1.statements.map(
+    (s, i) =>
+      `  ${s.id.padEnd(40)} ${seconds(s.durationMs).padStart(8)} ${seconds(e2.statements[i].durationMs).padStart(8)} ${pct(s.durationMs, e2.statements[i].durationMs)}   ${seconds(u1.statements[i].durationMs).padStart(8)} ${seconds(u2.statements[i].durationMs).padStart(8)} ${pct(u1.statements[i].durationMs, u2.statements[i].durationMs)}`,
   );
   console.log(`
 snapshot benchmark: ${argv.dump ? path.basename(dumpPath) : `shop scale ${scale}, pg_dump -Fc -Z0`}, ${mb(dumpBytes)}, ${os.availableParallelism()} CPUs, pg_restore -j default

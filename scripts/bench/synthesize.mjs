@@ -107,14 +107,14 @@ synthesize benchmark: ${os.availableParallelism()} CPUs, load average ${os.loada
 2. the shop, statistics of scale ${scale}: ${syn2.rows.toLocaleString('en-US')} rows in ${syn2.made.tables.length} tables, 8 keys and indexes, 3 foreign keys
    --synthesize (+ VACUUM)   ${seconds(syn2.ms)}  ${rate(syn2.rows, syn2.ms)}   (${phases(syn2)})
    pgbench -i -s ${pgbScale2}${' '.repeat(Math.max(1, 12 - String(pgbScale2).length))}${seconds(pgbMs2)}  ${rate(pgbRows2, pgbMs2)}   (${pgbRows2.toLocaleString('en-US')} rows, 1 big primary key)
-   rows/s  synthesize / pgbench -i          = ${((syn2.rows / syn2.ms) / (pgbRows2 / pgbMs2)).toFixed(2)}x
+   rows/s  synthesize / pgbench -i          = ${(syn2.rows / syn2.ms / (pgbRows2 / pgbMs2)).toFixed(2)}x
 `);
 
   if (argv.check) {
     const c = new pg.Client({ connectionString: syn });
     await c.connect();
     const problems = [];
-    let worst = { rows: 0, nulls: 0, distinct: 0 };
+    const worst = { rows: 0, nulls: 0, distinct: 0 };
     try {
       for (const [name, t] of Object.entries(stats.tables)) {
         const table = name.replace(/^public\./, '');
@@ -123,7 +123,9 @@ synthesize benchmark: ${os.availableParallelism()} CPUs, load average ${os.loada
         worst.rows = Math.max(worst.rows, dr);
         if (dr > 0.01) problems.push(`${name}: ${n} rows vs ${t.rows}`);
         for (const [column, cs] of Object.entries(t.columns ?? {})) {
-          const r = (await c.query(`SELECT count(*) FILTER (WHERE ${column} IS NULL)::float8 / count(*) AS nf, count(DISTINCT ${column})::float8 AS d FROM ${table}`)).rows[0];
+          const r = (
+            await c.query(`SELECT count(*) FILTER (WHERE ${column} IS NULL)::float8 / count(*) AS nf, count(DISTINCT ${column})::float8 AS d FROM ${table}`)
+          ).rows[0];
           const dn = Math.abs(r.nf - cs.nullFrac);
           worst.nulls = Math.max(worst.nulls, dn);
           if (dn > 0.02) problems.push(`${name}.${column}: null fraction ${r.nf} vs ${cs.nullFrac}`);
@@ -135,13 +137,16 @@ synthesize benchmark: ${os.availableParallelism()} CPUs, load average ${os.loada
           }
         }
       }
-      const fks = (await c.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f'`)).rows;
+      const fks = (await c.query(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f'`))
+        .rows;
       for (const fk of fks) {
         await c.query(`ALTER TABLE ${fk.t} DROP CONSTRAINT ${fk.conname}`);
         await c.query(`ALTER TABLE ${fk.t} ADD CONSTRAINT ${fk.conname} ${fk.def} NOT VALID`);
         await c.query(`ALTER TABLE ${fk.t} VALIDATE CONSTRAINT ${fk.conname}`);
       }
-      console.log(`check: rows off by at most ${(100 * worst.rows).toFixed(2)} %, null fractions by ${(100 * worst.nulls).toFixed(2)} points, distinct counts (≥ 100) by ${(100 * worst.distinct).toFixed(2)} %; ${fks.length} foreign keys validated`);
+      console.log(
+        `check: rows off by at most ${(100 * worst.rows).toFixed(2)} %, null fractions by ${(100 * worst.nulls).toFixed(2)} points, distinct counts (≥ 100) by ${(100 * worst.distinct).toFixed(2)} %; ${fks.length} foreign keys validated`,
+      );
       console.log(problems.length ? `check FAILED:\n  ${problems.join('\n  ')}` : 'check: all within the acceptance bounds');
     } finally {
       await c.end();

@@ -26,7 +26,9 @@ const { provision } = await import('../../src/provision/index.ts');
 const { parseWorkload, startTraffic } = await import('../../src/traffic/index.ts');
 const { silentLogger } = await import('../../src/core/log.ts');
 
-const clientCounts = String(argv.clients ?? '8,64').split(',').map(Number);
+const clientCounts = String(argv.clients ?? '8,64')
+  .split(',')
+  .map(Number);
 const threads = argv.threads === undefined || argv.threads === 'auto' ? undefined : Number(argv.threads);
 const seconds = Number(argv.seconds ?? 20);
 const scale = Number(argv.scale ?? 10);
@@ -66,7 +68,14 @@ async function drive(url, n, ms, onMinute, prepared = false) {
   const result = await run.stop();
   const used = process.cpuUsage(cpu);
   const q = result.apps[0].queries[0];
-  return { count: q.count, errors: q.errors, seconds: (result.endedAt - result.startedAt) / 1000, p99: q.p99Ms, cpuUs: (used.user + used.system) / q.count, lastRss };
+  return {
+    count: q.count,
+    errors: q.errors,
+    seconds: (result.endedAt - result.startedAt) / 1000,
+    p99: q.p99Ms,
+    cpuUs: (used.user + used.system) / q.count,
+    lastRss,
+  };
 }
 
 /** CPU time (µs) of this process's reaped children: pgbench's, once it exited. */
@@ -82,7 +91,7 @@ async function pgbench(url, n, mode) {
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const txns = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) say(`pgbench -M ${mode} -c ${n}: no tps in its output:\n${out.split('\n').slice(-8).join('\n')}`);
-  return { tps, cpuUs: ((await childCpuMs()) - before) * 1000 / txns };
+  return { tps, cpuUs: (((await childCpuMs()) - before) * 1000) / txns };
 }
 
 const instance = await provision({ provider: 'embedded', settings: { max_connections: '300' } }, silentLogger);
@@ -103,7 +112,9 @@ try {
   }
   const rate = (d) => d.count / d.seconds;
   const f = (x) => x.toFixed(0).padStart(7);
-  console.log(`point selects, closed loop, ${seconds} s each, pgbench scale ${scale}, driver threads ${threads ?? 'auto'}; per second (client CPU µs per query)`);
+  console.log(
+    `point selects, closed loop, ${seconds} s each, pgbench scale ${scale}, driver threads ${threads ?? 'auto'}; per second (client CPU µs per query)`,
+  );
   console.log(`clients | pgbench -S | driver     | ratio | pgbench -S -M prepared | driver prepared | ratio`);
   for (const { n, simple, prepared, unnamed, named } of rows) {
     console.log(
@@ -123,7 +134,9 @@ try {
       console.log(`  ${(ms / 60_000).toFixed(1)} min: RSS ${mib(rss())}`);
     });
     const last = s.lastRss;
-    console.log(`  last minute: RSS ${mib(last)} after ${s.count.toLocaleString('en-US')} queries; last/first minute ${(last / first).toFixed(2)}; after stop ${mib(rss())}`);
+    console.log(
+      `  last minute: RSS ${mib(last)} after ${s.count.toLocaleString('en-US')} queries; last/first minute ${(last / first).toFixed(2)}; after stop ${mib(rss())}`,
+    );
   }
 } finally {
   await instance.stop();

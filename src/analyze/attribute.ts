@@ -88,12 +88,11 @@ function holderOf(iv: BlockingInterval, statements: Located[]): Located | null {
   if (iv.relation === null) return null;
   const holding = statements.filter(
     ({ statement: s }) =>
-      s.startedAt <= iv.endedAt + TOLERANCE_MS &&
-      heldUntil(s) >= iv.startedAt - TOLERANCE_MS &&
-      s.locks.some((l) => l.relation === iv.relation),
+      s.startedAt <= iv.endedAt + TOLERANCE_MS && heldUntil(s) >= iv.startedAt - TOLERANCE_MS && s.locks.some((l) => l.relation === iv.relation),
   );
   const conflicting = holding.filter(({ statement: s }) => s.locks.some((l) => l.relation === iv.relation && (iv.mode === null || conflicts(l.mode, iv.mode))));
-  const earliest = (list: Located[]) => list.reduce<Located | null>((best, x) => (best === null || x.statement.startedAt < best.statement.startedAt ? x : best), null);
+  const earliest = (list: Located[]) =>
+    list.reduce<Located | null>((best, x) => (best === null || x.statement.startedAt < best.statement.startedAt ? x : best), null);
   return earliest(conflicting) ?? earliest(holding);
 }
 
@@ -151,4 +150,3 @@ function perStatement(entries: BlockingEntry[], statements: Located[]): Statemen
     queries: [...names],
   }));
 }
-

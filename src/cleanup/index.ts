@@ -41,15 +41,29 @@ export async function sweep(options: SweepOptions): Promise<Leftover[]> {
       detail: `run ${d.owner.runId}, pid ${d.owner.pid}${d.postmasterPid ? `, server pid ${d.postmasterPid}` : ''}`,
       removed: false,
     };
-    if (options.remove && d.liveness === 'dead') await removeRunDir(d).then(() => (item.removed = true), (err) => (item.error = describeError(err)));
+    if (options.remove && d.liveness === 'dead')
+      await removeRunDir(d).then(
+        () => (item.removed = true),
+        (err) => (item.error = describeError(err)),
+      );
     found.push(item);
   }
   if (options.databaseUrl) {
     const url = options.databaseUrl;
     const dbs = await listScratchDatabases(url).catch(() => []);
     for (const db of dbs) {
-      const item: Leftover = { kind: 'scratch database', name: db.database, liveness: db.liveness, detail: `on ${hostOf(url)}, run ${db.owner.runId}, pid ${db.owner.pid}`, removed: false };
-      if (options.remove && db.liveness === 'dead') await dropScratchDatabase(url, db.database).then(() => (item.removed = true), (err) => (item.error = describeError(err)));
+      const item: Leftover = {
+        kind: 'scratch database',
+        name: db.database,
+        liveness: db.liveness,
+        detail: `on ${hostOf(url)}, run ${db.owner.runId}, pid ${db.owner.pid}`,
+        removed: false,
+      };
+      if (options.remove && db.liveness === 'dead')
+        await dropScratchDatabase(url, db.database).then(
+          () => (item.removed = true),
+          (err) => (item.error = describeError(err)),
+        );
       found.push(item);
     }
   }
@@ -79,7 +93,15 @@ function hostOf(url: string): string {
 
 /** One line per leftover, for the run's log, `rehearse cleanup` and `rehearse doctor`. */
 export function describeLeftover(l: Leftover): string {
-  const state = l.removed ? 'removed' : l.error ? `could not remove (${l.error})` : l.liveness === 'dead' ? 'orphaned (owner gone)' : l.liveness === 'alive' ? 'in use by a live run' : 'owned by another machine';
+  const state = l.removed
+    ? 'removed'
+    : l.error
+      ? `could not remove (${l.error})`
+      : l.liveness === 'dead'
+        ? 'orphaned (owner gone)'
+        : l.liveness === 'alive'
+          ? 'in use by a live run'
+          : 'owned by another machine';
   return `${l.kind} ${l.name}${l.detail ? ` (${l.detail})` : ''}: ${state}`;
 }
 

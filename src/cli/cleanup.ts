@@ -13,7 +13,8 @@ export type CleanupOptions = OptionsOf<typeof CLEANUP_OPTIONS>;
 
 export const CLEANUP_COMMAND = defineCommand({
   name: 'cleanup',
-  description: 'remove what runs that ended abruptly (kill -9, OOM) left: servers and their data directories, containers, scratch databases; never what a live run owns',
+  description:
+    'remove what runs that ended abruptly (kill -9, OOM) left: servers and their data directories, containers, scratch databases; never what a live run owns',
   options: CLEANUP_OPTIONS,
   help: `
 Only what carries a pg-rehearse owner mark (pid + start time + host) whose process is gone is

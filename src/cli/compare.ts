@@ -4,7 +4,6 @@ import { compareReports, readReportFile, renderComparison, type Report } from '.
 import { colorFor, defineCommand } from './options.ts';
 import { COMPARE_OPTIONS, type CompareOptions } from './flags.ts';
 
-
 const COMPARE_EXAMPLES = `
 Examples:
   $ rehearse compare reports/last-night/report.json reports/tonight/report.json
@@ -22,16 +21,14 @@ export const COMPARE_COMMAND = defineCommand({
     ['<old.json>', 'the earlier report (last night)'],
     ['<new.json>', 'the later report (tonight)'],
   ],
-  options: COMPARE_OPTIONS, help: COMPARE_EXAMPLES,
+  options: COMPARE_OPTIONS,
+  help: COMPARE_EXAMPLES,
   run: ([oldFile, newFile], opts) => compareCommand(oldFile!, newFile!, opts),
 });
 
 export async function compareCommand(oldFile: string, newFile: string, opts: CompareOptions): Promise<number> {
   const { config } = await readConfigFile(opts.config);
-  const regression = resolveRegression(
-    opts.regressionThreshold ?? config.regressionThreshold,
-    opts.regressionMin ?? config.regressionMin,
-  );
+  const regression = resolveRegression(opts.regressionThreshold ?? config.regressionThreshold, opts.regressionMin ?? config.regressionMin);
   const before: Report = (await readReportFile(oldFile)).report;
   const after: Report = (await readReportFile(newFile)).report;
   const comparison = compareReports(before, after, { ...regression, baselineFile: oldFile });

@@ -5,7 +5,6 @@ import { doctorExitCode, renderChecks, runDoctor } from '../doctor/index.ts';
 import { colorFor, defineCommand } from './options.ts';
 import { DOCTOR_OPTIONS, type DoctorCommandOptions } from './flags.ts';
 
-
 const DOCTOR_HELP = `
 Checks, each ok / warn / FAIL (-- when not relevant to the options) with what to fix:
   node        Node.js 20 or later
@@ -28,7 +27,8 @@ Exit codes: 0 nothing failed (warnings allowed), 3 a check failed, 2 bad flags.`
 export const DOCTOR_COMMAND = defineCommand({
   name: 'doctor',
   description: 'check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix',
-  options: DOCTOR_OPTIONS, help: DOCTOR_HELP,
+  options: DOCTOR_OPTIONS,
+  help: DOCTOR_HELP,
   run: (_args, opts) => doctorCommand(opts),
 });
 
@@ -36,7 +36,8 @@ export async function doctorCommand(opts: DoctorCommandOptions): Promise<number>
   const { config } = await readConfigFile(opts.config);
   const postgres = opts.postgres ?? config.postgres;
   const major = postgres === undefined ? undefined : Number(postgres);
-  if (major !== undefined && !Number.isInteger(major)) throw new RehearseError('usage', `--postgres ${postgres}: not a PostgreSQL major`, { hint: 'e.g. --postgres 16' });
+  if (major !== undefined && !Number.isInteger(major))
+    throw new RehearseError('usage', `--postgres ${postgres}: not a PostgreSQL major`, { hint: 'e.g. --postgres 16' });
   const provider = opts.provider ?? config.provider ?? (config.databaseUrl ? 'url' : 'embedded');
   const dump = opts.dump ?? config.dump;
   const image = opts.image ?? config.image;

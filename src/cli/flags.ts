@@ -16,15 +16,24 @@ export const RUN_OPTIONS = {
   scale: value('--scale <n>', 'fixture size: number of orders for shop (default 30000)'),
   empty: flag('--empty', 'a fresh install: no dump or fixture, the whole migration history replayed on an empty database'),
   seed: value('--seed <n>', 'fixture or synthesis seed; the same seed gives the same data (default 42)'),
-  synthesize: value('--synthesize <stats.json>', "make rows of this statistics file's shape (rehearse stats) for the tables of --schema; no production row needed (docs/synthesis.md)"),
+  synthesize: value(
+    '--synthesize <stats.json>',
+    "make rows of this statistics file's shape (rehearse stats) for the tables of --schema; no production row needed (docs/synthesis.md)",
+  ),
   schema: value('--schema <schema.sql>', '--synthesize: the schema to fill (pg_dump --schema-only --no-owner --no-privileges)'),
   fraction: value('--fraction <f>', '--synthesize: rows = statistics × this (default 1; 0.01 for 1 %)'),
-  migrations: value('--migrations <dir>', 'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate, diesel, sqlx, goose, sqitch, Liquibase formatted SQL or Atlas layout'),
+  migrations: value(
+    '--migrations <dir>',
+    'migration folder: NNN_name.sql, golang-migrate, Flyway, dbmate, Prisma, Drizzle, node-pg-migrate, diesel, sqlx, goose, sqitch, Liquibase formatted SQL or Atlas layout',
+  ),
   cache: flag('--cache', 'always keep a snapshot of the loaded dataset (default: when loading took 30 s or more)'),
   // commander stores --no-cache as cache: false
   noCache: flag('--no-cache', 'neither clone a saved snapshot nor keep one: load the dataset afresh'),
   cacheDir: value('--cache-dir <dir>', 'where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
-  migrateCommand: value('--migrate-command <command>', 'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside'),
+  migrateCommand: value(
+    '--migrate-command <command>',
+    'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside',
+  ),
   from: value('--from <version>', 'treat migrations up to and including this version as applied'),
   out: value('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'),
   provider: oneOf('--provider <name>', 'where PostgreSQL runs: embedded (default), container (testcontainers), url (an existing server)', PROVIDERS),
@@ -35,7 +44,10 @@ export const RUN_OPTIONS = {
   databaseUrl: value('--database-url <url>', 'an existing server (implies --provider url); the run works in a scratch database'),
   keep: flag('--keep', 'url provider: keep the scratch database at the end'),
   useExistingDatabase: flag('--use-existing-database', "url provider: replay in the URL's own database (changes it!)"),
-  workload: value('--workload <file>', 'old and new application versions to run during the replay (YAML/JSON, docs/workload.md): latency, blocking, compatibility'),
+  workload: value(
+    '--workload <file>',
+    'old and new application versions to run during the replay (YAML/JSON, docs/workload.md): latency, blocking, compatibility',
+  ),
   sampleMs: value('--sample-ms <n>', 'how often the blocking sampler polls pg_stat_activity (default 10)'),
   warmup: value('--warmup <duration>', 'traffic before the first migration, the latency baseline (default 2s)'),
   cooldown: value('--cooldown <duration>', 'traffic after the last migration (default 2s)'),
@@ -46,7 +58,10 @@ export const RUN_OPTIONS = {
   rollback: flag('--rollback', 'after the replay, apply the down migrations newest first and check they restore the starting schema'),
   checkDrift: flag('--check-drift', 'apply every migration to an empty database and compare with the rehearsed one (finds hand-made changes in production)'),
   expectSchema: value('--expect-schema <file.sql>', 'compare the final schema with the schema this SQL file creates'),
-  suggest: flag('--suggest', 'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after'),
+  suggest: flag(
+    '--suggest',
+    'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after',
+  ),
   format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'),
   baseline: value('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'),
   regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
@@ -62,7 +77,10 @@ export const RUN_OPTIONS = {
   contractMigration: value('--contract-migration <id>', 'budget: the first contract migration; the old app must pass every state before it'),
   skipBudget: repeated('--skip-budget <name>', `switch a budget off (repeatable): ${BUDGET_NAMES.join(', ')}`),
   budgets: flag('--no-budgets', 'check no budget'),
-  predictFor: value('--predict-for <stats.json>', 'predict each statement at the sizes of this statistics file (`rehearse stats`, or { "tables": { "public.orders": { "rows": 200000000 } } }); docs/predictions.md'),
+  predictFor: value(
+    '--predict-for <stats.json>',
+    'predict each statement at the sizes of this statistics file (`rehearse stats`, or { "tables": { "public.orders": { "rows": 200000000 } } }); docs/predictions.md',
+  ),
   budgetsOn: oneOf('--budgets-on <which>', 'check budgets on the measured figures, the predicted ones, or both (default: both with --predict-for)', BUDGETS_ON),
   config: value('--config <file>', 'config file (default: ./rehearse.config.json|yaml|ts if present)'),
   json: flag('--json', 'print report.json to stdout (the summary goes to stderr)'),
@@ -89,7 +107,10 @@ export type CompareOptions = OptionsOf<typeof COMPARE_OPTIONS>;
 
 /** `rehearse stats` */
 export const STATS_OPTIONS = {
-  databaseUrl: value('--database-url <url>', 'the database to read, in a read-only session (column statistics need SELECT on the tables: owner, GRANT or pg_read_all_data; docs/stats.md)'),
+  databaseUrl: value(
+    '--database-url <url>',
+    'the database to read, in a read-only session (column statistics need SELECT on the tables: owner, GRANT or pg_read_all_data; docs/stats.md)',
+  ),
   out: value('--out <file>', 'where to write the JSON (default: stdout)'),
   includeValues: flag('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'),
 };

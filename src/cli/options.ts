@@ -17,7 +17,12 @@ export interface OptionDef<T extends z.ZodType = z.ZodType> {
   choices?: readonly string[];
 }
 
-export const opt = <T extends z.ZodType>(flags: string, description: string, type: T, extra: Pick<OptionDef, 'repeat' | 'choices'> = {}): OptionDef<T> => ({ flags, description, type, ...extra });
+export const opt = <T extends z.ZodType>(flags: string, description: string, type: T, extra: Pick<OptionDef, 'repeat' | 'choices'> = {}): OptionDef<T> => ({
+  flags,
+  description,
+  type,
+  ...extra,
+});
 
 /** A flag without a value: `--json` → true. */
 export const flag = (flags: string, description: string) => opt(flags, description, z.boolean().optional());

@@ -5,7 +5,6 @@ import { colorFor, defineCommand, shown } from './options.ts';
 import { REPORT_OPTIONS, type ReportOptions } from './flags.ts';
 import { terminalWidth } from '../core/terminal-width.ts';
 
-
 const REPORT_EXAMPLES = `
 Examples:
   $ rehearse report reports/2026-05-01T02-00-00/report.json --format md,html,junit --out out/
@@ -17,7 +16,8 @@ export const REPORT_COMMAND = defineCommand({
   name: 'report',
   description: 'render a saved report.json again: md, html, junit, terminal — the same bytes the run wrote',
   args: [['<report.json>', 'a report written by rehearse run']],
-  options: REPORT_OPTIONS, help: REPORT_EXAMPLES,
+  options: REPORT_OPTIONS,
+  help: REPORT_EXAMPLES,
   run: ([file], opts) => reportCommand(file!, opts),
 });
 

@@ -8,11 +8,19 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { rehearse } from '../rehearsal.ts';
 import { rehearseSuggestion } from '../suggest/index.ts';
 import { terminalWidth } from '../core/terminal-width.ts';
-import { checkOutputs, defaultOutDir, finalizeReport, readReportFile, renderTerminal, renderVerdictLines, serializeReport, writeFormats } from '../report/index.ts';
+import {
+  checkOutputs,
+  defaultOutDir,
+  finalizeReport,
+  readReportFile,
+  renderTerminal,
+  renderVerdictLines,
+  serializeReport,
+  writeFormats,
+} from '../report/index.ts';
 import { EXIT_CODES } from './help.ts';
 import { colorFor, defineCommand, shown } from './options.ts';
 import { RUN_OPTIONS, type RunOptions } from './flags.ts';
-
 
 const RUN_EXAMPLES = `
 Examples:
@@ -54,7 +62,8 @@ ${EXIT_CODES}`;
 export const RUN_COMMAND = defineCommand({
   name: 'run',
   description: 'restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report',
-  options: RUN_OPTIONS, help: RUN_EXAMPLES,
+  options: RUN_OPTIONS,
+  help: RUN_EXAMPLES,
   run: (_args, opts) => runCommand(opts),
 });
 
@@ -126,9 +135,17 @@ async function finishRun(
 
   // --suggest: the mechanical rewrites, rehearsed the same way; before vs after in the report
   if (plan.suggest && !interrupted()) {
-    const suggestion = await rehearseSuggestion(plan, report, outDir, log, rehearse, rp.formats.filter((f) => f !== 'terminal'), (r) => {
-      finalizeReport(r, { budgets: rp.budgets, regression: rp.regression });
-    });
+    const suggestion = await rehearseSuggestion(
+      plan,
+      report,
+      outDir,
+      log,
+      rehearse,
+      rp.formats.filter((f) => f !== 'terminal'),
+      (r) => {
+        finalizeReport(r, { budgets: rp.budgets, regression: rp.regression });
+      },
+    );
     if (suggestion) report.suggestion = suggestion;
     else log.info('--suggest: no finding can be rewritten mechanically');
   }

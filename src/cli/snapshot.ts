@@ -1,7 +1,17 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { ExitCode, usageError } from '../core/errors.ts';
-import { cacheList, cachePrune, cacheRemove, defaultCacheDir, formatBytes, parseAge, parseBytes, provisionDataset, type CacheEntry } from '../snapshot/index.ts';
+import {
+  cacheList,
+  cachePrune,
+  cacheRemove,
+  defaultCacheDir,
+  formatBytes,
+  parseAge,
+  parseBytes,
+  provisionDataset,
+  type CacheEntry,
+} from '../snapshot/index.ts';
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { createLogger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
@@ -21,10 +31,15 @@ export function addSnapshotCommands(program: Command, setExitCode: (code: number
     .addOption(new Option('--provider <name>', 'embedded (default) or url').choices(['embedded', 'url']))
     .addOption(new Option('--postgres <major>', 'PostgreSQL major for the embedded server'))
     .addOption(new Option('--database-url <url>', 'url provider: the server that keeps the template database'))
-    .addOption(new Option('--cache-dir <dir>', 'embedded: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'))
+    .addOption(
+      new Option('--cache-dir <dir>', 'embedded: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
+    )
     .addOption(new Option('--config <file>', 'config file (default: ./rehearse.config.* if present)'))
     .addOption(new Option('--quiet', 'no progress'))
-    .addHelpText('after', '\nExample:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/',
+    )
     .action(async (opts: Record<string, unknown>) => setExitCode(await prepareCommand(opts)));
 
   const cache = program.command('cache').description('list and remove saved dataset snapshots (docs/snapshots.md)');
@@ -76,7 +91,15 @@ function renderEntries(entries: CacheEntry[], opts: Record<string, unknown>): st
   if (entries.length === 0) return `no snapshots in ${where}`;
   const now = Date.now();
   const age = (iso: string | null) => (iso ? ago(now - Date.parse(iso)) : '-');
-  const rows = entries.map((e) => [e.key + (e.incomplete ? ' (unfinished)' : ''), e.provider, formatBytes(e.bytes), age(e.createdAt), age(e.usedAt), e.source, e.location]);
+  const rows = entries.map((e) => [
+    e.key + (e.incomplete ? ' (unfinished)' : ''),
+    e.provider,
+    formatBytes(e.bytes),
+    age(e.createdAt),
+    age(e.usedAt),
+    e.source,
+    e.location,
+  ]);
   const head = ['KEY', 'PROVIDER', 'SIZE', 'AGE', 'USED', 'SOURCE', 'WHERE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
@@ -96,7 +119,8 @@ async function prepareCommand(opts: Record<string, unknown>): Promise<number> {
   const { config: file } = await readConfigFile(opts.config as string | undefined);
   const { config: _c, quiet, ...rest } = opts;
   const flags: RunConfig = validate(rest, 'flags');
-  if (!flags.dump && !flags.fixture && !file.dump && !file.fixture) throw usageError('prepare needs --dump or --fixture', 'the dataset whose snapshot later runs start from');
+  if (!flags.dump && !flags.fixture && !file.dump && !file.fixture)
+    throw usageError('prepare needs --dump or --fixture', 'the dataset whose snapshot later runs start from');
   // the dataset part of a run's plan; prepare replays nothing, so the migration folder is a placeholder
   const plan = resolvePlan({ ...file, migrations: undefined, migrateCommand: undefined }, { ...flags, migrations: '.', cache: true });
   const log = createLogger({ quiet: Boolean(quiet) });

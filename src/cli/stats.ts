@@ -15,7 +15,8 @@ Catalog only (pg_class, pg_stat_all_tables, pg_index, pg_stats), in one read-onl
 
 export const STATS_COMMAND = defineCommand({
   name: 'stats',
-  description: "read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)",
+  description:
+    "read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)",
   options: STATS_OPTIONS,
   help: STATS_HELP,
   run: (_args, opts) => statsCommand(opts),
@@ -32,7 +33,9 @@ export async function statsCommand(opts: StatsCommandOptions): Promise<number> {
     await writeFile(opts.out, json);
     const tables = Object.values(stats.tables);
     const rows = Math.round(tables.reduce((s, t) => s + t.rows, 0)).toLocaleString('en-US');
-    process.stderr.write(`${shown(opts.out)}: ${tables.length} tables, ${rows} rows${stats.includesValues ? ' (includes row values: most common values, histograms)' : ', no row values'}\n`);
+    process.stderr.write(
+      `${shown(opts.out)}: ${tables.length} tables, ${rows} rows${stats.includesValues ? ' (includes row values: most common values, histograms)' : ', no row values'}\n`,
+    );
   } else {
     process.stdout.write(json);
   }

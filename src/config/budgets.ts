@@ -13,9 +13,7 @@ const OFF = z.union([z.literal(false), z.literal('off')]);
 const duration = z
   .union([z.string(), z.number()])
   .refine((v) => parseDuration(v) !== null, { message: 'not a duration: write it with a unit (500ms, 2s, 1m)' });
-const percent = z
-  .union([z.string(), z.number()])
-  .refine((v) => parsePercent(v) !== null, { message: 'not a percentage: write 100 or 100%' });
+const percent = z.union([z.string(), z.number()]).refine((v) => parsePercent(v) !== null, { message: 'not a percentage: write 100 or 100%' });
 const count = z.coerce.number().int().nonnegative();
 
 export const BudgetsConfigSchema = z
@@ -36,7 +34,16 @@ export const BudgetsConfigSchema = z
 export type BudgetsConfig = z.infer<typeof BudgetsConfigSchema>;
 
 /** Flags (camelCase as commander gives them) that set a budget: `--max-lock-hold` → maxLockHold. */
-export const BUDGET_FLAG_KEYS = ['maxLockHold', 'lockHoldMinRows', 'maxBlocked', 'maxStatement', 'maxRewriteRows', 'maxP99Increase', 'p99IncreaseMin', 'contractMigration'] as const;
+export const BUDGET_FLAG_KEYS = [
+  'maxLockHold',
+  'lockHoldMinRows',
+  'maxBlocked',
+  'maxStatement',
+  'maxRewriteRows',
+  'maxP99Increase',
+  'p99IncreaseMin',
+  'contractMigration',
+] as const;
 /** Budgets --skip-budget can switch off. */
 export { BUDGET_NAMES };
 
@@ -51,7 +58,17 @@ const off = (v: unknown) => v === false || v === 'off';
 /** Apply one layer (file, then flags) of budget settings over the defaults. */
 function apply(base: BudgetConfig, layer: BudgetsConfig | false | undefined): BudgetConfig {
   if (layer === undefined) return base;
-  if (layer === false) return { ...base, maxLockHoldMs: null, maxBlockedMs: null, maxStatementMs: null, maxRewriteRows: null, maxP99IncreasePct: null, oldAppCompatible: false, noInvalidIndex: false };
+  if (layer === false)
+    return {
+      ...base,
+      maxLockHoldMs: null,
+      maxBlockedMs: null,
+      maxStatementMs: null,
+      maxRewriteRows: null,
+      maxP99IncreasePct: null,
+      oldAppCompatible: false,
+      noInvalidIndex: false,
+    };
   const c = { ...base };
   const ms = (v: string | number) => parseDuration(v)!;
   if (layer.maxLockHold !== undefined) c.maxLockHoldMs = off(layer.maxLockHold) ? null : ms(layer.maxLockHold as string | number);

@@ -71,7 +71,15 @@ export const EXAMPLE = {
   scale: 30_000,
   migrations: path.join(packageRoot, 'fixtures', 'shop', 'migrations'),
 };
-const CONFIG_NAMES = ['rehearse.config.json', 'rehearse.config.yaml', 'rehearse.config.yml', 'rehearse.config.ts', 'rehearse.config.mts', 'rehearse.config.js', 'rehearse.config.mjs'];
+const CONFIG_NAMES = [
+  'rehearse.config.json',
+  'rehearse.config.yaml',
+  'rehearse.config.yml',
+  'rehearse.config.ts',
+  'rehearse.config.mts',
+  'rehearse.config.js',
+  'rehearse.config.mjs',
+];
 const CODE_CONFIG = /\.(ts|mts|cts|js|mjs|cjs)$/;
 
 /**
@@ -105,7 +113,10 @@ async function importConfig(file: string): Promise<unknown> {
     const { tsImport } = await import('tsx/esm/api');
     mod = (await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown };
   } catch (err) {
-    throw usageError(`${file}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`, 'the file must be valid TypeScript/JavaScript with `export default { … }`');
+    throw usageError(
+      `${file}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
+      'the file must be valid TypeScript/JavaScript with `export default { … }`',
+    );
   }
   let raw = mod.default;
   // a CommonJS-style module seen through ESM interop nests its default once more
@@ -127,7 +138,14 @@ export function validate(raw: unknown, source: string): RunConfig {
       `known keys: ${Object.keys(nested ? BudgetsConfigSchema.shape : RunConfigSchema.shape).join(', ')}`,
     );
   }
-  throw usageError(`${source}: ${where}: ${z.prettifyError(new z.ZodError([issue])).replace(/^✖ /, '').split('\n')[0]}`);
+  throw usageError(
+    `${source}: ${where}: ${
+      z
+        .prettifyError(new z.ZodError([issue]))
+        .replace(/^✖ /, '')
+        .split('\n')[0]
+    }`,
+  );
 }
 
 /** Merge file and flags (flags win) and resolve defaults into a plan. */
@@ -142,17 +160,21 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
   const load: LoadSpec = synthesis
     ? synthesis
     : c.dump
-    ? { kind: 'dump', path: c.dump }
-    : fixture
-      ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
-      : { kind: 'none' };
+      ? { kind: 'dump', path: c.dump }
+      : fixture
+        ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
+        : { kind: 'none' };
   if (!c.workload && (c.sampleMs !== undefined || c.warmup !== undefined || c.cooldown !== undefined)) {
     throw usageError('--sample-ms, --warmup and --cooldown apply to --workload only');
   }
   if (c.scale !== undefined && !fixture) throw usageError('--scale applies to --fixture only');
 
   const folder = c.migrations ?? (c.example && !c.migrateCommand ? relativeIfInside(EXAMPLE.migrations) : undefined);
-  if (!folder && !c.migrateCommand) throw usageError('no migrations to rehearse', 'pass --migrations DIR (or --example for the bundled example, or --migrate-command to run your migration tool)');
+  if (!folder && !c.migrateCommand)
+    throw usageError(
+      'no migrations to rehearse',
+      'pass --migrations DIR (or --example for the bundled example, or --migrate-command to run your migration tool)',
+    );
   if (c.migrateCommand) commandModeChecks(c);
   if (c.suggest && c.migrateCommand) throw usageError('--suggest rewrites the migration files and replays them; it does not combine with --migrate-command');
 
@@ -163,9 +185,13 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     throw usageError(`--${c.keep ? 'keep' : 'use-existing-database'} is for --provider url`);
   }
   if (provider !== 'container' && (c.image || c.containerNetwork)) throw usageError('--image and --container-network are for --provider container');
-  if (provider === 'container' && c.postgres !== undefined && c.image) throw usageError('give --postgres or --image, not both', '--postgres 16 means --image postgres:16');
+  if (provider === 'container' && c.postgres !== undefined && c.image)
+    throw usageError('give --postgres or --image, not both', '--postgres 16 means --image postgres:16');
   if (c.useExistingDatabase && load.kind !== 'none') {
-    throw usageError('--use-existing-database works on the data already in that database', 'drop --dump/--fixture, or drop --use-existing-database to load into a scratch database');
+    throw usageError(
+      '--use-existing-database works on the data already in that database',
+      'drop --dump/--fixture, or drop --use-existing-database to load into a scratch database',
+    );
   }
   let settings: Record<string, string>;
   try {
@@ -174,7 +200,8 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     throw usageError((err as Error).message);
   }
 
-  if (c.budgetsOn && c.budgetsOn !== 'measured' && !c.predictFor) throw usageError(`--budgets-on ${c.budgetsOn} needs --predict-for`, 'give the statistics file the predictions are for: --predict-for prod-stats.json');
+  if (c.budgetsOn && c.budgetsOn !== 'measured' && !c.predictFor)
+    throw usageError(`--budgets-on ${c.budgetsOn} needs --predict-for`, 'give the statistics file the predictions are for: --predict-for prod-stats.json');
   if (c.predictFractions && !c.predictFor) throw usageError('predictFractions applies to --predict-for only');
 
   return {
@@ -189,11 +216,19 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       useExistingDatabase: c.useExistingDatabase ?? false,
     },
     load,
-    cache: { mode: c.cache === undefined ? (process.env.PG_REHEARSE_NO_CACHE ? 'never' : 'auto') : c.cache ? 'always' : 'never', ...(c.cacheDir ? { dir: c.cacheDir } : {}) },
+    cache: {
+      mode: c.cache === undefined ? (process.env.PG_REHEARSE_NO_CACHE ? 'never' : 'auto') : c.cache ? 'always' : 'never',
+      ...(c.cacheDir ? { dir: c.cacheDir } : {}),
+    },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
     traffic: c.workload
-      ? { workload: c.workload, sampleMs: c.sampleMs ?? 10, warmupMs: duration(c.warmup, 'warmup') ?? 2000, cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000 }
+      ? {
+          workload: c.workload,
+          sampleMs: c.sampleMs ?? 10,
+          warmupMs: duration(c.warmup, 'warmup') ?? 2000,
+          cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000,
+        }
       : null,
     timeouts: timeoutPolicy(c),
     inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
@@ -220,10 +255,12 @@ function synthesisSpec(c: RunConfig): LoadSpec | undefined {
     if (c.fraction !== undefined) throw usageError('--fraction applies to --synthesize');
     return undefined;
   }
-  if (!c.schema) throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only --no-owner --no-privileges -f schema.sql');
+  if (!c.schema)
+    throw usageError('--synthesize needs --schema', 'the schema the rows are made for: pg_dump --schema-only --no-owner --no-privileges -f schema.sql');
   if (c.dump || c.fixture) throw usageError(`--synthesize and --${c.dump ? 'dump' : 'fixture'} both given`, 'choose one source of data');
   const fraction = c.fraction ?? 1;
-  if (!(fraction > 0) || fraction > 1000) throw usageError(`--fraction ${fraction}: not a number above 0`, 'e.g. --fraction 0.01 for 1 % of the rows of the statistics');
+  if (!(fraction > 0) || fraction > 1000)
+    throw usageError(`--fraction ${fraction}: not a number above 0`, 'e.g. --fraction 0.01 for 1 % of the rows of the statistics');
   const seed = c.seed ?? 42;
   if (!Number.isSafeInteger(seed)) throw usageError(`--seed ${seed} is not a whole number`, 'e.g. --seed 42');
   return { kind: 'synthesize', schema: c.schema, stats: c.synthesize, fraction, seed };
@@ -231,15 +268,33 @@ function synthesisSpec(c: RunConfig): LoadSpec | undefined {
 
 /** --empty: a fresh install, the whole history on an empty database; no data source, nothing applied. */
 function emptyChecks(c: RunConfig): void {
-  const other = c.dump ? '--dump' : c.fixture ? '--fixture' : c.synthesize ? '--synthesize' : c.example ? '--example' : c.useExistingDatabase ? '--use-existing-database' : undefined;
+  const other = c.dump
+    ? '--dump'
+    : c.fixture
+      ? '--fixture'
+      : c.synthesize
+        ? '--synthesize'
+        : c.example
+          ? '--example'
+          : c.useExistingDatabase
+            ? '--use-existing-database'
+            : undefined;
   if (other) throw usageError(`--empty and ${other} both given`, '--empty replays the whole history on an empty database; drop one of them');
   if (c.from !== undefined) throw usageError('--empty replays the whole history; --from says part of it is applied', 'drop --from (or --empty)');
 }
 
 /** What command mode cannot do: the tool applies the migrations, not the replay. */
 function commandModeChecks(c: RunConfig): void {
-  if (c.rollback) throw usageError('--rollback applies the down scripts of --migrations itself; it does not combine with --migrate-command', 'rehearse the down command separately: --migrate-command "npx node-pg-migrate down"');
-  if (c.retries !== undefined || c.retryBackoff !== undefined) throw usageError('--retries and --retry-backoff need the replay; with --migrate-command the tool decides about retries', '--lock-timeout still applies: it is passed to the tool in PGOPTIONS');
+  if (c.rollback)
+    throw usageError(
+      '--rollback applies the down scripts of --migrations itself; it does not combine with --migrate-command',
+      'rehearse the down command separately: --migrate-command "npx node-pg-migrate down"',
+    );
+  if (c.retries !== undefined || c.retryBackoff !== undefined)
+    throw usageError(
+      '--retries and --retry-backoff need the replay; with --migrate-command the tool decides about retries',
+      '--lock-timeout still applies: it is passed to the tool in PGOPTIONS',
+    );
   if (c.checkDrift && !c.migrations) throw usageError('--check-drift with --migrate-command needs --migrations DIR (the history to compare with)');
   if (c.from !== undefined && !c.migrations) throw usageError('--from applies to --migrations');
 }

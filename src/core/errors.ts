@@ -32,10 +32,8 @@ export class RehearseError extends Error {
   }
 }
 
-export const usageError = (message: string, hint?: string, cause?: unknown) =>
-  new RehearseError('usage', message, { hint, cause });
-export const infraError = (message: string, hint?: string, cause?: unknown) =>
-  new RehearseError('infrastructure', message, { hint, cause });
+export const usageError = (message: string, hint?: string, cause?: unknown) => new RehearseError('usage', message, { hint, cause });
+export const infraError = (message: string, hint?: string, cause?: unknown) => new RehearseError('infrastructure', message, { hint, cause });
 
 /** A short text for any thrown value, for logs and reports. */
 export function describeError(err: unknown): string {

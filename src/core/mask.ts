@@ -16,7 +16,5 @@ export function maskUrl(url: string): string {
  * "Failing row contains (...)"); reports never carry row data, so the values are cut out.
  */
 export function stripRowData(detail: string): string {
-  return detail
-    .replace(/(Key \((?:[^()]|\([^()]*\))*\)=)\((?:[^()]|\([^()]*\))*\)/g, '$1(…)')
-    .replace(/(Failing row contains )\([^\n]*\)/g, '$1(…)');
+  return detail.replace(/(Key \((?:[^()]|\([^()]*\))*\)=)\((?:[^()]|\([^()]*\))*\)/g, '$1(…)').replace(/(Failing row contains )\([^\n]*\)/g, '$1(…)');
 }

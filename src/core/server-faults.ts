@@ -13,7 +13,8 @@ export interface ServerFault {
   hint: string;
 }
 
-const CONNECTION_LOST = /Connection terminated|not queryable|crash of another server process|unexpected postmaster exit|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|the database system is (shutting down|starting up|in recovery mode)|not currently accepting connections|EPIPE/i;
+const CONNECTION_LOST =
+  /Connection terminated|not queryable|crash of another server process|unexpected postmaster exit|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|the database system is (shutting down|starting up|in recovery mode)|not currently accepting connections|EPIPE/i;
 
 export function serverFault(sqlstate: string | undefined, message: string, where: string): ServerFault | null {
   const s = sqlstate ?? '';
@@ -31,10 +32,16 @@ export function serverFault(sqlstate: string | undefined, message: string, where
     };
   }
   if (s === '55000' && /accepting connections/i.test(message)) {
-    return { message: `the rehearsal server refused a connection ${where}: ${message}`, hint: 'something changed the database or server mid-run (ALLOW_CONNECTIONS, pg_hba, a restart); run again' };
+    return {
+      message: `the rehearsal server refused a connection ${where}: ${message}`,
+      hint: 'something changed the database or server mid-run (ALLOW_CONNECTIONS, pg_hba, a restart); run again',
+    };
   }
   if (s.startsWith('53') || s.startsWith('58') || (s.startsWith('XX') && s !== 'XX000')) {
-    return { message: `the rehearsal server failed ${where} (${s}): ${message}`, hint: 'a resource or system error of the server, not of the migration: see the server log' };
+    return {
+      message: `the rehearsal server failed ${where} (${s}): ${message}`,
+      hint: 'a resource or system error of the server, not of the migration: see the server log',
+    };
   }
   return null;
 }
@@ -50,7 +57,9 @@ export function asServerFault(err: unknown, where: string): RehearseError | null
 }
 
 /** The first failed statement of a replay that failed because of the server, not the SQL. */
-export function firstServerFault(migrations: readonly { statements: readonly { error?: { sqlstate: string; message: string; file: string; line: number } }[] }[]): ServerFault | null {
+export function firstServerFault(
+  migrations: readonly { statements: readonly { error?: { sqlstate: string; message: string; file: string; line: number } }[] }[],
+): ServerFault | null {
   for (const m of migrations) {
     for (const st of m.statements) {
       const fault = st.error && serverFault(st.error.sqlstate, st.error.message, `at ${st.error.file}:${st.error.line}`);

@@ -22,7 +22,6 @@ import { DEFAULT_CONTAINER_MAJOR } from '../core/names.ts';
 export type { Check, CheckStatus, DoctorOptions } from './types.ts';
 export { RESTORE_FACTOR } from './checks/disk.ts';
 
-
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const checks: Check[] = [checkNode()];
   let dump: DumpFacts | null = null;
@@ -48,7 +47,9 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
 function targetMajor(options: DoctorOptions, image: string): { major: number | null; source: string } {
   switch (options.provider) {
     case 'embedded':
-      return options.postgres !== undefined ? { major: options.postgres, source: 'embedded, --postgres' } : { major: bundledMajor(), source: 'embedded, bundled' };
+      return options.postgres !== undefined
+        ? { major: options.postgres, source: 'embedded, --postgres' }
+        : { major: bundledMajor(), source: 'embedded, bundled' };
     case 'container': {
       if (options.postgres !== undefined) return { major: options.postgres, source: `container ${image}` };
       const tag = /:(\d+)(?:[.-]|$)/.exec(image)?.[1];
@@ -78,6 +79,12 @@ export function renderChecks(checks: Check[], options: { color?: boolean } = {})
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   const warned = checks.filter((c) => c.status === 'warn').length;
-  lines.push(failed ? paint('fail', `${failed} check${failed === 1 ? '' : 's'} failed${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}`) : warned ? `ready, with ${warned} warning${warned === 1 ? '' : 's'}` : 'ready');
+  lines.push(
+    failed
+      ? paint('fail', `${failed} check${failed === 1 ? '' : 's'} failed${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}`)
+      : warned
+        ? `ready, with ${warned} warning${warned === 1 ? '' : 's'}`
+        : 'ready',
+  );
   return lines.join('\n');
 }

@@ -60,9 +60,7 @@ export async function dataLossOf(url: string, migration: Migration): Promise<Dat
   try {
     for (const d of drops) {
       const rel = (d.table.schema ? pg.escapeIdentifier(d.table.schema) + '.' : '') + pg.escapeIdentifier(d.table.name);
-      const sql = d.column
-        ? `SELECT count(${pg.escapeIdentifier(d.column)})::int8::text AS n FROM ${rel}`
-        : `SELECT count(*)::int8::text AS n FROM ${rel}`;
+      const sql = d.column ? `SELECT count(${pg.escapeIdentifier(d.column)})::int8::text AS n FROM ${rel}` : `SELECT count(*)::int8::text AS n FROM ${rel}`;
       const n = await client.query<{ n: string }>(sql).then(
         (r) => Number(r.rows[0]!.n),
         () => 0, // the table or column does not exist (any more): nothing to lose

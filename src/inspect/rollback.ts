@@ -23,7 +23,15 @@ export async function rehearseRollback(
   let failed = false;
   for (const migration of [...applied].reverse()) {
     if (failed) {
-      traces.push({ id: migration.id, name: migration.name, file: migration.down?.file ?? '', status: 'skipped', startedAt: null, durationMs: 0, statements: [] });
+      traces.push({
+        id: migration.id,
+        name: migration.name,
+        file: migration.down?.file ?? '',
+        status: 'skipped',
+        startedAt: null,
+        durationMs: 0,
+        statements: [],
+      });
       continue;
     }
     dataLoss.push(...(await dataLossOf(url, migration)));

@@ -7,7 +7,6 @@ import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-out
 import type { DumpFormat } from './types.ts';
 import type { Logger } from '../core/log.ts';
 
-
 /**
  * Where a container restore goes: the database's URL and the container's tools (the interface the
  * container provider implements: provision's ContainerAccess; an Instance of that provider is one).
@@ -57,7 +56,10 @@ export async function restoreInContainer(
       throw infraError(`${dumpPath} is a corrupt or truncated gzip file (${gzipError.message}); the database is partly loaded`, 'check the dump with gzip -t');
     }
     if (result.exitCode !== 0) {
-      throw infraError(`psql in the container loading ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`, hintFor(problems));
+      throw infraError(
+        `psql in the container loading ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`,
+        hintFor(problems),
+      );
     }
     progress.done();
     return;
@@ -86,11 +88,26 @@ export async function restoreInContainer(
     const stderr = pgRestoreStderr(progress, entries);
     const problems = stderr.problems;
     const result = await box.exec(
-      ['pg_restore', '--no-owner', '--no-privileges', '--no-tablespaces', '--exit-on-error', '--verbose', '-j', String(jobs), '-d', dbName(instance.url), inside],
+      [
+        'pg_restore',
+        '--no-owner',
+        '--no-privileges',
+        '--no-tablespaces',
+        '--exit-on-error',
+        '--verbose',
+        '-j',
+        String(jobs),
+        '-d',
+        dbName(instance.url),
+        inside,
+      ],
       { onStderrLine: stderr.onLine },
     );
     if (result.exitCode !== 0) {
-      throw infraError(`pg_restore in the container of ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`, hintFor(problems));
+      throw infraError(
+        `pg_restore in the container of ${dumpPath} failed (exit ${result.exitCode}): ${quote(problems) || 'no error message'}`,
+        hintFor(problems),
+      );
     }
     progress.done(`${entries} items`);
   } finally {
@@ -114,4 +131,3 @@ function hintFor(lines: string[]): string | undefined {
   }
   return undefined;
 }
-

@@ -40,7 +40,11 @@ export async function knownFixtures(dir = fixturesDir()): Promise<string[]> {
   const names: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
-    const has = (f: string) => fs.access(path.join(dir, e.name, f)).then(() => true, () => false);
+    const has = (f: string) =>
+      fs.access(path.join(dir, e.name, f)).then(
+        () => true,
+        () => false,
+      );
     if ((await has('schema.sql')) && (await has('generate.sql'))) names.push(e.name);
   }
   return names.sort();
@@ -52,10 +56,7 @@ export async function readFixture(name: string, dir = fixturesDir()): Promise<Fi
     throw usageError(`unknown fixture "${name}"`, `known fixtures: ${known.join(', ') || '(none found in ' + dir + ')'}`);
   }
   const folder = path.join(dir, name);
-  const [schema, generate] = await Promise.all([
-    fs.readFile(path.join(folder, 'schema.sql'), 'utf8'),
-    fs.readFile(path.join(folder, 'generate.sql'), 'utf8'),
-  ]);
+  const [schema, generate] = await Promise.all([fs.readFile(path.join(folder, 'schema.sql'), 'utf8'), fs.readFile(path.join(folder, 'generate.sql'), 'utf8')]);
   const { preData, postData } = splitSchema(schema);
   return { name, preData, postData, steps: splitSteps(generate) };
 }

@@ -35,7 +35,8 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
       return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
     case 'dump': {
       const dump = await inspectDump(spec.path);
-      if (options.container) await restoreInContainer({ url, container: options.container }, dump.path, dump.format, log, spec.jobs !== undefined ? { jobs: spec.jobs } : {});
+      if (options.container)
+        await restoreInContainer({ url, container: options.container }, dump.path, dump.format, log, spec.jobs !== undefined ? { jobs: spec.jobs } : {});
       else if (dump.format === 'plain' || dump.format === 'plain-gzip') await restorePlain(dump, url, log);
       else await restoreArchive(dump, url, spec.jobs ?? os.availableParallelism(), log);
       source = { kind: 'dump', path: spec.path, format: dump.format };

@@ -20,7 +20,10 @@ export function restoredItem(line: string): { table?: string } | undefined {
 }
 
 export function isProblem(line: string): boolean {
-  return /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) && !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line);
+  return (
+    /error|fatal|warning|detail|hint|command was|^LINE \d+/i.test(line) &&
+    !/^pg_restore: (creating|processing|executing|launching|finished|connecting|entering|implied data-only)/.test(line)
+  );
 }
 
 /** psql names the line of its input: say it the way a user reads it. */

@@ -7,12 +7,10 @@ import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import { infraError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { maskSecrets } from '../core/mask.ts';
 import { formatArchiveVersion, likelyWriter, minimumReaderMajor, newestReadableBy } from './archive-version.ts';
 import { clientConnection, clientTool, missingToolError, type ClientTool } from './client-tools.ts';
 import type { DumpInfo } from './detect.ts';
 import { pgRestoreStderr, psqlProblem, QUOTED_LINES, quote } from './restore-output.ts';
-
 
 /**
  * A custom, directory or tar archive through pg_restore: no owners, no privileges (the roles of
@@ -143,8 +141,6 @@ export async function restorePlain(dump: DumpInfo, url: string, log: Logger): Pr
   }
   progress.done(`${mib(read)}${gzip ? ` gzipped, ${mib(fed)} of SQL` : ''}`);
 }
-
-
 
 function hintFor(lines: string[], tool: ClientTool): string | undefined {
   const text = lines.join('\n');

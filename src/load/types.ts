@@ -41,7 +41,7 @@ export interface SynthesizedSource {
 }
 
 export type LoadSpec =
-  | { kind: 'dump'; path: string; /** pg_restore -j (default: os.availableParallelism(); tar: 1) */ jobs?: number }
+  | { kind: 'dump'; path: string /** pg_restore -j (default: os.availableParallelism(); tar: 1) */; jobs?: number }
   | { kind: 'fixture'; name: string; scale: number; seed?: number }
-  | { kind: 'synthesize'; schema: string; stats: string; fraction: number; seed: number; /** connections at once (default: cores) */ jobs?: number }
+  | { kind: 'synthesize'; schema: string; stats: string; fraction: number; seed: number /** connections at once (default: cores) */; jobs?: number }
   | { kind: 'none' };

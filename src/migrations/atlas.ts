@@ -50,19 +50,29 @@ export function readAtlas(folder: string, files: SourceFile[], sum: string): Lay
   const names = new Set(files.map((f) => f.name));
   for (const f of files) {
     if (!listed.has(f.name)) {
-      throw usageError(`${f.path} is not in ${ATLAS_SUM}; atlas migrate apply refuses the directory (checksum mismatch)`, 'run atlas migrate hash after adding or editing a migration');
+      throw usageError(
+        `${f.path} is not in ${ATLAS_SUM}; atlas migrate apply refuses the directory (checksum mismatch)`,
+        'run atlas migrate hash after adding or editing a migration',
+      );
     }
   }
   for (const name of listed) {
     if (name.endsWith('.sql') && !names.has(name)) {
-      throw usageError(`${ATLAS_SUM} lists ${name}, which is not in ${folder}; atlas migrate apply refuses the directory (checksum mismatch)`, 'restore the file, or run atlas migrate hash');
+      throw usageError(
+        `${ATLAS_SUM} lists ${name}, which is not in ${folder}; atlas migrate apply refuses the directory (checksum mismatch)`,
+        'restore the file, or run atlas migrate hash',
+      );
     }
   }
   const sources: MigrationSource[] = [];
   const seen = new Map<string, string>();
   for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const m = FILE_NAME.exec(f.name);
-    if (!m) throw usageError(`${f.path}: an Atlas migration file is named <version>_<name>.sql`, 'name it as atlas migrate diff does (e.g. 20240101120000_add_orders.sql)');
+    if (!m)
+      throw usageError(
+        `${f.path}: an Atlas migration file is named <version>_<name>.sql`,
+        'name it as atlas migrate diff does (e.g. 20240101120000_add_orders.sql)',
+      );
     const clash = seen.get(m[1]!);
     if (clash) throw usageError(`${folder}: ${clash} and ${f.name} have the same version ${m[1]}`, 'give each migration its own version');
     seen.set(m[1]!, f.name);
@@ -76,6 +86,7 @@ export function readAtlas(folder: string, files: SourceFile[], sum: string): Lay
       up: { file: f.path, text: f.text, lineOffset: 0, inTransaction: mode !== 'none' },
     });
   }
-  if (sources.length === 0) throw usageError(`no Atlas migration files in ${folder}`, 'pass the migrations directory holding atlas.sum and <version>_<name>.sql');
+  if (sources.length === 0)
+    throw usageError(`no Atlas migration files in ${folder}`, 'pass the migrations directory holding atlas.sum and <version>_<name>.sql');
   return { format: 'atlas', sources };
 }

@@ -72,10 +72,14 @@ export async function readDiesel(folder: string, entries: Dirent[]): Promise<Lay
     }
     const up = await readIfThere(path.join(dir, 'up.sql'));
     if (up === undefined) {
-      throw usageError(`${dir} has no up.sql; diesel refuses such a migrations folder too (UnknownMigrationFormat)`, 'add the up.sql file or remove the folder');
+      throw usageError(
+        `${dir} has no up.sql; diesel refuses such a migrations folder too (UnknownMigrationFormat)`,
+        'add the up.sql file or remove the folder',
+      );
     }
     const clash = seen.get(version);
-    if (clash) throw usageError(`${folder}: the diesel migrations ${clash} and ${name} have the same version ${version}`, 'give each migration its own timestamp');
+    if (clash)
+      throw usageError(`${folder}: the diesel migrations ${clash} and ${name} have the same version ${version}`, 'give each migration its own timestamp');
     seen.set(version, name);
     const inTransaction = runInTransaction(await readIfThere(path.join(dir, 'metadata.toml')));
     const script = (file: string, text: string): ScriptSource => ({ file, text, lineOffset: 0, inTransaction });

@@ -120,10 +120,7 @@ export function readLayout(folder: string, files: SourceFile[]): Layout {
   if (!first) throw usageError(`no .sql migration files in ${folder}`, LAYOUTS_HINT);
   const format = detectFormat(files);
   if (!format) {
-    throw usageError(
-      `cannot tell the migration layout of ${folder}: ${first.name} matches none of the accepted file names`,
-      LAYOUTS_HINT,
-    );
+    throw usageError(`cannot tell the migration layout of ${folder}: ${first.name} matches none of the accepted file names`, LAYOUTS_HINT);
   }
   const rule = namingRules[format];
   const byVersion = new Map<string, Gathered>();

@@ -60,7 +60,10 @@ function parseHeader(rest: string, where: string): { author: string; id: string;
 /** Liquibase runs a changeset on PostgreSQL unless its dbms list leaves it out. */
 function runsOnPostgres(dbms: string | undefined): boolean {
   if (dbms === undefined) return true;
-  const list = dbms.toLowerCase().split(',').map((d) => d.trim());
+  const list = dbms
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
   if (list.includes('!postgresql')) return false;
   const positive = list.filter((d) => !d.startsWith('!'));
   return positive.length === 0 || positive.includes('postgresql') || positive.includes('all');
@@ -102,7 +105,10 @@ export function readLiquibase(folder: string, files: SourceFile[]): Layout {
   const changesets: Changeset[] = [];
   for (const file of files) {
     if (!isLiquibaseFile(file.text)) {
-      throw usageError(`${file.path} does not start with "--liquibase formatted sql"; the other files of ${folder} are Liquibase formatted SQL`, 'add the header line, or move the file out of the folder');
+      throw usageError(
+        `${file.path} does not start with "--liquibase formatted sql"; the other files of ${folder} are Liquibase formatted SQL`,
+        'add the header line, or move the file out of the folder',
+      );
     }
     const lines = file.text.split('\n');
     let current: Changeset | undefined;
@@ -122,7 +128,10 @@ export function readLiquibase(folder: string, files: SourceFile[]): Layout {
     const key = `${cs.id}::${cs.author}::${cs.file.name}`;
     const twin = seen.get(key);
     if (twin) {
-      throw usageError(`${cs.file.path}:${cs.line + 1}: changeset ${cs.author}:${cs.id} appears twice (also line ${twin.line + 1}); Liquibase refuses duplicate changesets`, 'give each changeset its own id');
+      throw usageError(
+        `${cs.file.path}:${cs.line + 1}: changeset ${cs.author}:${cs.id} appears twice (also line ${twin.line + 1}); Liquibase refuses duplicate changesets`,
+        'give each changeset its own id',
+      );
     }
     seen.set(key, cs);
     if (!runsOnPostgres(cs.attributes.get('dbms'))) continue;
@@ -141,4 +150,3 @@ export function readLiquibase(folder: string, files: SourceFile[]): Layout {
   }
   return { format: 'liquibase', sources };
 }
-

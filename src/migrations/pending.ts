@@ -26,9 +26,7 @@ export function appliedFromOption(from: string): Applied {
 
 /** golang-migrate's schema_migrations: at most one row, the current version and whether it failed half-way. */
 export function fromGolangMigrate(table: string, rows: { version: string; dirty: boolean }[]): Applied {
-  const current = rows
-    .filter((r) => isVersion(r.version))
-    .sort((a, b) => compareVersions(b.version, a.version))[0];
+  const current = rows.filter((r) => isVersion(r.version)).sort((a, b) => compareVersions(b.version, a.version))[0];
   if (!current) return { table, upTo: null, versions: [] };
   if (current.dirty) {
     throw usageError(
@@ -74,8 +72,7 @@ export function fromFlywayHistory(table: string, rows: FlywayRow[]): Applied {
 /** Each migration with `pending` set: true when `applied` does not cover its version. */
 export function markPending<T extends { id: string }>(migrations: T[], applied: Applied): (T & { pending: boolean })[] {
   const keys = new Set(applied.versions.map(versionKey));
-  const covered = (id: string) =>
-    (applied.upTo !== null && compareVersions(id, applied.upTo) <= 0) || keys.has(versionKey(id));
+  const covered = (id: string) => (applied.upTo !== null && compareVersions(id, applied.upTo) <= 0) || keys.has(versionKey(id));
   return migrations.map((m) => ({ ...m, pending: !covered(m.id) }));
 }
 

@@ -24,7 +24,8 @@ export type Piece =
  * psql meta-commands that change nothing on the server (output, error handling, timing): skipped.
  * `\set` only for psql's own settings; any other variable would be interpolated into the SQL.
  */
-const HARMLESS = /^\\(echo|qecho|warn|timing|pset|a|t|x|H|f|T|C|unset\s+(ON_ERROR_STOP|ECHO|QUIET|VERBOSITY|ON_ERROR_ROLLBACK))\b|^\\set\s+(ON_ERROR_STOP|ECHO|ECHO_HIDDEN|QUIET|VERBOSITY|SHOW_CONTEXT|ON_ERROR_ROLLBACK|AUTOCOMMIT\s+on)\b/i;
+const HARMLESS =
+  /^\\(echo|qecho|warn|timing|pset|a|t|x|H|f|T|C|unset\s+(ON_ERROR_STOP|ECHO|QUIET|VERBOSITY|ON_ERROR_ROLLBACK))\b|^\\set\s+(ON_ERROR_STOP|ECHO|ECHO_HIDDEN|QUIET|VERBOSITY|SHOW_CONTEXT|ON_ERROR_ROLLBACK|AUTOCOMMIT\s+on)\b/i;
 
 /** Why the others are refused, by command. */
 const REFUSED: [RegExp, string][] = [
@@ -172,7 +173,10 @@ export function checkMeta(command: string, file: string, line: number, runner: S
   }
   if (HARMLESS.test(command)) return;
   const reason = REFUSED.find(([re]) => re.test(command))?.[1] ?? 'the replay runs SQL only and does not know what it does';
-  throw usageError(`${where}: psql meta-command ${firstWord(command)} is not replayed: ${reason}`, 'see docs/migration-formats.md#copy--from-stdin-and-psql-meta-commands');
+  throw usageError(
+    `${where}: psql meta-command ${firstWord(command)} is not replayed: ${reason}`,
+    'see docs/migration-formats.md#copy--from-stdin-and-psql-meta-commands',
+  );
 }
 
 /** A COPY … FROM stdin block is refused where the tool's driver cannot feed it. */

@@ -47,9 +47,7 @@ async function toScript(source: ScriptSource, format: MigrationFormat): Promise<
   const pieces = await cutScript(source.text, source.file, source.lineOffset);
   let statements: Statement[];
   if (pieces.length === 1) {
-    statements = source.separator
-      ? await splitPieces(source, source.separator)
-      : await splitStatements(source.text, source.file, source.lineOffset);
+    statements = source.separator ? await splitPieces(source, source.separator) : await splitStatements(source.text, source.file, source.lineOffset);
   } else {
     statements = [];
     const runner = RUNNERS[format];

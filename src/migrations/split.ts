@@ -80,9 +80,7 @@ function lineOfCharacter(text: string, position: number): number {
 /** For a last statement without a semicolon: the end of its last token, leaving trailing comments out. */
 async function endOfLastToken(bytes: Buffer, start: number): Promise<number> {
   const tail = bytes.subarray(start).toString('utf8');
-  const tokens = (await scan(tail)).tokens.filter(
-    (t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT',
-  );
+  const tokens = (await scan(tail)).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT');
   const last = tokens.at(-1);
   return last ? start + last.end : bytes.length;
 }

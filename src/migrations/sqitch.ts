@@ -55,7 +55,11 @@ export function parsePlan(text: string, file: string): Plan {
     }
     const m = /^([+-]?)([^\s[\]@#:]+)(\s|$)/.exec(line);
     if (!m) throw usageError(`${file}:${i + 1}: cannot read this plan line`, 'a change line is: <name> [deps] <timestamp> <planner> <<email>> # note');
-    if (m[1] === '-') throw usageError(`${file}:${i + 1}: "-${m[2]}" reverts a change in the plan; pg-rehearse replays deploys only`, 'pass --migrate-command "sqitch deploy" to run sqitch itself');
+    if (m[1] === '-')
+      throw usageError(
+        `${file}:${i + 1}: "-${m[2]}" reverts a change in the plan; pg-rehearse replays deploys only`,
+        'pass --migrate-command "sqitch deploy" to run sqitch itself',
+      );
     const change: PlanChange = { name: m[2]!, line: i + 1 };
     names.set(change.name, [...(names.get(change.name) ?? []), change]);
     changes.push(change);
@@ -65,7 +69,11 @@ export function parsePlan(text: string, file: string): Plan {
   // every change got the first tag after it; only an earlier occurrence of a reworked change keeps it
   for (const [name, occurrences] of names) {
     for (const o of occurrences.slice(0, -1)) {
-      if (!o.tag) throw usageError(`${file}:${o.line}: change ${name} is reworked later but no tag follows it`, 'sqitch rework needs a tag between the two versions of a change');
+      if (!o.tag)
+        throw usageError(
+          `${file}:${o.line}: change ${name} is reworked later but no tag follows it`,
+          'sqitch rework needs a tag between the two versions of a change',
+        );
     }
     const last = occurrences.at(-1)!;
     delete last.tag;

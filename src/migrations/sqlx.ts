@@ -26,7 +26,10 @@ export function readSqlx(folder: string, files: SourceFile[]): Layout {
     if (cut === -1 || !file.name.endsWith('.sql')) continue;
     const versionText = file.name.slice(0, cut);
     if (!/^[+]?\d+$/.test(versionText) || BigInt(versionText) > I64_MAX) {
-      throw usageError(`${file.path}: "${versionText}" is not a migration version; sqlx stops on it too (error parsing migration version)`, 'name the file <version>_<description>.sql with a numeric version');
+      throw usageError(
+        `${file.path}: "${versionText}" is not a migration version; sqlx stops on it too (error parsing migration version)`,
+        'name the file <version>_<description>.sql with a numeric version',
+      );
     }
     const version = BigInt(versionText).toString();
     const written = versionText;
@@ -53,7 +56,10 @@ export function readSqlx(folder: string, files: SourceFile[]): Layout {
   const sources: MigrationSource[] = [];
   for (const [version, entry] of byVersion) {
     if (!entry.up) {
-      throw usageError(`${folder}: ${entry.downFile} is a down migration without an up migration of version ${version}`, 'add the up migration or remove the down file');
+      throw usageError(
+        `${folder}: ${entry.downFile} is a down migration without an up migration of version ${version}`,
+        'add the up migration or remove the down file',
+      );
     }
     sources.push({ id: entry.id, name: entry.name, up: entry.up, ...(entry.down ? { down: entry.down } : {}) });
   }

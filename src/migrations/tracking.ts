@@ -90,15 +90,10 @@ async function readSchemaMigrations(client: pg.Client): Promise<Applied> {
   const table = found.rows[0];
   if (!table) return nothingApplied;
   if (!table.columns.includes('version')) {
-    throw usageError(
-      `${table.name} has no version column (columns: ${table.columns.join(', ')}); no supported tool writes that shape`,
-      FROM_HINT,
-    );
+    throw usageError(`${table.name} has no version column (columns: ${table.columns.join(', ')}); no supported tool writes that shape`, FROM_HINT);
   }
   if (table.columns.includes('dirty')) {
-    const rows = await client.query<{ version: string; dirty: boolean }>(
-      `select version::text as version, dirty from ${table.name}`,
-    );
+    const rows = await client.query<{ version: string; dirty: boolean }>(`select version::text as version, dirty from ${table.name}`);
     return fromGolangMigrate(table.name, rows.rows);
   }
   const rows = await client.query<{ version: string }>(`select version::text as version from ${table.name}`);
@@ -133,10 +128,7 @@ async function findTable(client: pg.Client, relname: string, tool: string, prefe
     found.rows.find((r) => r.visible) ??
     (found.rows.length === 1 ? found.rows[0] : undefined);
   if (!table && found.rows.length > 1) {
-    throw usageError(
-      `the database has several ${tool} tables (${found.rows.map((r) => r.name).join(', ')}) and none on the search_path`,
-      FROM_HINT,
-    );
+    throw usageError(`the database has several ${tool} tables (${found.rows.map((r) => r.name).join(', ')}) and none on the search_path`, FROM_HINT);
   }
   return table && { name: table.name, columns: table.columns };
 }
@@ -145,10 +137,7 @@ async function findTable(client: pg.Client, relname: string, tool: string, prefe
 function requireColumns(table: FoundTable, tool: string, needed: string[]): void {
   const missing = needed.filter((c) => !table.columns.includes(c));
   if (missing.length === 0) return;
-  throw usageError(
-    `${table.name} has no ${missing.join(', ')} column (columns: ${table.columns.join(', ')}); it is not the table ${tool} writes`,
-    FROM_HINT,
-  );
+  throw usageError(`${table.name} has no ${missing.join(', ')} column (columns: ${table.columns.join(', ')}); it is not the table ${tool} writes`, FROM_HINT);
 }
 
 async function readPrisma(client: pg.Client, layout: Layout): Promise<Applied> {
@@ -167,9 +156,7 @@ async function readDrizzle(client: pg.Client, layout: Layout): Promise<Applied> 
   if (!table) return nothingApplied;
   requireColumns(table, 'Drizzle', ['created_at']);
   // the migrator's own query: the newest row only
-  const rows = await client.query<{ created_at: string | null }>(
-    `select created_at::text as created_at from ${table.name} order by created_at desc limit 1`,
-  );
+  const rows = await client.query<{ created_at: string | null }>(`select created_at::text as created_at from ${table.name} order by created_at desc limit 1`);
   return fromDrizzleMigrations(table.name, rows.rows[0]?.created_at, layout.sources);
 }
 
@@ -188,9 +175,7 @@ async function readNodePgMigrate(client: pg.Client, layout: Layout): Promise<App
 async function readFlyway(client: pg.Client): Promise<Applied> {
   const table = await findTable(client, 'flyway_schema_history', 'Flyway history');
   if (!table) return nothingApplied;
-  const rows = await client.query<FlywayRow>(
-    `select version, type, success from ${table.name} order by installed_rank`,
-  );
+  const rows = await client.query<FlywayRow>(`select version, type, success from ${table.name} order by installed_rank`);
   return fromFlywayHistory(table.name, rows.rows);
 }
 
@@ -199,7 +184,10 @@ async function readDiesel(client: pg.Client): Promise<Applied> {
   if (!table) return nothingApplied;
   requireColumns(table, 'diesel', ['version']);
   const rows = await client.query<{ version: string }>(`select version::text as version from ${table.name}`);
-  return fromVersionRows(table.name, rows.rows.map((r) => r.version));
+  return fromVersionRows(
+    table.name,
+    rows.rows.map((r) => r.version),
+  );
 }
 
 async function readSqlx(client: pg.Client): Promise<Applied> {
@@ -215,16 +203,22 @@ async function readGoose(client: pg.Client): Promise<Applied> {
   if (!table) return nothingApplied;
   requireColumns(table, 'goose', ['id', 'version_id', 'is_applied']);
   // goose's own ListMigrations query
-  const rows = await client.query<{ version_id: string; is_applied: boolean }>(`select version_id::text as version_id, is_applied from ${table.name} order by id desc`);
+  const rows = await client.query<{ version_id: string; is_applied: boolean }>(
+    `select version_id::text as version_id, is_applied from ${table.name} order by id desc`,
+  );
   return fromGooseVersions(table.name, rows.rows);
 }
 
 async function readSqitch(client: pg.Client, layout: Layout): Promise<Applied> {
   const table = await findTable(client, 'changes', 'sqitch registry', 'sqitch');
-  if (!table || !table.name.startsWith('sqitch.')) return nothingApplied;
+  if (!table?.name.startsWith('sqitch.')) return nothingApplied;
   requireColumns(table, 'sqitch', ['change', 'project']);
   const rows = await client.query<{ change: string }>(`select change from ${table.name} where project = $1 order by committed_at`, [layout.project ?? '']);
-  return fromSqitchChanges(table.name, rows.rows.map((r) => r.change), layout.sources);
+  return fromSqitchChanges(
+    table.name,
+    rows.rows.map((r) => r.change),
+    layout.sources,
+  );
 }
 
 async function readLiquibase(client: pg.Client, layout: Layout): Promise<Applied> {

@@ -67,9 +67,7 @@ const refusedInTransaction: Record<string, Rule> = {
   DropStmt: (f) => f['concurrent'] === true,
   ReindexStmt: (f) =>
     optionValue(f['params'], 'concurrently') === true ||
-    ['REINDEX_OBJECT_SCHEMA', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SYSTEM'].includes(
-      String(f['kind']),
-    ),
+    ['REINDEX_OBJECT_SCHEMA', 'REINDEX_OBJECT_DATABASE', 'REINDEX_OBJECT_SYSTEM'].includes(String(f['kind'])),
   VacuumStmt: (f) => f['is_vacuumcmd'] === true,
   ClusterStmt: (f) => f['relation'] === undefined,
   AlterTableStmt: (f) =>
@@ -84,16 +82,17 @@ const refusedInTransaction: Record<string, Rule> = {
   DropTableSpaceStmt: () => true,
   AlterSystemStmt: () => true,
   DiscardStmt: (f) => f['target'] === 'DISCARD_ALL',
-  TransactionStmt: (f) =>
-    f['kind'] === 'TRANS_STMT_COMMIT_PREPARED' || f['kind'] === 'TRANS_STMT_ROLLBACK_PREPARED',
-  CreateSubscriptionStmt: (f) =>
-    optionValue(f['options'], 'create_slot') !== false && optionValue(f['options'], 'connect') !== false,
+  TransactionStmt: (f) => f['kind'] === 'TRANS_STMT_COMMIT_PREPARED' || f['kind'] === 'TRANS_STMT_ROLLBACK_PREPARED',
+  CreateSubscriptionStmt: (f) => optionValue(f['options'], 'create_slot') !== false && optionValue(f['options'], 'connect') !== false,
   DropSubscriptionStmt: () => true,
   DoStmt: (f) =>
     list(f['args']).some((arg) => {
       const body = fieldsOf(fieldsOf(arg, 'DefElem')?.['arg'], 'String')?.['sval'];
       // comments and string literals aside, a COMMIT or ROLLBACK statement in the body
-      return typeof body === 'string' && /(^|;|\bLOOP|\bTHEN|\bELSE|\bBEGIN)\s*(COMMIT|ROLLBACK)\s*;/i.test(body.replace(/--[^\n]*/g, '').replace(/'(?:[^']|'')*'/g, "''"));
+      return (
+        typeof body === 'string' &&
+        /(^|;|\bLOOP|\bTHEN|\bELSE|\bBEGIN)\s*(COMMIT|ROLLBACK)\s*;/i.test(body.replace(/--[^\n]*/g, '').replace(/'(?:[^']|'')*'/g, "''"))
+      );
     }),
 };
 

@@ -159,4 +159,3 @@ function refineEnd(w: OpenWait, row: ActivityRow | undefined, t: number): number
   }
   return (lo + t) / 2;
 }
-

@@ -29,7 +29,10 @@ export interface ParsedName {
 
 export function parseApplicationName(name: string): ParsedName {
   if (name.startsWith(MIGRATION_PREFIX)) return { kind: 'migration', app: null, query: null };
-  for (const [prefix, kind] of [[APP_PREFIX, 'app'], [PROBE_PREFIX, 'probe']] as const) {
+  for (const [prefix, kind] of [
+    [APP_PREFIX, 'app'],
+    [PROBE_PREFIX, 'probe'],
+  ] as const) {
     if (!name.startsWith(prefix)) continue;
     const rest = name.slice(prefix.length);
     const slash = rest.indexOf('/');

@@ -51,7 +51,21 @@ SELECT extract(epoch FROM clock_timestamp()) * 1000 AS t,
    ) l ON true
    WHERE a.pid IN (SELECT pid FROM involved) AND a.pid <> pg_backend_pid()) AS rows`;
 
-type RawRow = [number, string | null, string | null, string | null, string | null, string | null, number[] | null, number | null, number | null, number | null, string | null, string | null, string | null];
+type RawRow = [
+  number,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number[] | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+];
 
 const defaultNow = () => performance.timeOrigin + performance.now();
 
@@ -156,4 +170,3 @@ export async function clockOffset(client: pg.Client, now: () => number): Promise
   }
   return best.offset;
 }
-

@@ -128,7 +128,11 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
         .withSharedMemorySize(SHM_BYTES)
         .withWaitStrategy(Wait.forHealthCheck())
         .withStartupTimeout(STARTUP_TIMEOUT_MS);
-      if (hostNetwork) container.withNetworkMode('host').withEnvironment({ PGPORT: String(port) }).withoutPorts();
+      if (hostNetwork)
+        container
+          .withNetworkMode('host')
+          .withEnvironment({ PGPORT: String(port) })
+          .withoutPorts();
       else {
         container.withPublishedPort(port, local ? '127.0.0.1' : '');
         if (network) container.withNetworkMode(network);
@@ -245,7 +249,10 @@ async function applySettings(url: string, settings: PgSettings): Promise<void> {
   try {
     await client.query('ALTER SYSTEM RESET ALL');
     for (const [name, value] of Object.entries(settings)) {
-      const ident = name.split('.').map((p) => pg.escapeIdentifier(p)).join('.');
+      const ident = name
+        .split('.')
+        .map((p) => pg.escapeIdentifier(p))
+        .join('.');
       try {
         await client.query(`ALTER SYSTEM SET ${ident} = ${pg.escapeLiteral(value)}`);
       } catch (err) {
@@ -325,7 +332,9 @@ async function sweepOrphans(docker: Docker, log: Logger): Promise<void> {
   const removed = await sweepContainers(docker, true);
   const orphans = removed.filter((c) => c.liveness === 'dead');
   if (orphans.length === 0) return;
-  log.info(`removed ${orphans.length} container${orphans.length === 1 ? '' : 's'} left by earlier runs that ended abruptly: ${orphans.map((c) => c.name).join(', ')}`);
+  log.info(
+    `removed ${orphans.length} container${orphans.length === 1 ? '' : 's'} left by earlier runs that ended abruptly: ${orphans.map((c) => c.name).join(', ')}`,
+  );
 }
 
 export interface ContainerLeftover {
@@ -346,7 +355,14 @@ export async function sweepContainers(docker: Docker, remove: boolean): Promise<
   }));
   if (remove) {
     await Promise.all(
-      found.filter((c) => c.liveness === 'dead').map((c) => docker.getContainer(c.id).remove({ force: true, v: true }).catch(() => undefined)),
+      found
+        .filter((c) => c.liveness === 'dead')
+        .map((c) =>
+          docker
+            .getContainer(c.id)
+            .remove({ force: true, v: true })
+            .catch(() => undefined),
+        ),
     );
   }
   return found;
@@ -431,4 +447,3 @@ function urlHost(host: string): string {
   if (host === 'localhost') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
 }
-

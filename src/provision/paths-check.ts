@@ -13,7 +13,11 @@ export async function checkProvisionPaths(options: ProvisionOptions): Promise<vo
   if (options.provider !== 'embedded') return;
   const root = await runRoot();
   const problem = await ensureWritableDir(root);
-  if (problem) throw usageError(`the data directory cannot be made in ${root}: ${problem}`, 'set PG_REHEARSE_RUN_ROOT (or TMPDIR) to a writable folder with room for the dataset');
+  if (problem)
+    throw usageError(
+      `the data directory cannot be made in ${root}: ${problem}`,
+      'set PG_REHEARSE_RUN_ROOT (or TMPDIR) to a writable folder with room for the dataset',
+    );
   if (options.postgresMajor !== undefined && options.postgresMajor !== bundledMajor()) {
     const cache = cacheDir();
     const cacheProblem = await ensureWritableDir(cache);

@@ -19,9 +19,7 @@ export async function createScratchDatabase(serverUrl: string, name: string, tem
   await admin.connect();
   try {
     // a snapshot template is copied file by file (15+: STRATEGY FILE_COPY; older majors always do)
-    const from = template
-      ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ' STRATEGY FILE_COPY' : ''}`
-      : 'template0';
+    const from = template ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ' STRATEGY FILE_COPY' : ''}` : 'template0';
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${from}`);
     // the owner (pid, start time, host, run) lets a later run or `rehearse cleanup` drop it if this one dies
     await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);

@@ -104,7 +104,10 @@ export function maxConnections(options: ProvisionOptions): string {
   const given = options.settings?.max_connections;
   if (given !== undefined) {
     if (need && Number(given) < need.total) {
-      throw usageError(`the workload needs ${need.text}, more than --pg-setting max_connections=${given} allows`, `raise max_connections to at least ${need.total}, or lower the apps' clients`);
+      throw usageError(
+        `the workload needs ${need.text}, more than --pg-setting max_connections=${given} allows`,
+        `raise max_connections to at least ${need.total}, or lower the apps' clients`,
+      );
     }
     return given;
   }

@@ -67,9 +67,7 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
-    (stopping ??= options.keep
-      ? Promise.resolve(scratch.keep()).then(() => log.info(`kept scratch database ${name} (--keep)`))
-      : scratch.drop());
+    (stopping ??= options.keep ? Promise.resolve(scratch.keep()).then(() => log.info(`kept scratch database ${name} (--keep)`)) : scratch.drop());
 
   const version = await serverVersion(url);
   return {
@@ -82,4 +80,3 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
     stop,
   };
 }
-

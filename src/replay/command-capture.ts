@@ -62,7 +62,11 @@ export async function startCapture(client: pg.Client, tracker: CommandTracker, o
 
   const poll = async (): Promise<void> => {
     const sent = now();
-    const res = await client.query<{ t: number; lsn: string; rows: RawRow[] | null }>({ name: 'rehearse_command_poll', text: POLL_SQL, values: [options.exclude] });
+    const res = await client.query<{ t: number; lsn: string; rows: RawRow[] | null }>({
+      name: 'rehearse_command_poll',
+      text: POLL_SQL,
+      values: [options.exclude],
+    });
     const received = now();
     const row = res.rows[0]!;
     const p: Poll = {
@@ -108,4 +112,3 @@ export async function startCapture(client: pg.Client, tracker: CommandTracker, o
     },
   };
 }
-

@@ -83,7 +83,8 @@ export function programOf(command: string): string | null {
  * or a file), else a usage error that says so.
  */
 export async function checkCommand(command: string, cwd = process.cwd()): Promise<void> {
-  if (command.trim() === '') throw usageError('--migrate-command is empty', 'give the command that applies your migrations, e.g. --migrate-command "npx node-pg-migrate up"');
+  if (command.trim() === '')
+    throw usageError('--migrate-command is empty', 'give the command that applies your migrations, e.g. --migrate-command "npx node-pg-migrate up"');
   const program = programOf(command);
   if (!program) return;
   const found = await execa('sh', ['-c', 'command -v -- "$1"', 'sh', program], { cwd, reject: false, stdin: 'ignore' });

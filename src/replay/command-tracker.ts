@@ -253,7 +253,11 @@ export class CommandTracker {
   }
 
   /** Close what is still open (the command ended) and return the migration statements, in order. */
-  finish(): { statements: CapturedStatement[]; bookkeeping: string[]; stats: { samples: number; meanIntervalMs: number | null; maxIntervalMs: number | null } } {
+  finish(): {
+    statements: CapturedStatement[];
+    bookkeeping: string[];
+    stats: { samples: number; meanIntervalMs: number | null; maxIntervalMs: number | null };
+  } {
     for (const b of this.backends.values()) if (!b.gone) this.disconnected(b);
     const all = [...this.backends.values()].flatMap((b) => b.statements);
     const kept = all.filter((s) => s.index !== null).sort((a, b) => a.index! - b.index!);
@@ -307,4 +311,3 @@ function firstLine(sql: string): string {
   const line = sql.trim().split('\n')[0]!.trim();
   return line.length > 100 ? line.slice(0, 99) + '…' : line;
 }
-

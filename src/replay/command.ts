@@ -70,7 +70,11 @@ export async function runMigrateCommand(options: CommandOptions): Promise<Comman
       onStatement: (index) => options.onStatementStart?.(COMMAND_ID, index),
       startLsn: before.lsn,
     });
-    const capture = await startCapture(client, tracker, { exclude: rows[0]!.pids, log, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}) });
+    const capture = await startCapture(client, tracker, {
+      exclude: rows[0]!.pids,
+      log,
+      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    });
 
     const shown = maskOutput(options.command, url);
     const startedAt = now();
@@ -128,7 +132,8 @@ export async function runMigrateCommand(options: CommandOptions): Promise<Comman
       command,
     };
     const n = trace.statements.length;
-    if (ok) log.info(`the migration command succeeded: ${n} statement${n === 1 ? '' : 's'} captured (${captured.bookkeeping.length} of the tool's own left out)`);
+    if (ok)
+      log.info(`the migration command succeeded: ${n} statement${n === 1 ? '' : 's'} captured (${captured.bookkeeping.length} of the tool's own left out)`);
     else log.warn(`the migration command failed (${run.exitCode !== null ? `exit ${run.exitCode}` : run.signal}): ${errorLine(run.stderr) || 'no output'}`);
     if (ok) await options.afterMigration?.(trace);
     return { migrations: [trace], ok, pids: tracker.pids() };
@@ -251,7 +256,10 @@ async function attributeRewrites(
 function blame(statements: CapturedStatement[], stderr: string): void {
   const failed = statements.filter((s) => s.aborted).at(-1);
   if (!failed) return;
-  const said = stderr.split('\n').find((l) => /error/i.test(l))?.trim();
+  const said = stderr
+    .split('\n')
+    .find((l) => /error/i.test(l))
+    ?.trim();
   const sqlstate = /\b(?:code|sqlstate)\W{0,4}([0-9A-Z]{5})\b/i.exec(stderr)?.[1];
   const how = 'its transaction was aborted';
   failed.trace.error = {
@@ -263,7 +271,10 @@ function blame(statements: CapturedStatement[], stderr: string): void {
 }
 
 function errorLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => /error|not found|fatal/i.test(l)) ?? lines.at(-1) ?? '').slice(0, 300);
 }
 
@@ -276,4 +287,3 @@ export function asMigrationBackends(intervals: BlockingInterval[], pids: number[
   const retag = (b: Backend): Backend => (ours.has(b.pid) && b.kind !== 'migration' ? { ...b, kind: 'migration', app: null, query: null } : b);
   return intervals.map((iv) => ({ ...iv, blocked: retag(iv.blocked), directBlocker: retag(iv.directBlocker), rootBlocker: retag(iv.rootBlocker) }));
 }
-

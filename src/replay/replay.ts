@@ -162,7 +162,12 @@ async function runUnit(ctx: Ctx, migrationId: string, script: MigrationScript, u
       const canRetry = last.error.sqlstate === LOCK_NOT_AVAILABLE && attempt < (policy.retries ?? 0);
       const earlier = failedAttempts.get(last.index) ?? [];
       if (canRetry) {
-        earlier.push({ startedAt: new Date(last.startedAt).toISOString(), waitedMs: last.durationMs, sqlstate: last.error.sqlstate, message: last.error.message });
+        earlier.push({
+          startedAt: new Date(last.startedAt).toISOString(),
+          waitedMs: last.durationMs,
+          sqlstate: last.error.sqlstate,
+          message: last.error.message,
+        });
         failedAttempts.set(last.index, earlier);
         const backoff = policy.retryBackoffMs ?? 1000;
         log.info(`${script.file}:${last.line}: lock_timeout (attempt ${attempt + 1}); retrying in ${backoff} ms`);
@@ -285,7 +290,13 @@ async function runVerify(client: pg.Client, script: MigrationScript): Promise<Ve
     } catch (err) {
       if (inTx) await client.query('ROLLBACK').catch(() => undefined);
       const e = statementError(err, script, stmt);
-      return { file: script.file, ok: false, durationMs: round(now() - started), statements: script.statements.length, error: { sqlstate: e.sqlstate, message: e.message, file: e.file, line: e.line } };
+      return {
+        file: script.file,
+        ok: false,
+        durationMs: round(now() - started),
+        statements: script.statements.length,
+        error: { sqlstate: e.sqlstate, message: e.message, file: e.file, line: e.line },
+      };
     }
   }
   if (inTx) await client.query('ROLLBACK');
@@ -330,4 +341,3 @@ function firstWords(sql: string): string {
   const oneLine = sql.replace(/\s+/g, ' ').trim();
   return oneLine.length > 60 ? oneLine.slice(0, 57) + '…' : oneLine;
 }
-

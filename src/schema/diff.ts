@@ -11,16 +11,7 @@
  */
 import { compareKeys } from './identity.ts';
 import { jsonEqual } from './json.ts';
-import type {
-  AttributeChange,
-  ColumnObject,
-  ColumnOrderChange,
-  Json,
-  ObjectRef,
-  SchemaDiff,
-  SchemaModel,
-  SchemaObject,
-} from './types.ts';
+import type { AttributeChange, ColumnObject, ColumnOrderChange, Json, ObjectRef, SchemaDiff, SchemaModel, SchemaObject } from './types.ts';
 
 export function diffSchemas(before: SchemaModel, after: SchemaModel): SchemaDiff {
   const removedKeys = keysOnlyIn(before, after);

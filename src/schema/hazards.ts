@@ -3,15 +3,7 @@
  * migration succeeded. Pure over the model; one rule per function.
  */
 import { compareKeys } from './identity.ts';
-import type {
-  ColumnObject,
-  ConstraintObject,
-  HazardOptions,
-  IndexObject,
-  SchemaHazard,
-  SchemaModel,
-  SequenceObject,
-} from './types.ts';
+import type { ColumnObject, ConstraintObject, HazardOptions, IndexObject, SchemaHazard, SchemaModel, SequenceObject } from './types.ts';
 
 const DEFAULT_SEQUENCE_THRESHOLD = 0.8;
 
@@ -135,9 +127,7 @@ export function indexCovers(index: IndexObject, columns: readonly string[]): boo
 
 export function foreignKeyWithoutIndex(constraint: ConstraintObject, model: SchemaModel): SchemaHazard[] {
   if (constraint.constraintType !== 'foreign key' || constraint.columns.length === 0) return [];
-  const covered = Object.values(model.objects).some(
-    (o) => o.kind === 'index' && o.table === constraint.table && indexCovers(o, constraint.columns),
-  );
+  const covered = Object.values(model.objects).some((o) => o.kind === 'index' && o.table === constraint.table && indexCovers(o, constraint.columns));
   if (covered) return [];
   const table = nameOf(constraint.table);
   const columns = constraint.columns.join(', ');

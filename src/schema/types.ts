@@ -317,11 +317,7 @@ export interface SchemaDiff {
 // ---------------------------------------------------------------------------------------------
 // hazards
 
-export type SchemaHazardKind =
-  | 'invalid_index'
-  | 'constraint_not_valid'
-  | 'sequence_near_max'
-  | 'foreign_key_without_index';
+export type SchemaHazardKind = 'invalid_index' | 'constraint_not_valid' | 'sequence_near_max' | 'foreign_key_without_index';
 
 export interface SchemaHazard {
   kind: SchemaHazardKind;

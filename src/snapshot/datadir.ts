@@ -31,7 +31,10 @@ export function dataDirStore(root: string): SnapshotStore {
     async find(key) {
       const meta = await readMeta(folder(key));
       if (!meta) return null;
-      const ok = await fs.access(path.join(folder(key), 'data', 'PG_VERSION')).then(() => true, () => false);
+      const ok = await fs.access(path.join(folder(key), 'data', 'PG_VERSION')).then(
+        () => true,
+        () => false,
+      );
       return ok ? meta : null;
     },
 

@@ -134,10 +134,15 @@ async function keySource(load: Exclude<LoadSpec, { kind: 'none' }>, memo: string
   }
   if (load.kind === 'synthesize') {
     // synthesis is deterministic: the same schema, statistics, fraction and seed make the same rows
-    return { kind: 'synthesize', schemaSha256: await hashFiles([load.schema]), statsSha256: await hashFiles([load.stats]), fraction: load.fraction, seed: load.seed };
+    return {
+      kind: 'synthesize',
+      schemaSha256: await hashFiles([load.schema]),
+      statsSha256: await hashFiles([load.stats]),
+      fraction: load.fraction,
+      seed: load.seed,
+    };
   }
   const dir = path.join(fixturesDir(), load.name);
   const definitionSha256 = await hashFiles([path.join(dir, 'schema.sql'), path.join(dir, 'generate.sql')]);
   return { kind: 'fixture', name: load.name, scale: load.scale, seed: load.seed ?? DEFAULT_SEED, definitionSha256 };
 }
-

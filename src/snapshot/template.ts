@@ -30,7 +30,18 @@ async function withAdmin<T>(serverUrl: string, fn: (c: pg.Client) => Promise<T>)
 }
 
 /** The advisory lock of one key, the same number in every run. */
-const lockId = (key: string) => BigInt.asIntN(64, BigInt('0x' + crypto.createHash('sha256').update('rehearse_snap:' + key).digest('hex').slice(0, 16))).toString();
+const lockId = (key: string) =>
+  BigInt.asIntN(
+    64,
+    BigInt(
+      '0x' +
+        crypto
+          .createHash('sha256')
+          .update('rehearse_snap:' + key)
+          .digest('hex')
+          .slice(0, 16),
+    ),
+  ).toString();
 
 export function templateStore(serverUrl: string): SnapshotStore {
   return {

@@ -106,7 +106,9 @@ export async function collectStats(url: string, options: CollectOptions = {}): P
   }
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const server = await client.query<{ version: string; num: string }>(`SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num`);
+    const server = await client.query<{ version: string; num: string }>(
+      `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
+    );
     const settings = await client.query<{ name: string; setting: string }>(
       `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name`,
       [[...SPEED_SETTINGS]],

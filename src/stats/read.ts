@@ -11,7 +11,10 @@ export async function readStatsFile(file: string): Promise<StatsFile> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw usageError(`cannot read the statistics file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'make it with `rehearse stats --database-url URL --out prod-stats.json`, or write { "tables": { "public.orders": { "rows": 1000000 } } }');
+    throw usageError(
+      `cannot read the statistics file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      'make it with `rehearse stats --database-url URL --out prod-stats.json`, or write { "tables": { "public.orders": { "rows": 1000000 } } }',
+    );
   }
   let json: unknown;
   try {
@@ -23,7 +26,10 @@ export async function readStatsFile(file: string): Promise<StatsFile> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw usageError(`${file}: not a statistics file: ${where}: ${issue.message}`, 'see docs/stats.md for the shape; the smallest is { "tables": { "public.orders": { "rows": 1000000 } } }');
+    throw usageError(
+      `${file}: not a statistics file: ${where}: ${issue.message}`,
+      'see docs/stats.md for the shape; the smallest is { "tables": { "public.orders": { "rows": 1000000 } } }',
+    );
   }
   const tables: StatsFile['tables'] = {};
   for (const [name, t] of Object.entries(parsed.data.tables)) tables[qualifiedTableName(name)] = t;

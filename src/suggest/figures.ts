@@ -7,7 +7,9 @@ export function suggestionFigures(report: Report): SuggestionFigures {
   const blocking = statements.filter((s) => s.strongestLocks.some((l) => blocksApps(l.mode))).map((s) => s.lockHeldMs);
   const traffic = report.workload !== null;
   const waits = groupBlocking(report.blocking.filter((b) => b.app !== 'migration'));
-  const p99s = (report.workload?.apps ?? []).flatMap((a) => a.queries.flatMap((q) => (q.phases ?? []).filter((p) => p.phase.includes('#') && p.p99Ms !== null).map((p) => p.p99Ms!)));
+  const p99s = (report.workload?.apps ?? []).flatMap((a) =>
+    a.queries.flatMap((q) => (q.phases ?? []).filter((p) => p.phase.includes('#') && p.p99Ms !== null).map((p) => p.p99Ms!)),
+  );
   return {
     blockingLockHoldMs: round(Math.max(0, ...blocking)),
     appWaitMs: traffic ? round(Math.max(0, ...waits.map((w) => w.longestMs))) : null,

@@ -36,11 +36,20 @@ export async function rehearseSuggestion(
   const sqlOf = (f: Finding) => report.migrations.find((m) => m.id === f.migrationId)?.statements[f.statementIndex ?? -1]?.sql ?? '';
   const rewrites = await writeSuggestedFolder(folder, target, findings, sqlOf);
   if (rewrites.length === 0) return null;
-  log.info(`--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''}`);
+  log.info(
+    `--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''}`,
+  );
 
   // a DDL that waited in the lock queue is rehearsed with the lock_timeout it now sets, and retries
   const queue = rewrites.some((r) => r.rule === 'ddl-waited-in-lock-queue');
-  const timeouts = queue ? { ...plan.timeouts, lockTimeoutMs: parseDuration(SUGGESTED_LOCK_TIMEOUT)!, retries: plan.timeouts.retries ?? 20, retryBackoffMs: plan.timeouts.retryBackoffMs ?? 500 } : plan.timeouts;
+  const timeouts = queue
+    ? {
+        ...plan.timeouts,
+        lockTimeoutMs: parseDuration(SUGGESTED_LOCK_TIMEOUT)!,
+        retries: plan.timeouts.retries ?? 20,
+        retryBackoffMs: plan.timeouts.retryBackoffMs ?? 500,
+      }
+    : plan.timeouts;
   const suggestedPlan: RehearsalPlan = {
     ...plan,
     migrations: { ...plan.migrations, folder: target },

@@ -9,7 +9,12 @@ import type { SuggestedRewrite } from './types.ts';
  * finding's suggestedSql in its file, at its place. The first mechanical finding of a statement
  * wins (the rules are ordered). Returns the rewrites made.
  */
-export async function writeSuggestedFolder(originalFolder: string, target: string, findings: Finding[], sqlOf: (f: Finding) => string): Promise<SuggestedRewrite[]> {
+export async function writeSuggestedFolder(
+  originalFolder: string,
+  target: string,
+  findings: Finding[],
+  sqlOf: (f: Finding) => string,
+): Promise<SuggestedRewrite[]> {
   await fs.rm(target, { recursive: true, force: true });
   await fs.cp(originalFolder, target, { recursive: true });
   const chosen = new Map<string, Finding>();

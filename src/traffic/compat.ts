@@ -63,7 +63,12 @@ export function compatibilityMatrix(states: string[], probes: Map<string, ProbeR
 
 /** 'Restart or re-prepare the old app's connections after 007: …' for each migration from which the
  *  app's prepared statements fail until re-prepared (the first state of each run of such failures). */
-function reprepareAdvice(app: { name: string; role: AppRole }, states: string[], cells: CompatibilityCell[], healable: (app: string, i: number) => boolean): string[] {
+function reprepareAdvice(
+  app: { name: string; role: AppRole },
+  states: string[],
+  cells: CompatibilityCell[],
+  healable: (app: string, i: number) => boolean,
+): string[] {
   const out: string[] = [];
   const who = app.role === 'old' ? 'the old app' : app.role === 'new' ? 'the new app' : `app ${app.name}`;
   for (let i = 1; i < states.length; i++) {
@@ -83,8 +88,18 @@ function rollout(states: string[], a: number, b: number): Rollout {
   const migrations = (from: number, to: number) => states.slice(Math.max(1, from), Math.max(1, to + 1));
   const n = states.length;
   const empty = { beforeDeploy: [], whileBoth: [], afterOldGone: [], breaksBoth: [] };
-  if (a < 0) return { safe: false, ...empty, summary: `The old app already fails at ${states[0] ?? 'the initial state'}, before any migration: check the workload against the starting schema.` };
-  if (b >= n) return { safe: false, ...empty, summary: `The new app does not pass at ${states[n - 1] ?? 'the last state'}, after every migration: no rollout makes it work.` };
+  if (a < 0)
+    return {
+      safe: false,
+      ...empty,
+      summary: `The old app already fails at ${states[0] ?? 'the initial state'}, before any migration: check the workload against the starting schema.`,
+    };
+  if (b >= n)
+    return {
+      safe: false,
+      ...empty,
+      summary: `The new app does not pass at ${states[n - 1] ?? 'the last state'}, after every migration: no rollout makes it work.`,
+    };
   if (b <= a) {
     const beforeDeploy = migrations(1, b);
     const whileBoth = migrations(b + 1, a);

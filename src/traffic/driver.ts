@@ -70,7 +70,16 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       stats[app]![query]!.dropped += 1;
     },
   };
-  const shards = await openShards(url, workload, threads, samples, sink, { now, phase: () => Atomics.load(shared, 0), stopped: () => Atomics.load(shared, 1) === 1 }, shared.buffer as SharedArrayBuffer, log);
+  const shards = await openShards(
+    url,
+    workload,
+    threads,
+    samples,
+    sink,
+    { now, phase: () => Atomics.load(shared, 0), stopped: () => Atomics.load(shared, 1) === 1 },
+    shared.buffer as SharedArrayBuffer,
+    log,
+  );
 
   let backgroundClients: pg.Client[];
   try {
@@ -104,16 +113,28 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
 
   /** Run fn at epoch ms `when` (timers may fire a fraction of a millisecond early: re-arm then). */
   function scheduleAt(when: number, fn: () => void) {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (now() < when && !stopping) scheduleAt(when, fn);
-      else fn();
-    }, Math.max(0, when - now()));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        if (now() < when && !stopping) scheduleAt(when, fn);
+        else fn();
+      },
+      Math.max(0, when - now()),
+    );
     timers.add(timer);
   }
 
   // Background transactions: each on its own connection, opened above so the offset is exact.
-  const background: BackgroundResult[] = workload.background.map((b) => ({ name: b.name, app: b.app, atMs: b.atMs, startedAt: null, endedAt: null, durationMs: null, ok: false, message: 'not started: the traffic stopped before its offset' }));
+  const background: BackgroundResult[] = workload.background.map((b) => ({
+    name: b.name,
+    app: b.app,
+    atMs: b.atMs,
+    startedAt: null,
+    endedAt: null,
+    durationMs: null,
+    ok: false,
+    message: 'not started: the traffic stopped before its offset',
+  }));
   let backgroundScheduled = false;
   const scheduleBackground = (origin: number) => {
     backgroundScheduled = true;
@@ -200,7 +221,16 @@ interface Shards {
 }
 
 /** The apps' clients in this thread (threads = 0) or split over worker threads. */
-async function openShards(url: string, workload: Workload, threads: number, samples: Samples, sink: RecordSink, clock: ShardClock, shared: SharedArrayBuffer, log: Logger): Promise<Shards> {
+async function openShards(
+  url: string,
+  workload: Workload,
+  threads: number,
+  samples: Samples,
+  sink: RecordSink,
+  clock: ShardClock,
+  shared: SharedArrayBuffer,
+  log: Logger,
+): Promise<Shards> {
   if (threads === 0) {
     const shard = new Shard({ url, apps: planShards(workload.apps, 1)[0]!, samples, sink, clock, warn: (m) => log.warn(m) });
     await shard.open();
@@ -243,4 +273,3 @@ async function sampleOnce(url: string, workload: Workload, limit: number, log: L
     await client.end();
   }
 }
-

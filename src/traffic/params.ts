@@ -78,7 +78,11 @@ export function sampleSpecs(workload: Workload): Extract<ParamSpec, { kind: 'sam
   return [...found.values()];
 }
 
-const quoteRelation = (relation: string) => relation.split('.').map((p) => pg.escapeIdentifier(p)).join('.');
+const quoteRelation = (relation: string) =>
+  relation
+    .split('.')
+    .map((p) => pg.escapeIdentifier(p))
+    .join('.');
 
 /**
  * Read up to `limit` existing non-null values of each sampled column (as text), in one pass per
@@ -96,7 +100,9 @@ export async function loadSamples(client: pg.ClientBase, specs: Extract<ParamSpe
       let values: ParamValue[] = [];
       if (rows > limit * 10) {
         const percent = Math.min(100, (100 * limit * 3) / rows);
-        const res = await client.query<{ v: string }>(`SELECT ${col}::text AS v FROM ${rel} TABLESAMPLE SYSTEM (${percent}) WHERE ${col} IS NOT NULL LIMIT ${limit}`);
+        const res = await client.query<{ v: string }>(
+          `SELECT ${col}::text AS v FROM ${rel} TABLESAMPLE SYSTEM (${percent}) WHERE ${col} IS NOT NULL LIMIT ${limit}`,
+        );
         values = res.rows.map((r) => r.v);
       }
       if (values.length < Math.min(limit, 100)) {

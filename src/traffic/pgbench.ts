@@ -10,7 +10,9 @@ import type { ParamSpec, QuerySpec, Step } from './types.ts';
  * transaction). Every other meta-command is an error naming the line.
  */
 export function parsePgbenchScript(text: string, file: string, rate: number | null = null): QuerySpec {
-  const name = basename(file, extname(file)).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z]/, 'q$&');
+  const name = basename(file, extname(file))
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[^A-Za-z]/, 'q$&');
   const vars: { name: string; spec: ParamSpec }[] = [];
   const commands: { sql: string; line: number }[] = [];
 
@@ -23,7 +25,10 @@ export function parsePgbenchScript(text: string, file: string, rate: number | nu
     const m = /^\\(\w+)\s*(.*)$/s.exec(item.text.trim());
     const command = m?.[1] ?? item.text.trim();
     if (command !== 'set' || item.inline) {
-      throw usageError(`${where}: pgbench meta-command \\${command} is not supported`, 'only \\set with random(lo, hi) or an integer constant is; run the rest as SQL or drop it');
+      throw usageError(
+        `${where}: pgbench meta-command \\${command} is not supported`,
+        'only \\set with random(lo, hi) or an integer constant is; run the rest as SQL or drop it',
+      );
     }
     const set = /^([A-Za-z_][A-Za-z0-9_]*)\s+(.+)$/s.exec(m?.[2]?.trim() ?? '');
     if (!set) throw usageError(`${where}: \\set needs a variable name and a value`, 'e.g. \\set aid random(1, 100000)');
@@ -43,7 +48,8 @@ export function parsePgbenchScript(text: string, file: string, rate: number | nu
   let body = commands;
   if (commands.length > 0 && isBegin(commands[0]!.sql)) {
     const last = commands.at(-1)!;
-    if (!isEnd(last.sql) || commands.length < 2) throw usageError(`${file}:${commands[0]!.line}: BEGIN without a final END/COMMIT`, 'a script may hold one transaction: BEGIN first, END last');
+    if (!isEnd(last.sql) || commands.length < 2)
+      throw usageError(`${file}:${commands[0]!.line}: BEGIN without a final END/COMMIT`, 'a script may hold one transaction: BEGIN first, END last');
     transaction = true;
     body = commands.slice(1, -1);
   }
@@ -92,7 +98,10 @@ function bindVariables(sql: string, line: number, file: string, vars: { name: st
       const name = m[1]!;
       if (!vars.some((v) => v.name === name)) {
         const at = line + (sql.slice(0, i).match(/\n/g) ?? []).length;
-        throw usageError(`${file}:${at}: :${name} is not set by a \\set before it`, name === 'scale' || name === 'client_id' ? `pgbench's built-in :${name} is not supported; \\set it to a constant` : undefined);
+        throw usageError(
+          `${file}:${at}: :${name} is not set by a \\set before it`,
+          name === 'scale' || name === 'client_id' ? `pgbench's built-in :${name} is not supported; \\set it to a constant` : undefined,
+        );
       }
       let n = order.indexOf(name);
       if (n < 0) n = order.push(name) - 1;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { probeTag } from '../observe/index.ts';
 import { runExecution, statementNames } from './execute.ts';
-import { drawExecution, loadSamples, SampleError, sampleSpecs, type Samples } from './params.ts';
+import { drawExecution, loadSamples, type SampleError, sampleSpecs, type Samples } from './params.ts';
 import type { AppSpec, ParamValue, ProbeResult, QuerySpec, Workload } from './types.ts';
 
 export interface ProbeOptions {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describeError } from '../core/errors.ts';
 import { appTag } from '../observe/index.ts';
 import { isConnectionFailure, runExecution, statementNames } from './execute.ts';
-import { drawExecution, SampleError, type Samples } from './params.ts';
+import { drawExecution, type SampleError, type Samples } from './params.ts';
 import { ConnectionPool, type PooledConnection } from './pool.ts';
 import type { Outcome } from './stats.ts';
 import type { AppSpec, QuerySpec } from './types.ts';
@@ -220,7 +220,10 @@ export class Shard {
     const pending = () => Promise.allSettled([...this.loops, ...this.inFlight]);
     if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
       this.options.warn(`traffic: executions still running ${drainMs} ms after stop; cancelling them`);
-      await cancelBackends(this.options.url, this.apps.flatMap((a) => [...a.pool.pids]));
+      await cancelBackends(
+        this.options.url,
+        this.apps.flatMap((a) => [...a.pool.pids]),
+      );
       await pending();
     }
     await Promise.allSettled(this.apps.map((a) => a.pool.end()));

@@ -214,14 +214,23 @@ export interface WorkerShard {
 }
 
 /** Start a worker for one shard; its batches go to merger as `index`. */
-export function spawnShard(index: number, input: Omit<WorkerInput, 'clockOffset'>, now: () => number, merger: BatchMerger, warn: (m: string) => void): WorkerShard {
+export function spawnShard(
+  index: number,
+  input: Omit<WorkerInput, 'clockOffset'>,
+  now: () => number,
+  merger: BatchMerger,
+  warn: (m: string) => void,
+): WorkerShard {
   // every thread's process.hrtime is the same monotonic clock: send our clock's offset from it
   const clockOffset = now() - hrMs();
   const worker = new Worker(workerSource(), { eval: true, workerData: { ...input, clockOffset } satisfies WorkerInput });
   let onReady!: () => void;
   let onFailed!: (e: Error) => void;
   let onStopped!: () => void;
-  const ready = new Promise<void>((res, rej) => ((onReady = res), (onFailed = rej)));
+  const ready = new Promise<void>((res, rej) => {
+    onReady = res;
+    onFailed = rej;
+  });
   const stopped = new Promise<void>((res) => (onStopped = res));
   let done = false;
   const finish = () => {

@@ -47,7 +47,7 @@ export function parseParam(v: unknown): ParamSpec | string {
       if (!Number.isInteger(arg) || (arg as number) < 1 || (arg as number) > 100_000) return 'text takes a length from 1 to 100000';
       return { kind: 'text', length: arg as number };
     case 'var':
-      if (typeof arg !== 'string' || !NAME.test(arg)) return 'var takes the name of one of the query\'s vars';
+      if (typeof arg !== 'string' || !NAME.test(arg)) return "var takes the name of one of the query's vars";
       return { kind: 'var', name: arg };
     default:
       return `unknown parameter generator "${key}" (known: ${GENERATORS})`;

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describeError, usageError } from '../core/errors.ts';
 import { MAX_APPLICATION_NAME, PROBE_PREFIX } from '../observe/index.ts';
 import { parsePgbenchScript } from './pgbench.ts';
 import type { AppRole, AppSpec, BackgroundSpec, Expectation, ParamSpec, QuerySpec, Step, Workload } from './types.ts';
-import { WorkloadSchema, type RawBackground, type RawQuery } from './workload-schema.ts';
+import { WorkloadSchema, type RawQuery } from './workload-schema.ts';
 
 /** Reads a pgbench script named in the workload (relative to the workload file's folder). */
 export type ScriptReader = (path: string) => string;
@@ -111,7 +111,12 @@ function toQuery(q: RawQuery, path: (string | number)[], file: string, fail: Fai
 }
 
 function toSteps(
-  q: { sql?: string | undefined; params?: ParamSpec[] | undefined; transaction?: { sql: string; params: ParamSpec[]; expect?: Expectation | undefined }[] | undefined; vars?: Record<string, ParamSpec> | undefined },
+  q: {
+    sql?: string | undefined;
+    params?: ParamSpec[] | undefined;
+    transaction?: { sql: string; params: ParamSpec[]; expect?: Expectation | undefined }[] | undefined;
+    vars?: Record<string, ParamSpec> | undefined;
+  },
   path: (string | number)[],
   fail: Fail,
 ): { steps: Step[]; vars: { name: string; spec: ParamSpec }[] } {
@@ -136,7 +141,11 @@ function toSteps(
 function checkNameLength(app: string, query: string, path: (string | number)[], fail: Fail) {
   const room = MAX_APPLICATION_NAME - PROBE_PREFIX.length - 1;
   if (app.length + query.length > room) {
-    throw fail(path, `app and query names together must fit ${room} characters ("${app}" + "${query}" is ${app.length + query.length})`, 'they tag the connections in application_name, which PostgreSQL cuts at 63 bytes');
+    throw fail(
+      path,
+      `app and query names together must fit ${room} characters ("${app}" + "${query}" is ${app.length + query.length})`,
+      'they tag the connections in application_name, which PostgreSQL cuts at 63 bytes',
+    );
   }
 }
 
@@ -157,7 +166,10 @@ function schemaError(issue: z.core.$ZodIssue, file: string, doc: Document, lines
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    return usageError(`${file}${lineOf(doc, lines, path, key)}: ${pathText([...path, key])}: unknown key "${key}"`, `see docs/workload.md for the keys of ${path.length ? pathText(path) : 'the top level'}`);
+    return usageError(
+      `${file}${lineOf(doc, lines, path, key)}: ${pathText([...path, key])}: unknown key "${key}"`,
+      `see docs/workload.md for the keys of ${path.length ? pathText(path) : 'the top level'}`,
+    );
   }
   let message = issue.message;
   if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'required';

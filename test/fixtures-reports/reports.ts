@@ -12,13 +12,37 @@ import type { Report } from '../../src/report/model/types.ts';
 
 /** Hand-made figures filled out to the report's full shapes. */
 const phase = (name: string, count: number, p99Ms: number): PhaseLatency => ({
-  phase: name, count, ok: count, errors: {}, timeouts: 0, p50Ms: p99Ms / 2, p95Ms: p99Ms, p99Ms, maxMs: p99Ms, meanMs: p99Ms / 2,
+  phase: name,
+  count,
+  ok: count,
+  errors: {},
+  timeouts: 0,
+  p50Ms: p99Ms / 2,
+  p95Ms: p99Ms,
+  p99Ms,
+  maxMs: p99Ms,
+  meanMs: p99Ms / 2,
 });
 const query = (q: Pick<QueryResult, 'name' | 'count' | 'errors' | 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs' | 'phases' | 'timeline'>): QueryResult => ({
-  rate: null, dropped: 0, ok: q.count - Object.values(q.errors).reduce((a, b) => a + b, 0), timeouts: 0, meanMs: q.p50Ms, failures: [], ...q,
+  rate: null,
+  dropped: 0,
+  ok: q.count - Object.values(q.errors).reduce((a, b) => a + b, 0),
+  timeouts: 0,
+  meanMs: q.p50Ms,
+  failures: [],
+  ...q,
 });
-const blocked = (b: Pick<BlockingEntry, 'app' | 'query' | 'blockerKind' | 'migrationId' | 'statementIndex' | 'migrationRole' | 'rootBlocker' | 'waitMs' | 'startedAt'>): BlockingEntry => ({
-  directBlocker: b.rootBlocker, endedAt: b.startedAt + b.waitMs, relation: 'orders', mode: 'AccessExclusiveLock', waitEvent: 'relation', pid: 4242, queryStart: b.startedAt, ...b,
+const blocked = (
+  b: Pick<BlockingEntry, 'app' | 'query' | 'blockerKind' | 'migrationId' | 'statementIndex' | 'migrationRole' | 'rootBlocker' | 'waitMs' | 'startedAt'>,
+): BlockingEntry => ({
+  directBlocker: b.rootBlocker,
+  endedAt: b.startedAt + b.waitMs,
+  relation: 'orders',
+  mode: 'AccessExclusiveLock',
+  waitEvent: 'relation',
+  pid: 4242,
+  queryStart: b.startedAt,
+  ...b,
 });
 
 const EXAMPLE = new URL('./example.json', import.meta.url);
@@ -74,13 +98,14 @@ export function trafficReport(): Report {
             p95Ms: 3.4,
             p99Ms: 310,
             maxMs: 1520,
-            phases: [
-              phase('baseline', 100, 2.5),
-              phase('003#0', 15, 310),
-              phase('009#0', 80, 4.1),
-              phase('after', 100, 2.7),
-            ],
-            timeline: { bucketMs: 1000, buckets: buckets((t) => (during('003')(t) ? 310 : 2.5), () => 0) },
+            phases: [phase('baseline', 100, 2.5), phase('003#0', 15, 310), phase('009#0', 80, 4.1), phase('after', 100, 2.7)],
+            timeline: {
+              bucketMs: 1000,
+              buckets: buckets(
+                (t) => (during('003')(t) ? 310 : 2.5),
+                () => 0,
+              ),
+            },
           }),
           query({
             name: 'update_order',
@@ -90,11 +115,14 @@ export function trafficReport(): Report {
             p95Ms: 5.2,
             p99Ms: 1510,
             maxMs: 1530,
-            phases: [
-              phase('baseline', 30, 4),
-              phase('009#0', 25, 1510),
-            ],
-            timeline: { bucketMs: 1000, buckets: buckets((t) => (during('009')(t) ? 1510 : 4), (t) => (during('009')(t) ? 2 : 0)) },
+            phases: [phase('baseline', 30, 4), phase('009#0', 25, 1510)],
+            timeline: {
+              bucketMs: 1000,
+              buckets: buckets(
+                (t) => (during('009')(t) ? 1510 : 4),
+                (t) => (during('009')(t) ? 2 : 0),
+              ),
+            },
           }),
         ],
       },
@@ -112,19 +140,85 @@ export function trafficReport(): Report {
             p99Ms: 290,
             maxMs: 300,
             phases: [phase('baseline', 100, 0.9)],
-            timeline: { bucketMs: 1000, buckets: buckets((t) => (during('003')(t) ? 290 : 3), (t) => (t < at('008') ? 10 : 0)) },
+            timeline: {
+              bucketMs: 1000,
+              buckets: buckets(
+                (t) => (during('003')(t) ? 290 : 3),
+                (t) => (t < at('008') ? 10 : 0),
+              ),
+            },
           }),
         ],
       },
     ],
   };
   r.blocking = [
-    blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 290, startedAt: at('003', 0, 5) }),
-    blocked({ app: 'new', query: 'get_order_v2', blockerKind: 'migration', migrationId: '003', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 003#0', waitMs: 280, startedAt: at('003', 0, 12) }),
-    blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: '004', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 004#0', waitMs: 40, startedAt: at('004', 0, 3) }),
-    blocked({ app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 1500, startedAt: at('009', 0, 20) }),
-    blocked({ app: 'old', query: 'update_order', blockerKind: 'migration', migrationId: '009', statementIndex: 0, migrationRole: 'holds', rootBlocker: 'migration 009#0', waitMs: 900, startedAt: at('009', 0, 400) }),
-    blocked({ app: 'migration', query: '008#0', blockerKind: 'app', migrationId: '008', statementIndex: 0, migrationRole: 'waits', rootBlocker: 'old/nightly_report', waitMs: 120, startedAt: at('008', 0) }),
+    blocked({
+      app: 'old',
+      query: 'get_order',
+      blockerKind: 'migration',
+      migrationId: '003',
+      statementIndex: 0,
+      migrationRole: 'holds',
+      rootBlocker: 'migration 003#0',
+      waitMs: 290,
+      startedAt: at('003', 0, 5),
+    }),
+    blocked({
+      app: 'new',
+      query: 'get_order_v2',
+      blockerKind: 'migration',
+      migrationId: '003',
+      statementIndex: 0,
+      migrationRole: 'holds',
+      rootBlocker: 'migration 003#0',
+      waitMs: 280,
+      startedAt: at('003', 0, 12),
+    }),
+    blocked({
+      app: 'old',
+      query: 'get_order',
+      blockerKind: 'migration',
+      migrationId: '004',
+      statementIndex: 0,
+      migrationRole: 'holds',
+      rootBlocker: 'migration 004#0',
+      waitMs: 40,
+      startedAt: at('004', 0, 3),
+    }),
+    blocked({
+      app: 'old',
+      query: 'update_order',
+      blockerKind: 'migration',
+      migrationId: '009',
+      statementIndex: 0,
+      migrationRole: 'holds',
+      rootBlocker: 'migration 009#0',
+      waitMs: 1500,
+      startedAt: at('009', 0, 20),
+    }),
+    blocked({
+      app: 'old',
+      query: 'update_order',
+      blockerKind: 'migration',
+      migrationId: '009',
+      statementIndex: 0,
+      migrationRole: 'holds',
+      rootBlocker: 'migration 009#0',
+      waitMs: 900,
+      startedAt: at('009', 0, 400),
+    }),
+    blocked({
+      app: 'migration',
+      query: '008#0',
+      blockerKind: 'app',
+      migrationId: '008',
+      statementIndex: 0,
+      migrationRole: 'waits',
+      rootBlocker: 'old/nightly_report',
+      waitMs: 120,
+      startedAt: at('008', 0),
+    }),
   ];
   const states = ['initial', ...r.migrations.map((m) => m.id)];
   const newFails = (s: string) => s < '008' || s === 'initial';
@@ -141,7 +235,12 @@ export function trafficReport(): Report {
       newFails(state)
         ? { state, app: 'new', ok: false, failures: [{ query: 'get_order_v2', sqlstate: '42703', message: 'column "total_cents" does not exist' }] }
         : state === '008'
-          ? { state, app: 'new', ok: false, failures: [{ query: 'get_order_v2', sqlstate: 'EXPECT', message: 'total_cents is NULL in 1 row (expected not null)' }] }
+          ? {
+              state,
+              app: 'new',
+              ok: false,
+              failures: [{ query: 'get_order_v2', sqlstate: 'EXPECT', message: 'total_cents is NULL in 1 row (expected not null)' }],
+            }
           : { state, app: 'new', ok: true, failures: [] },
     ]),
     oldAppLastState: '011',
@@ -170,7 +269,16 @@ export function largeReport(n = 300): Report {
   for (let i = 0; i < n; i++) {
     const mi = Math.floor(i / 5);
     const id = String(mi + 1).padStart(4, '0');
-    if (i % 5 === 0) migrations.push({ id, name: `change_number_${mi + 1}_with_a_rather_long_descriptive_name`, file: `db/migrations/${id}_change.up.sql`, status: 'applied', startedAt: new Date(t0 + offset).toISOString(), durationMs: 0, statements: [] });
+    if (i % 5 === 0)
+      migrations.push({
+        id,
+        name: `change_number_${mi + 1}_with_a_rather_long_descriptive_name`,
+        file: `db/migrations/${id}_change.up.sql`,
+        status: 'applied',
+        startedAt: new Date(t0 + offset).toISOString(),
+        durationMs: 0,
+        statements: [],
+      });
     const m = migrations.at(-1)!;
     const sql = `ALTER TABLE orders_archive_${i} ADD COLUMN customer_reference_number_${i} text NOT NULL DEFAULT 'unknown', ADD CONSTRAINT orders_archive_${i}_ref_check CHECK (length(customer_reference_number_${i}) < 200) -- ${'x'.repeat(120)}`;
     const duration = 10 + (i % 17) * 3;
@@ -197,12 +305,31 @@ export function largeReport(n = 300): Report {
   }
   const r: Report = { ...base, migrations };
   r.summary = { ...r.summary, statements: n, applied: migrations.length };
-  r.dataset = { ...r.dataset!, tables: Array.from({ length: n }, (_, i) => ({ name: `orders_archive_${i}`, rows: 200_000 + i, rowsEstimated: false, bytes: 1 << 24 })) };
+  r.dataset = {
+    ...r.dataset!,
+    tables: Array.from({ length: n }, (_, i) => ({ name: `orders_archive_${i}`, rows: 200_000 + i, rowsEstimated: false, bytes: 1 << 24 })),
+  };
   r.blocking = migrations.flatMap((m) =>
-    m.statements.map((s) => blocked({ app: 'old', query: 'get_order', blockerKind: 'migration', migrationId: m.id, statementIndex: s.index, migrationRole: 'holds', rootBlocker: `migration ${m.id}#${s.index}`, waitMs: s.maxBlockedMs!, startedAt: Date.parse(s.startedAt) + 1 })),
+    m.statements.map((s) =>
+      blocked({
+        app: 'old',
+        query: 'get_order',
+        blockerKind: 'migration',
+        migrationId: m.id,
+        statementIndex: s.index,
+        migrationRole: 'holds',
+        rootBlocker: `migration ${m.id}#${s.index}`,
+        waitMs: s.maxBlockedMs!,
+        startedAt: Date.parse(s.startedAt) + 1,
+      }),
+    ),
   );
   r.schemaDiff = {
-    added: Array.from({ length: 600 }, (_, i) => ({ object: `column:public.orders_archive_${i % n}.customer_reference_number_${i}`, kind: 'column' as const, definition: `text NOT NULL DEFAULT 'unknown'::text` })),
+    added: Array.from({ length: 600 }, (_, i) => ({
+      object: `column:public.orders_archive_${i % n}.customer_reference_number_${i}`,
+      kind: 'column' as const,
+      definition: `text NOT NULL DEFAULT 'unknown'::text`,
+    })),
     removed: [],
     changed: [],
     columnOrderOnly: [],
@@ -216,11 +343,23 @@ export function largeReport(n = 300): Report {
     ],
     cells: states.flatMap((state) => [
       { state, app: 'old', ok: true, failures: [] },
-      { state, app: 'new', ok: state !== 'initial', failures: state === 'initial' ? [{ query: 'get_order_v2', sqlstate: '42703', message: 'column "x" does not exist' }] : [] },
+      {
+        state,
+        app: 'new',
+        ok: state !== 'initial',
+        failures: state === 'initial' ? [{ query: 'get_order_v2', sqlstate: '42703', message: 'column "x" does not exist' }] : [],
+      },
     ]),
     oldAppLastState: states.at(-1)!,
     newAppFirstState: states[1]!,
-    rollout: { safe: true, beforeDeploy: [states[1]!], whileBoth: states.slice(2), afterOldGone: [], breaksBoth: [], summary: `Run ${states[1]} before deploying the new app; ${states[2]}–${states.at(-1)} can run while both versions run; every migration is safe for the old app.` },
+    rollout: {
+      safe: true,
+      beforeDeploy: [states[1]!],
+      whileBoth: states.slice(2),
+      afterOldGone: [],
+      breaksBoth: [],
+      summary: `Run ${states[1]} before deploying the new app; ${states[2]}–${states.at(-1)} can run while both versions run; every migration is safe for the old app.`,
+    },
   };
   r.rollback = null;
   return r;

@@ -20,11 +20,7 @@ export async function freshDatabase(prefix = 't'): Promise<string> {
 }
 
 /** Run SQL on a database and return the rows of the last statement. */
-export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -102,7 +102,9 @@ async function pgDumpVersion(): Promise<{ version: string; major: number }> {
     return { version: `${m[1]}${m[2] ?? ''}`, major: Number(m[1]) };
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') {
-      throw new Error('the load tests need pg_dump, pg_restore and psql: install the PostgreSQL client tools (apt-get install postgresql-client / brew install libpq)');
+      throw new Error(
+        'the load tests need pg_dump, pg_restore and psql: install the PostgreSQL client tools (apt-get install postgresql-client / brew install libpq)',
+      );
     }
     throw err;
   }

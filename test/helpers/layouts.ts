@@ -11,6 +11,11 @@ export async function rehearseFolder(url: string, folder: string, options: { rol
   const pending = set.migrations.filter((m) => m.pending);
   const up = await replay({ url, migrations: pending, log: silentLogger });
   const down = options.rollback ? await replay({ url, migrations: [...pending].reverse(), direction: 'down', log: silentLogger }) : undefined;
-  return { set, up, down, replayed: up.migrations.map((m) => [m.id, m.status]), rollBack: () => replay({ url, migrations: [...pending].reverse(), direction: 'down', log: silentLogger }) };
+  return {
+    set,
+    up,
+    down,
+    replayed: up.migrations.map((m) => [m.id, m.status]),
+    rollBack: () => replay({ url, migrations: [...pending].reverse(), direction: 'down', log: silentLogger }),
+  };
 }
-

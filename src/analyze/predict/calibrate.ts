@@ -66,7 +66,9 @@ export async function cloneDatabase(url: string, purpose: string): Promise<Clone
   const name = scratchDatabaseName(purpose);
   const admin = await adminClient(url);
   try {
-    const { v, size } = (await admin.query<{ v: string; size: string }>("SELECT current_setting('server_version_num') AS v, pg_database_size($1) AS size", [source])).rows[0]!;
+    const { v, size } = (
+      await admin.query<{ v: string; size: string }>("SELECT current_setting('server_version_num') AS v, pg_database_size($1) AS size", [source])
+    ).rows[0]!;
     // a large database: FILE_COPY copies the files (after one checkpoint) where WAL_LOG, 15+'s
     // default, would write all of it to WAL; a small one: WAL_LOG spares the checkpoint
     const strategy = Number(v) >= 150000 ? ` STRATEGY = ${Number(size) > 256 * 1024 * 1024 ? 'FILE_COPY' : 'WAL_LOG'}` : '';

@@ -26,7 +26,8 @@ const TABLE_KINDS = new Set(['r', 'p', 'm']);
 
 export function classify(trace: Pick<StatementTrace, 'sql' | 'rewrites' | 'error'>): Classification {
   const rewritten = trace.rewrites.find((r) => r.relkind !== null && TABLE_KINDS.has(r.relkind));
-  if (rewritten) return { model: 'table-rewrite', table: tableKey(rewritten.relation), reason: `relfilenode of ${rewritten.relation} changed: the table was rewritten` };
+  if (rewritten)
+    return { model: 'table-rewrite', table: tableKey(rewritten.relation), reason: `relfilenode of ${rewritten.relation} changed: the table was rewritten` };
   const stmt = parseOne(trace.sql);
   if (!stmt) return constant('not one statement the parser reads');
   const [kind, body] = Object.entries(stmt)[0] as [string, Node];
@@ -36,7 +37,11 @@ export function classify(trace: Pick<StatementTrace, 'sql' | 'rewrites' | 'error
   };
   switch (kind) {
     case 'IndexStmt':
-      return on(body.concurrent ? 'concurrent-index-build' : 'index-build', body.relation as RangeVar, body.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX');
+      return on(
+        body.concurrent ? 'concurrent-index-build' : 'index-build',
+        body.relation as RangeVar,
+        body.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX',
+      );
     case 'ReindexStmt': {
       const concurrent = ((body.params as Node[] | undefined) ?? []).some((p) => (p.DefElem as Node | undefined)?.defname === 'concurrently');
       return on(concurrent ? 'concurrent-index-build' : 'index-build', body.relation as RangeVar, 'REINDEX');
@@ -70,8 +75,10 @@ function alterTable(body: Node): Classification {
     else if (sub === 'AT_SetNotNull') take('full-scan', 'SET NOT NULL scans the table');
     else if (sub === 'AT_AddConstraint' && con) {
       const type = con.contype as string;
-      if ((type === 'CONSTR_PRIMARY' || type === 'CONSTR_UNIQUE' || type === 'CONSTR_EXCLUSION') && !con.indexname) take('index-build', `ADD ${type.replace('CONSTR_', '')} builds an index`);
-      else if ((type === 'CONSTR_CHECK' || type === 'CONSTR_FOREIGN' || type === 'CONSTR_NOTNULL') && !con.skip_validation) take('full-scan', `ADD ${type.replace('CONSTR_', '')} without NOT VALID scans the table`);
+      if ((type === 'CONSTR_PRIMARY' || type === 'CONSTR_UNIQUE' || type === 'CONSTR_EXCLUSION') && !con.indexname)
+        take('index-build', `ADD ${type.replace('CONSTR_', '')} builds an index`);
+      else if ((type === 'CONSTR_CHECK' || type === 'CONSTR_FOREIGN' || type === 'CONSTR_NOTNULL') && !con.skip_validation)
+        take('full-scan', `ADD ${type.replace('CONSTR_', '')} without NOT VALID scans the table`);
     }
   }
   return best ?? constant('ALTER TABLE that neither rewrote nor scanned the table');

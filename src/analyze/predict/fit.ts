@@ -36,7 +36,12 @@ export function fit(points: BasisPoint[], growth: Growth, options: { intercept?:
     // proportional through the origin: b = Σxy / Σx², dominated by the largest sizes (one size:
     // a one-point guess, said by the caller)
     a = 0;
-    b = xs.reduce((s, x, i) => s + x * ys[i]!, 0) / Math.max(xs.reduce((s, x) => s + x * x, 0), 1e-9);
+    b =
+      xs.reduce((s, x, i) => s + x * ys[i]!, 0) /
+      Math.max(
+        xs.reduce((s, x) => s + x * x, 0),
+        1e-9,
+      );
   } else {
     const mx = mean(xs);
     const my = mean(ys);

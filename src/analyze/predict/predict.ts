@@ -58,7 +58,9 @@ export function predict(input: PredictInput): PredictOutput {
     const ran = m.statements.filter((s) => !s.error);
     for (const s of ran) statements.set(statementKey(m.id, s.index), predictOne(m.id, s, input, target));
     for (const unit of groupByUnit(ran, (i) => input.unitOf(m.id, i))) {
-      const holds = predictHolds(unit.map((s) => ({ durationMs: s.durationMs, lockHeldMs: s.lockHeldMs, predictedMs: statements.get(statementKey(m.id, s.index))!.durationMs })));
+      const holds = predictHolds(
+        unit.map((s) => ({ durationMs: s.durationMs, lockHeldMs: s.lockHeldMs, predictedMs: statements.get(statementKey(m.id, s.index))!.durationMs })),
+      );
       unit.forEach((s, i) => (statements.get(statementKey(m.id, s.index))!.lockHeldMs = round(holds[i]!)));
     }
   }
@@ -101,7 +103,8 @@ export function drivingTables(migrations: MeasuredMigration[], rehearsal: Predic
   return [...out].sort();
 }
 
-const classifyMeasured = (s: MeasuredStatement): Classification => classify({ sql: s.sql, rewrites: s.rewrites.map((r) => ({ ...r, relfilenodeBefore: 0, relfilenodeAfter: 0 })) });
+const classifyMeasured = (s: MeasuredStatement): Classification =>
+  classify({ sql: s.sql, rewrites: s.rewrites.map((r) => ({ ...r, relfilenodeBefore: 0, relfilenodeAfter: 0 })) });
 
 function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInput, targets: Map<string, Target>): Prediction {
   const c = classifyMeasured(s);
@@ -145,12 +148,15 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   const sizes = new Set(basis.map((p) => p.rows)).size;
   if (sizes < 2) reasons.push('one measured size only: scaled in proportion to rows, a guess (no calibration ran)');
   if (ext.factor > MAX_TRUSTED_FACTOR) reasons.push(`extrapolating ${Math.round(ext.factor)}× beyond the largest measured size (over ${MAX_TRUSTED_FACTOR}×)`);
-  if (ext.fit.relResidual > MAX_TRUSTED_RESIDUAL) reasons.push(`poor fit: the ${growth} model misses the measured points by ${Math.round(ext.fit.relResidual * 100)} % (RMS)`);
+  if (ext.fit.relResidual > MAX_TRUSTED_RESIDUAL)
+    reasons.push(`poor fit: the ${growth} model misses the measured points by ${Math.round(ext.fit.relResidual * 100)} % (RMS)`);
   if (ext.noise > MAX_TRUSTED_RESIDUAL) reasons.push(`noisy: repeated measurements differ by ${Math.round(ext.noise * 100)} % (one standard deviation)`);
   if (ext.fit.flat) notes.push('the time did not grow with size in the calibration: predicted as the mean of the measurements');
   else if (ext.fit.a > 0) notes.push(`mostly a fixed cost in the calibration (${round(ext.fit.a)} ms of it): the fixed part kept, the rest scaled`);
   if (target.rows < measured.rows) notes.push(`production is smaller than the rehearsal (${target.rows} vs ${measured.rows} rows): predicted downward`);
-  notes.push(target.scaledBy === 'rows' || width === 1 ? 'scaled by rows alone' : `scaled by rows and row width (production rows are ${round(target.width)}× as wide)`);
+  notes.push(
+    target.scaledBy === 'rows' || width === 1 ? 'scaled by rows alone' : `scaled by rows and row width (production rows are ${round(target.width)}× as wide)`,
+  );
   return {
     durationMs: round(ext.center),
     lockHeldMs: 0,

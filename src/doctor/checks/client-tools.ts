@@ -15,7 +15,11 @@ const isArchive = (d: DumpFacts) => d.archiveVersion !== undefined;
  */
 export async function checkClientTools(options: DoctorOptions, dump: DumpFacts | null): Promise<Check[]> {
   if (options.provider === 'container') {
-    return (['pg_restore', 'psql'] as const).map((name) => ({ name, status: 'skip', message: `not needed: the container's own ${name} restores the dump (--provider container)` }));
+    return (['pg_restore', 'psql'] as const).map((name) => ({
+      name,
+      status: 'skip',
+      message: `not needed: the container's own ${name} restores the dump (--provider container)`,
+    }));
   }
   return [await checkPgRestore(dump), await checkPsql(dump)];
 }
@@ -52,9 +56,18 @@ async function checkPgRestore(dump: DumpFacts | null): Promise<Check> {
   if (listed.exitCode !== 0) {
     const stderr = String(listed.stderr ?? '');
     if (/unsupported version/.test(stderr)) return tooNew(dump, v, tool, reads);
-    return { name: 'pg_restore', status: 'fail', message: `pg_restore ${tool.version} cannot read ${dump.path}: ${stderr.trim().split('\n')[0] ?? listed.shortMessage}`, fix: 'check the dump: pg_restore -l FILE lists what it holds' };
+    return {
+      name: 'pg_restore',
+      status: 'fail',
+      message: `pg_restore ${tool.version} cannot read ${dump.path}: ${stderr.trim().split('\n')[0] ?? listed.shortMessage}`,
+      fix: 'check the dump: pg_restore -l FILE lists what it holds',
+    };
   }
-  return { name: 'pg_restore', status: 'ok', message: `pg_restore ${tool.version}${reads}; reads ${path.basename(dump.path)} (format ${formatArchiveVersion(v)})` };
+  return {
+    name: 'pg_restore',
+    status: 'ok',
+    message: `pg_restore ${tool.version}${reads}; reads ${path.basename(dump.path)} (format ${formatArchiveVersion(v)})`,
+  };
 }
 
 function tooNew(dump: DumpFacts, v: ArchiveVersion, tool: ClientTool, reads: string): Check {

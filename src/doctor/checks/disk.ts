@@ -17,7 +17,14 @@ const LOW_BYTES = 1e9;
 /** Free space where the embedded server's data directory goes, against what the dump needs. */
 export async function checkDisk(options: DoctorOptions, dump: DumpFacts | null, dataBase: string): Promise<Check> {
   if (options.provider !== 'embedded') {
-    return { name: 'disk', status: 'skip', message: options.provider === 'container' ? "the data lives on the Docker engine's disk (DOCKER_HOST for a bigger one)" : "the data lives on the existing server's disk" };
+    return {
+      name: 'disk',
+      status: 'skip',
+      message:
+        options.provider === 'container'
+          ? "the data lives on the Docker engine's disk (DOCKER_HOST for a bigger one)"
+          : "the data lives on the existing server's disk",
+    };
   }
   let free: number;
   try {
@@ -34,7 +41,19 @@ export async function checkDisk(options: DoctorOptions, dump: DumpFacts | null, 
   const factor = RESTORE_FACTOR[dump.format];
   const needed = dump.bytes * factor;
   const what = `${formatBytes(free)} free in ${dataBase}; the ${formatBytes(dump.bytes)} ${dump.format} dump needs about ${formatBytes(needed)} restored (×${factor})`;
-  if (free < needed) return { name: 'disk', status: 'fail', message: what, fix: 'point TMPDIR at a disk with more free space, or use --provider container with DOCKER_HOST at an engine with a big disk' };
-  if (free < needed * 1.5) return { name: 'disk', status: 'warn', message: `${what}: little room for rewrites`, fix: 'a rewrite needs the table once more: point TMPDIR at a bigger disk' };
+  if (free < needed)
+    return {
+      name: 'disk',
+      status: 'fail',
+      message: what,
+      fix: 'point TMPDIR at a disk with more free space, or use --provider container with DOCKER_HOST at an engine with a big disk',
+    };
+  if (free < needed * 1.5)
+    return {
+      name: 'disk',
+      status: 'warn',
+      message: `${what}: little room for rewrites`,
+      fix: 'a rewrite needs the table once more: point TMPDIR at a bigger disk',
+    };
   return { name: 'disk', status: 'ok', message: what };
 }

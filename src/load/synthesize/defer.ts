@@ -24,7 +24,11 @@ export function deferredObjects(tables: CatalogTable[]): Deferred {
   for (const t of tables) {
     for (const c of t.constraints.filter((c) => c.type === 'foreign key')) {
       drop.push(`ALTER TABLE ${t.ident} DROP CONSTRAINT ${pg.escapeIdentifier(c.name)}`);
-      foreignKeys.push({ table: t.name, sql: `ALTER TABLE ${t.ident} ADD CONSTRAINT ${pg.escapeIdentifier(c.name)} ${c.definition}`, label: `${t.name} ${c.name}` });
+      foreignKeys.push({
+        table: t.name,
+        sql: `ALTER TABLE ${t.ident} ADD CONSTRAINT ${pg.escapeIdentifier(c.name)} ${c.definition}`,
+        label: `${t.name} ${c.name}`,
+      });
     }
   }
   for (const t of tables) {

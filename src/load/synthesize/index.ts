@@ -80,7 +80,9 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
       format,
     );
     made += to - from;
-    progress.update(`${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`);
+    progress.update(
+      `${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`,
+    );
     // after the table's last chunk, its keys and indexes (VACUUM ANALYZE follows the whole load)
     if (--left.n > 0) return;
     for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
@@ -99,9 +101,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   await withClient(url, async (c) => {
     for (const plan of plans) {
       for (const s of plan.sequences) {
-        await c.query(
-          `SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`,
-        );
+        await c.query(`SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`);
       }
     }
   });
@@ -129,7 +129,11 @@ async function restoreSchema(file: string, url: string, log: Logger): Promise<vo
         } catch (err) {
           const position = Number((err as { position?: string }).position);
           const line = position > 0 ? text.slice(0, position - 1).split('\n').length : null;
-          throw usageError(`${file}${line ? `:${line}` : ''}: ${describeError(err)}`, 'the schema file must restore into an empty database: make it with pg_dump --schema-only --no-owner --no-privileges', err);
+          throw usageError(
+            `${file}${line ? `:${line}` : ''}: ${describeError(err)}`,
+            'the schema file must restore into an empty database: make it with pg_dump --schema-only --no-owner --no-privileges',
+            err,
+          );
         }
       });
       progress.done();
@@ -233,7 +237,11 @@ async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Pr
     await c.query(sql);
   } catch (err) {
     if ((err as { code?: string }).code === '40P01' && attempt < 5) return runDdl(c, sql, table, attempt + 1);
-    throw usageError(`synthesized ${table}: ${sql.split('\n')[0]} failed: ${describeError(err)}`, 'the generated rows do not meet this constraint: please report it with the schema and the statistics', err);
+    throw usageError(
+      `synthesized ${table}: ${sql.split('\n')[0]} failed: ${describeError(err)}`,
+      'the generated rows do not meet this constraint: please report it with the schema and the statistics',
+      err,
+    );
   }
 }
 

@@ -36,13 +36,7 @@ export interface TablePlan {
 
 export const DRAWS = 8;
 
-type ColumnRole =
-  | { role: 'key' }
-  | { role: 'unique' }
-  | { role: 'free' }
-  | { role: 'default' }
-  | { role: 'generated' }
-  | { role: 'fk'; group: FkGroup };
+type ColumnRole = { role: 'key' } | { role: 'unique' } | { role: 'free' } | { role: 'default' } | { role: 'generated' } | { role: 'fk'; group: FkGroup };
 
 interface FkGroup {
   constraint: string;
@@ -101,10 +95,14 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
         const i = group.columns.indexOf(column);
         const nt = rowsOf.get(t.name)!;
         const np = rowsOf.get(parent.name)!;
-        if (nt > np && depth === 0 && (t.constraints.some((c) => (c.type === 'primary key' || c.type === 'unique') && c.columns.length === 1 && c.columns[0] === column))) {
+        if (
+          nt > np &&
+          depth === 0 &&
+          t.constraints.some((c) => (c.type === 'primary key' || c.type === 'unique') && c.columns.length === 1 && c.columns[0] === column)
+        ) {
           throw usageError(
             `${t.name}.${column} is a key and a foreign key to ${parent.name}, but ${t.name} gets ${nt.toLocaleString('en-US')} rows and ${parent.name} only ${np.toLocaleString('en-US')}`,
-            'a table keyed by its parent\'s key (1:1) cannot have more rows than the parent: check the row counts of the statistics file',
+            "a table keyed by its parent's key (1:1) cannot have more rows than the parent: check the row counts of the statistics file",
           );
         }
         const j = nt <= np ? row : `((${row}) % ${Math.max(1, np)})`;
@@ -140,7 +138,9 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
       if (role.role === 'fk') {
         let values = groupsDone.get(role.group);
         if (!values) {
-          values = fkGroupValues(role.group, table, tstats, n, rowsOf.get(role.group.parent.name)!, input.seed, hasChecks, (parentCol, j) => keyAt(role.group.parent, parentCol, j));
+          values = fkGroupValues(role.group, table, tstats, n, rowsOf.get(role.group.parent.name)!, input.seed, hasChecks, (parentCol, j) =>
+            keyAt(role.group.parent, parentCol, j),
+          );
           groupsDone.set(role.group, values);
         }
         columns.push({ name: column.name, sql: values.get(column.name)!, domain });
@@ -170,7 +170,13 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
       columns,
       checks: table.constraints
         .filter((c) => c.type === 'check')
-        .map((c) => ({ name: c.name, expression: c.definition.replace(/^CHECK\s*/, '').replace(/\s+NOT VALID$/, '').replace(/\s+NO INHERIT$/, '') })),
+        .map((c) => ({
+          name: c.name,
+          expression: c.definition
+            .replace(/^CHECK\s*/, '')
+            .replace(/\s+NOT VALID$/, '')
+            .replace(/\s+NO INHERIT$/, ''),
+        })),
       overridingSystemValue: table.columns.some((c) => c.identity === 'always' && columns.some((w) => w.name === c.name)),
       sequences: table.columns
         .filter((c) => c.sequence && columns.some((w) => w.name === c.name) && c.type.kind === 'int')
@@ -190,7 +196,10 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
 export function checkTablesMatch(catalog: SynthCatalog, stats: StatsFile, statsFile: string): void {
   const partitioned = catalog.tables.filter((t) => t.kind !== 'table').map((t) => t.name);
   if (partitioned.length) {
-    throw usageError(`synthesis does not fill partitioned tables yet: ${partitioned.join(', ')}`, 'rehearse this schema with a dump (--dump), or leave the partitioning out of the schema file');
+    throw usageError(
+      `synthesis does not fill partitioned tables yet: ${partitioned.join(', ')}`,
+      'rehearse this schema with a dump (--dump), or leave the partitioning out of the schema file',
+    );
   }
   const inSchema = new Set(catalog.tables.map((t) => t.name));
   const inStats = new Set(Object.keys(stats.tables));
@@ -240,7 +249,9 @@ function assignRoles(
 
   // primary key, unique constraints and unique indexes (partial ones too: stricter than needed)
   const uniqueSets = [
-    ...table.constraints.filter((c) => c.type === 'primary key' || c.type === 'unique' || c.type === 'exclusion').map((c) => ({ name: c.name, columns: c.columns })),
+    ...table.constraints
+      .filter((c) => c.type === 'primary key' || c.type === 'unique' || c.type === 'exclusion')
+      .map((c) => ({ name: c.name, columns: c.columns })),
     ...table.indexes.filter((i) => i.unique && !i.constraint).map((i) => ({ name: i.name, columns: i.columns })),
   ];
   for (const set of uniqueSets) {
@@ -302,7 +313,10 @@ function fkGroupValues(
   if (parentRows === 0) {
     // no parent row to point at: NULL if allowed (an empty parent with a NOT NULL child cannot be met)
     if (notNull && n > 0) {
-      throw usageError(`${table.name}: ${group.constraint} needs rows in ${group.parent.name}, which gets none`, 'give the parent table rows in the statistics file, or this one 0 rows');
+      throw usageError(
+        `${table.name}: ${group.constraint} needs rows in ${group.parent.name}, which gets none`,
+        'give the parent table rows in the statistics file, or this one 0 rows',
+      );
     }
     group.columns.forEach((c) => out.set(c, 'NULL'));
     return out;
@@ -407,4 +421,3 @@ export function selectSql(plan: TablePlan, from: number, to: number, canCheckDom
 }
 
 const literalOf = (s: string) => `'${s.replace(/'/g, "''")}'`;
-

@@ -21,7 +21,10 @@ export const DEFAULT_FORMATS: OutputFormat[] = ['json', 'terminal'];
 
 /** 'md,html' or ['md', 'html'] → the formats, validated; a usage error names an unknown one. */
 export function parseFormats(value: string | string[], source = '--format'): OutputFormat[] {
-  const names = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const names = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
   const alias: Record<string, OutputFormat> = { markdown: 'md', xml: 'junit', text: 'terminal' };
   const out: OutputFormat[] = [];
   for (const n of names) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Report } from './types.ts';
-import { OUTPUT_FORMATS, PROVIDERS } from '../../core/names.ts';
+import { PROVIDERS } from '../../core/names.ts';
 import { FINDING_RULES } from './finding.ts';
 
 /**
@@ -21,7 +21,7 @@ const CostModel = z.enum(['table-rewrite', 'full-scan', 'index-build', 'concurre
 const estimate = z.number().nonnegative();
 const Prediction = z
   .strictObject({
-    durationMs: estimate.describe('predicted duration at the statistics\' size (milliseconds, an estimate)'),
+    durationMs: estimate.describe("predicted duration at the statistics' size (milliseconds, an estimate)"),
     lockHeldMs: estimate.describe('predicted lock hold: its own duration plus everything after it in its transaction (0: it took no lock)'),
     low: estimate.describe('interval of durationMs: low end'),
     high: estimate.describe('interval of durationMs: high end'),
@@ -31,10 +31,20 @@ const Prediction = z
     measuredRows: z.number().nonnegative().nullable().describe('its rows in the rehearsal'),
     targetRows: z.number().nonnegative().nullable().describe('its rows in the statistics file'),
     basis: z
-      .array(z.strictObject({ rows: z.number().nonnegative(), ms, source: z.enum(['rehearsal', 'sample']), fraction: z.number().positive().describe("of the rehearsal's rows") }))
+      .array(
+        z.strictObject({
+          rows: z.number().nonnegative(),
+          ms,
+          source: z.enum(['rehearsal', 'sample']),
+          fraction: z.number().positive().describe("of the rehearsal's rows"),
+        }),
+      )
       .describe('the measured points the fit stands on'),
     notes: z.array(z.string()).describe('predicted as measured, scaled by rows alone, downward, …'),
-    trust: z.strictObject({ ok: z.literal(false), reasons: z.array(z.string()) }).optional().describe('present when the prediction should not be trusted (extrapolating > 1000×, poor fit, one point, …)'),
+    trust: z
+      .strictObject({ ok: z.literal(false), reasons: z.array(z.string()) })
+      .optional()
+      .describe('present when the prediction should not be trusted (extrapolating > 1000×, poor fit, one point, …)'),
   })
   .describe('--predict-for: an estimate at production size, from measured points (docs/predictions.md)');
 
@@ -61,7 +71,11 @@ const Statement = z.strictObject({
   offsetMs: ms.describe('from the first statement of the run'),
   durationMs: ms,
   locks: z.array(Lock).describe('relation locks the statement acquired'),
-  lockSource: z.enum(['exact', 'sampled']).describe('exact: pg_locks of the backend read after the statement in its transaction; sampled: polled while it ran (outside a transaction, or every statement of a --migrate-command)'),
+  lockSource: z
+    .enum(['exact', 'sampled'])
+    .describe(
+      'exact: pg_locks of the backend read after the statement in its transaction; sampled: polled while it ran (outside a transaction, or every statement of a --migrate-command)',
+    ),
   strongestLocks: z.array(z.strictObject({ relation: z.string(), mode: z.string() })).describe('strongest mode per table'),
   lockHeldMs: ms.describe("from the statement's start to the end of its transaction; 0 when it took no lock"),
   rewrites: z
@@ -95,7 +109,12 @@ const Statement = z.strictObject({
   predicted: Prediction.optional(),
 });
 
-const Rewrite = z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() });
+const Rewrite = z.strictObject({
+  relation: z.string(),
+  relkind: z.string().nullable(),
+  relfilenodeBefore: z.number().int(),
+  relfilenodeAfter: z.number().int(),
+});
 
 const Finding = z.strictObject({
   rule: z.enum(FINDING_RULES).describe('stable rule id (docs/findings.md); SARIF ruleId pg-rehearse/<rule>'),
@@ -122,7 +141,14 @@ const Suggestion = z
   .strictObject({
     folder: z.string().describe('the suggested migrations, in the original layout'),
     rewrites: z.array(
-      z.strictObject({ rule: z.string(), migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), suggestedFile: z.string() }),
+      z.strictObject({
+        rule: z.string(),
+        migrationId: z.string(),
+        statementIndex: z.number().int(),
+        file: z.string(),
+        line: z.number().int(),
+        suggestedFile: z.string(),
+      }),
     ),
     status: z.enum(['passed', 'failed', 'error']),
     report: z.string().describe("the suggested run's own report.json"),
@@ -137,7 +163,9 @@ const Suggestion = z
 const CommandRun = z
   .strictObject({
     command: z.string().describe('the command line, passwords masked'),
-    capture: z.literal('sampled').describe("every figure of this migration was sampled from outside (pg_stat_activity, pg_locks every few ms), not read exactly"),
+    capture: z
+      .literal('sampled')
+      .describe('every figure of this migration was sampled from outside (pg_stat_activity, pg_locks every few ms), not read exactly'),
     exitCode: z.number().int().nullable().describe('null when a signal ended it'),
     signal: z.string().nullable(),
     stdout: z.string().describe('the last lines, passwords masked'),
@@ -146,7 +174,9 @@ const CommandRun = z
     samples: z.number().int(),
     meanIntervalMs: z.number().nonnegative().nullable().describe('spacing of the polls: the precision achieved'),
     maxIntervalMs: z.number().nonnegative().nullable(),
-    bookkeeping: z.array(z.string()).describe("the tool's own statements left out of statements[] (transaction control, SET, its tracking table, catalog reads): first line of each"),
+    bookkeeping: z
+      .array(z.string())
+      .describe("the tool's own statements left out of statements[] (transaction control, SET, its tracking table, catalog reads): first line of each"),
     rewrites: z
       .array(Rewrite.extend({ statementIndex: z.number().int().nullable() }))
       .describe('relations rewritten by the whole command; statementIndex null when no single statement held their AccessExclusiveLock'),
@@ -175,7 +205,20 @@ const Migration = z.strictObject({
 });
 
 const ObjectKind = z.enum([
-  'schema', 'extension', 'table', 'column', 'constraint', 'index', 'trigger', 'view', 'materialized_view', 'sequence', 'enum', 'function', 'procedure', 'policy',
+  'schema',
+  'extension',
+  'table',
+  'column',
+  'constraint',
+  'index',
+  'trigger',
+  'view',
+  'materialized_view',
+  'sequence',
+  'enum',
+  'function',
+  'procedure',
+  'policy',
 ]);
 const SchemaDiff = z
   .strictObject({
@@ -205,7 +248,9 @@ const Workload = z.strictObject({
   startedAt: epochMs,
   endedAt: epochMs,
   sampler: z.strictObject({ samples: z.number().int(), meanIntervalMs: nullableMs, maxIntervalMs: nullableMs, errors: z.number().int() }),
-  phases: z.array(z.strictObject({ name: z.string(), startedAt: epochMs, endedAt: epochMs })).describe("baseline, '<migration>#<statement>' for each statement, after"),
+  phases: z
+    .array(z.strictObject({ name: z.string(), startedAt: epochMs, endedAt: epochMs }))
+    .describe("baseline, '<migration>#<statement>' for each statement, after"),
   apps: z.array(
     z.strictObject({
       name: z.string(),
@@ -314,18 +359,20 @@ const Comparison = z.strictObject({
   baseline: z.strictObject({ file: z.string(), startedAt: isoTime, toolVersion: z.string() }),
   thresholdPct: z.number().describe('a figure regressed when it grew by more than this percentage …'),
   minDeltaMs: z.number().describe('… and by at least this many milliseconds'),
-  statements: z.array(
-    z.strictObject({
-      migrationId: z.string(),
-      statementIndex: z.number().int(),
-      file: z.string(),
-      line: z.number().int(),
-      durationMs: MetricDelta,
-      lockHeldMs: MetricDelta,
-      maxBlockedMs: MetricDelta.nullable(),
-      regression: z.boolean(),
-    }),
-  ).describe('matched by migration id + statement index'),
+  statements: z
+    .array(
+      z.strictObject({
+        migrationId: z.string(),
+        statementIndex: z.number().int(),
+        file: z.string(),
+        line: z.number().int(),
+        durationMs: MetricDelta,
+        lockHeldMs: MetricDelta,
+        maxBlockedMs: MetricDelta.nullable(),
+        regression: z.boolean(),
+      }),
+    )
+    .describe('matched by migration id + statement index'),
   queries: z.array(z.strictObject({ app: z.string(), query: z.string(), p99Ms: MetricDelta })),
   newFailures: z.array(
     z.strictObject({
@@ -375,9 +422,11 @@ export const ReportSchema = z
               stats: z.string().describe('the statistics file (rehearse stats)'),
               fraction: z.number().describe('rows made = statistics × fraction'),
               seed: z.number().int(),
-              tables: z.array(z.strictObject({ name: z.string(), statsRows: z.number().describe('rows in the statistics'), rows: z.number().describe('rows made') })),
+              tables: z.array(
+                z.strictObject({ name: z.string(), statsRows: z.number().describe('rows in the statistics'), rows: z.number().describe('rows made') }),
+              ),
             })
-            .describe('--synthesize: rows of the statistics\' shape made for the schema\'s tables, no production row'),
+            .describe("--synthesize: rows of the statistics' shape made for the schema's tables, no production row"),
           z.strictObject({ kind: z.literal('none') }),
         ]),
         loadMs: ms,
@@ -400,7 +449,21 @@ export const ReportSchema = z
     migrationSource: z
       .strictObject({
         folder: z.string(),
-        format: z.enum(['plain', 'golang-migrate', 'flyway', 'dbmate', 'prisma', 'drizzle', 'node-pg-migrate', 'diesel', 'sqlx', 'goose', 'sqitch', 'liquibase', 'atlas']),
+        format: z.enum([
+          'plain',
+          'golang-migrate',
+          'flyway',
+          'dbmate',
+          'prisma',
+          'drizzle',
+          'node-pg-migrate',
+          'diesel',
+          'sqlx',
+          'goose',
+          'sqitch',
+          'liquibase',
+          'atlas',
+        ]),
         trackingTable: z.string().nullable(),
         from: z.string().nullable(),
         total: z.number().int(),
@@ -455,7 +518,10 @@ export const ReportSchema = z
     prediction: PredictionSummary.optional(),
     findings: z.array(Finding).optional().describe('each problem the rehearsal measured, with the safe pattern and its evidence (docs/findings.md)'),
     suggestion: Suggestion.optional(),
-    budgets: z.strictObject({ results: z.array(BudgetResult) }).optional().describe('rehearse run: the budgets (docs/budgets.md)'),
+    budgets: z
+      .strictObject({ results: z.array(BudgetResult) })
+      .optional()
+      .describe('rehearse run: the budgets (docs/budgets.md)'),
     comparison: Comparison.optional().describe('rehearse run --baseline FILE: this run against an earlier report'),
     verdict: z
       .strictObject({

@@ -38,7 +38,12 @@ export const DEFAULT_BUDGETS: BudgetConfig = {
 export const BUDGETS: Budget[] = [maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex];
 
 /** Evaluate the budgets that are on (`predicted`: those a prediction gives figures for, on the predicted view). */
-export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?: Report, on: 'measured' | 'predicted' = 'measured'): { results: BudgetResult[] } {
+export function evaluateBudgets(
+  report: Report,
+  config: BudgetConfig,
+  baseline?: Report,
+  on: 'measured' | 'predicted' = 'measured',
+): { results: BudgetResult[] } {
   const results: BudgetResult[] = [];
   // a run that stopped before any statement ran has nothing to check: not a pass
   const nothingRan = report.run.status === 'error' && report.migrations.every((m) => m.statements.length === 0);
@@ -56,7 +61,9 @@ export function evaluateBudgets(report: Report, config: BudgetConfig, baseline?:
   for (const b of BUDGETS) {
     const limit = b.limit(config);
     if (limit === null) continue;
-    const { skipped, violations } = nothingRan ? { skipped: 'the run stopped before any migration ran', violations: [] } : b.evaluate({ report, config, baseline });
+    const { skipped, violations } = nothingRan
+      ? { skipped: 'the run stopped before any migration ran', violations: [] }
+      : b.evaluate({ report, config, baseline });
     results.push({
       name: b.name,
       description: b.describe(config),
@@ -92,7 +99,8 @@ export function finalizeReport(report: Report, options: FinalizeOptions): number
       ...(on !== 'measured' && report.prediction ? evaluateBudgets(r, options.budgets, options.baseline?.report, 'predicted').results : []),
     ],
   };
-  if (options.baseline) report.comparison = compareReports(options.baseline.report, r, { ...DEFAULT_REGRESSION, ...options.regression, baselineFile: options.baseline.file });
+  if (options.baseline)
+    report.comparison = compareReports(options.baseline.report, r, { ...DEFAULT_REGRESSION, ...options.regression, baselineFile: options.baseline.file });
   report.verdict = computeVerdict(r);
   const exitCode = report.run.exitCode === 0 && report.verdict.status === 'fail' ? 1 : report.run.exitCode;
   report.run.exitCode = exitCode;

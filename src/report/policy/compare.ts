@@ -40,7 +40,14 @@ export function compareReports(before: Report, after: Report, options: Regressio
       const k = key(m.id, s.index);
       const b = old.get(k);
       if (s.error && !b?.error) {
-        newFailures.push({ kind: 'statement', migrationId: m.id, statementIndex: s.index, file: s.error.file, line: s.error.line, message: `${m.id} statement ${s.index + 1} fails: ${s.error.sqlstate} ${s.error.message}` });
+        newFailures.push({
+          kind: 'statement',
+          migrationId: m.id,
+          statementIndex: s.index,
+          file: s.error.file,
+          line: s.error.line,
+          message: `${m.id} statement ${s.index + 1} fails: ${s.error.sqlstate} ${s.error.message}`,
+        });
       }
       if (!b) {
         added.push({ migrationId: m.id, statementIndex: s.index });
@@ -62,7 +69,10 @@ export function compareReports(before: Report, after: Report, options: Regressio
       });
     }
   }
-  const removed = [...old.keys()].filter((k) => !seen.has(k)).map(unkey).filter((r) => !added.some((a) => a.migrationId === r.migrationId && a.statementIndex === r.statementIndex));
+  const removed = [...old.keys()]
+    .filter((k) => !seen.has(k))
+    .map(unkey)
+    .filter((r) => !added.some((a) => a.migrationId === r.migrationId && a.statementIndex === r.statementIndex));
 
   const queries: QueryDelta[] = [];
   for (const app of after.workload?.apps ?? []) {
@@ -74,16 +84,37 @@ export function compareReports(before: Report, after: Report, options: Regressio
   }
 
   if (after.run.status === 'error' && before.run.status !== 'error') {
-    newFailures.push({ kind: 'run', migrationId: null, statementIndex: null, file: null, line: null, message: `the run could not finish: ${after.run.error?.message ?? 'error'}` });
+    newFailures.push({
+      kind: 'run',
+      migrationId: null,
+      statementIndex: null,
+      file: null,
+      line: null,
+      message: `the run could not finish: ${after.run.error?.message ?? 'error'}`,
+    });
   }
   if (after.rollback && !after.rollback.restored && before.rollback?.restored) {
-    newFailures.push({ kind: 'rollback', migrationId: null, statementIndex: null, file: null, line: null, message: 'the down migrations no longer restore the starting schema' });
+    newFailures.push({
+      kind: 'rollback',
+      migrationId: null,
+      statementIndex: null,
+      file: null,
+      line: null,
+      message: 'the down migrations no longer restore the starting schema',
+    });
   }
   if (before.budgets) {
     for (const b of after.budgets?.results ?? []) {
       if (b.ok || before.budgets.results.find((x) => x.name === b.name)?.ok === false) continue;
       const v = b.violations[0];
-      newFailures.push({ kind: 'budget', migrationId: v?.migrationId ?? null, statementIndex: v?.statementIndex ?? null, file: v?.file ?? null, line: v?.line ?? null, message: `budget ${b.name} fails: ${v?.message ?? b.description}` });
+      newFailures.push({
+        kind: 'budget',
+        migrationId: v?.migrationId ?? null,
+        statementIndex: v?.statementIndex ?? null,
+        file: v?.file ?? null,
+        line: v?.line ?? null,
+        message: `budget ${b.name} fails: ${v?.message ?? b.description}`,
+      });
     }
   }
   const wasOk = (state: string, app: string) => before.compatibility?.cells.find((c) => c.state === state && c.app === app)?.ok === true;

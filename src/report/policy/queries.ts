@@ -67,7 +67,9 @@ export function timeOrigin(report: Report): number | null {
 export const blockingStart = (b: BlockingEntry): number => epochOf(b.startedAt);
 
 /** The compatibility matrix as rows: one per state, ok or the failing queries per app. */
-export function compatRows(report: Report): { state: string; cells: { app: string; ok: boolean; failures: { query: string; sqlstate: string; message: string }[] }[] }[] {
+export function compatRows(
+  report: Report,
+): { state: string; cells: { app: string; ok: boolean; failures: { query: string; sqlstate: string; message: string }[] }[] }[] {
   const c = report.compatibility;
   if (!c) return [];
   const apps = c.apps.map(appName);

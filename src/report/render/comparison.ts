@@ -8,7 +8,9 @@ export function renderComparison(c: Comparison, options: { color?: boolean; limi
   const green = paint(32);
   const limit = options.limit ?? 20;
   const out: string[] = [];
-  out.push(`compared with ${c.baseline.file} (run ${c.baseline.startedAt}): ${c.statements.length} statements matched, ${c.added.length} new, ${c.removed.length} gone`);
+  out.push(
+    `compared with ${c.baseline.file} (run ${c.baseline.startedAt}): ${c.statements.length} statements matched, ${c.added.length} new, ${c.removed.length} gone`,
+  );
   const fmt = (d: MetricDelta) => `${fmtMs(d.before)} → ${fmtMs(d.after)} (${fmtPct(d.deltaPct)})`;
   const reg = c.statements.filter((s) => s.regression);
   for (const s of reg.slice(0, limit)) {

@@ -31,12 +31,18 @@ const count = (list: Finding[], s: Finding['severity']) => list.filter((f) => f.
 /** Markdown: a list item per finding with its advice and, collapsed, the suggested SQL. */
 export function findingsMarkdownRows(report: Report, tx: (s: string) => string, code: (s: string) => string): string[] {
   return findingsOf(report).map((f) => {
-    const sql = f.suggestedSql ? `\n  <details><summary>suggested SQL${f.mechanical ? ' (rehearsed by --suggest)' : ''}</summary>\n\n  \`\`\`sql\n${indent(clean(f.suggestedSql).replace(/```/g, "'''"), '  ')}\n  \`\`\`\n  </details>` : '';
+    const sql = f.suggestedSql
+      ? `\n  <details><summary>suggested SQL${f.mechanical ? ' (rehearsed by --suggest)' : ''}</summary>\n\n  \`\`\`sql\n${indent(clean(f.suggestedSql).replace(/```/g, "'''"), '  ')}\n  \`\`\`\n  </details>`
+      : '';
     return `- ${ICON[f.severity]} ${code(f.rule)} ${code(where(f))} ${tx(f.title)}\n  ${tx(f.advice)}${sql}\n`;
   });
 }
 
-const indent = (s: string, pad: string) => s.split('\n').map((l) => pad + l).join('\n');
+const indent = (s: string, pad: string) =>
+  s
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 
 /** HTML: a table row per finding, the SQL in a <pre>. */
 export function findingsHtml(report: Report, esc: (s: string) => string): string {
@@ -57,7 +63,11 @@ export function findingsJunitCases(report: Report): { name: string; file?: strin
     name: `${f.rule} ${f.migrationId}${f.statementIndex !== null ? `#${f.statementIndex + 1}` : ''}`,
     ...(f.file ? { file: f.file } : {}),
     ms: 0,
-    out: [`${f.severity}: ${f.file ? `${fileLine(f.file, f.line)}: ` : ''}${clean(f.title)}`, clean(f.advice), ...(f.suggestedSql ? ['', clean(f.suggestedSql)] : [])].join('\n'),
+    out: [
+      `${f.severity}: ${f.file ? `${fileLine(f.file, f.line)}: ` : ''}${clean(f.title)}`,
+      clean(f.advice),
+      ...(f.suggestedSql ? ['', clean(f.suggestedSql)] : []),
+    ].join('\n'),
   }));
 }
 

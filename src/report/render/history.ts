@@ -49,8 +49,7 @@ export function summariseHistory(report: Report): HistorySummary {
 }
 
 const where = (r: { s: ReportStatement }) => fileLine(r.s.file, r.s.line);
-const strongestOf = (s: ReportStatement) =>
-  [...s.strongestLocks].sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode))[0];
+const strongestOf = (s: ReportStatement) => [...s.strongestLocks].sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode))[0];
 
 /** Plain lines for the terminal. */
 export function historyLines(h: HistorySummary): string[] {
@@ -64,7 +63,10 @@ export function historyLines(h: HistorySummary): string[] {
       out.push(`  ${lockName(l.mode)} on ${l.relation}, held ${fmtMs(r.s.lockHeldMs)}  ${where(r)}`);
     }
   }
-  for (const f of h.failures) out.push(`failed: ${f.m.id} ${f.m.name}${f.s?.error ? ` at ${fileLine(f.s.error.file, f.s.error.line)}: ${f.s.error.message}` : f.m.verify?.error ? ` (verify ${fileLine(f.m.verify.error.file, f.m.verify.error.line)}: ${f.m.verify.error.message})` : ''}`);
+  for (const f of h.failures)
+    out.push(
+      `failed: ${f.m.id} ${f.m.name}${f.s?.error ? ` at ${fileLine(f.s.error.file, f.s.error.line)}: ${f.s.error.message}` : f.m.verify?.error ? ` (verify ${fileLine(f.m.verify.error.file, f.m.verify.error.line)}: ${f.m.verify.error.message})` : ''}`,
+    );
   return out;
 }
 
@@ -85,7 +87,10 @@ export function historyMarkdown(h: HistorySummary, cell: (s: string) => string, 
     }
     lines.push('\n');
   }
-  for (const f of h.failures) lines.push(`- ❌ ${code(f.m.id)} ${cell(f.m.name)}${f.s?.error ? `: ${cell(f.s.error.message)} at ${code(fileLine(path.basename(f.s.error.file), f.s.error.line))}` : ''}\n`);
+  for (const f of h.failures)
+    lines.push(
+      `- ❌ ${code(f.m.id)} ${cell(f.m.name)}${f.s?.error ? `: ${cell(f.s.error.message)} at ${code(fileLine(path.basename(f.s.error.file), f.s.error.line))}` : ''}\n`,
+    );
   if (h.failures.length) lines.push('\n');
   return lines.join('');
 }

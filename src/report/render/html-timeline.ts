@@ -50,7 +50,8 @@ export function renderTimeline(report: Report): string {
   const blocking = (report.blocking ?? []).filter((b) => Number.isFinite(blockingStart(b)));
   for (const b of blocking) spans.push({ start: rel(blockingStart(b)), end: rel(blockingStart(b)) + b.waitMs });
   const apps = (report.workload?.apps ?? []).filter((a) => a.queries.some((q) => (q.timeline?.buckets.length ?? 0) > 0));
-  for (const a of apps) for (const q of a.queries) for (const bk of q.timeline?.buckets ?? []) spans.push({ start: rel(bk.t), end: rel(bk.t) + (q.timeline?.bucketMs ?? 1000) });
+  for (const a of apps)
+    for (const q of a.queries) for (const bk of q.timeline?.buckets ?? []) spans.push({ start: rel(bk.t), end: rel(bk.t) + (q.timeline?.bucketMs ?? 1000) });
   let t0 = Math.min(0, ...spans.map((s) => s.start));
   let t1 = Math.max(1, ...spans.map((s) => s.end));
   const pad = (t1 - t0) * 0.01;
@@ -67,7 +68,9 @@ export function renderTimeline(report: Report): string {
   for (const m of report.migrations) {
     const ran = m.statements;
     const label = `${m.id} ${m.name}`;
-    migrationRows.push(`<text class="lane-label" x="${LABEL - 8}" y="${n(y + 15)}" text-anchor="end">${esc(oneLine(label, 36))}<title>${esc(label)} — ${esc(m.status)}, ${esc(fmtMs(m.durationMs))}</title></text>`);
+    migrationRows.push(
+      `<text class="lane-label" x="${LABEL - 8}" y="${n(y + 15)}" text-anchor="end">${esc(oneLine(label, 36))}<title>${esc(label)} — ${esc(m.status)}, ${esc(fmtMs(m.durationMs))}</title></text>`,
+    );
     if (ran.length) {
       const start = Math.min(...ran.map((s) => s.offsetMs));
       const end = Math.max(...ran.map((s) => s.offsetMs + Math.max(s.durationMs, s.lockHeldMs)));
@@ -77,7 +80,8 @@ export function renderTimeline(report: Report): string {
     }
     for (const s of ran) {
       const strongest = s.strongestLocks[0];
-      const tip = `${m.id} statement ${s.index + 1} (${fileLine(s.file, s.line)})\n${oneLine(s.sql, 160)}\nduration ${fmtMs(s.durationMs)}` +
+      const tip =
+        `${m.id} statement ${s.index + 1} (${fileLine(s.file, s.line)})\n${oneLine(s.sql, 160)}\nduration ${fmtMs(s.durationMs)}` +
         (strongest ? `\n${lockName(strongest.mode)} on ${strongest.relation}, held ${fmtMs(s.lockHeldMs)}` : '') +
         (s.rewrites.length ? `\nrewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : '') +
         (s.maxBlockedMs ? `\nblocked app queries up to ${fmtMs(s.maxBlockedMs)}` : '') +
@@ -106,7 +110,9 @@ export function renderTimeline(report: Report): string {
     blockingRows.push(`<text class="section-label" x="8" y="${n(y + 16)}">blocked queries</text>`);
     y += LANE;
     for (const [key, waits] of [...lanes.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      blockingRows.push(`<text class="lane-label" x="${LABEL - 8}" y="${n(y + 15)}" text-anchor="end">${esc(oneLine(key, 36))}<title>${esc(key)}</title></text>`);
+      blockingRows.push(
+        `<text class="lane-label" x="${LABEL - 8}" y="${n(y + 15)}" text-anchor="end">${esc(oneLine(key, 36))}<title>${esc(key)}</title></text>`,
+      );
       for (const b of waits) {
         const start = rel(blockingStart(b));
         const by = b.migrationId !== null ? `migration ${b.migrationId} statement ${(b.statementIndex ?? 0) + 1}` : b.blockerKind;
@@ -135,7 +141,10 @@ export function renderTimeline(report: Report): string {
       const color = PALETTE[qi % PALETTE.length]!;
       const bucketMs = q.timeline?.bucketMs ?? 1000;
       const pts = (q.timeline?.buckets ?? []).filter((b) => b.p99Ms !== null).map((b) => `${n(x(rel(b.t) + bucketMs / 2))},${n(yOf(b.p99Ms!))}`);
-      if (pts.length) chartRows.push(`<polyline data-kind="latency" class="latency" points="${pts.join(' ')}" stroke="${color}"><title>${esc(`${a.name}/${q.name} p99 per ${fmtMs(bucketMs)}`)}</title></polyline>`);
+      if (pts.length)
+        chartRows.push(
+          `<polyline data-kind="latency" class="latency" points="${pts.join(' ')}" stroke="${color}"><title>${esc(`${a.name}/${q.name} p99 per ${fmtMs(bucketMs)}`)}</title></polyline>`,
+        );
       for (const b of q.timeline?.buckets ?? []) {
         if (b.errors <= 0) continue;
         const h = Math.max(2, (b.errors / maxErr) * CHART * 0.4);
@@ -171,13 +180,13 @@ export function renderTimeline(report: Report): string {
 }
 
 function niceStep(raw: number): number {
-  const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-3))));
+  const p = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-3)));
   for (const k of [1, 2, 5, 10]) if (k * p >= raw) return k * p;
   return 10 * p;
 }
 
 function niceMax(v: number): number {
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const p = 10 ** Math.floor(Math.log10(v));
   for (const k of [1, 2, 2.5, 5, 10]) if (k * p >= v) return k * p;
   return 10 * p;
 }

@@ -83,8 +83,14 @@ function budgetsSection(report: Report): string {
   const rows = results.map((b) => [
     code(b.name),
     esc(b.description),
-    b.skipped ? `<span class="muted">not applicable: ${esc(b.skipped)}</span>` : b.ok ? '<span class="ok">pass</span>' : `<span class="bad">${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}</span>`,
-    b.violations.length ? `<ul>${b.violations.map((v) => `<li>${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${esc(v.message)}</li>`).join('')}</ul>` : '',
+    b.skipped
+      ? `<span class="muted">not applicable: ${esc(b.skipped)}</span>`
+      : b.ok
+        ? '<span class="ok">pass</span>'
+        : `<span class="bad">${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}</span>`,
+    b.violations.length
+      ? `<ul>${b.violations.map((v) => `<li>${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${esc(v.message)}</li>`).join('')}</ul>`
+      : '',
   ]);
   return `<section id="budgets"><h2>Budgets</h2>${table(['budget', 'limit', 'result', 'violations'], rows)}</section>`;
 }
@@ -110,7 +116,9 @@ function statementsSection(report: Report): string {
   if (!stmts.length) return '';
   const traffic = hasTraffic(report);
   const rows = stmts.map(({ m, s }) => {
-    const locks = s.strongestLocks.map((l) => `<span class="lock" style="border-color:${lockColor(l.mode)}">${esc(lockName(l.mode))}</span> ${code(l.relation)}`).join('<br>');
+    const locks = s.strongestLocks
+      .map((l) => `<span class="lock" style="border-color:${lockColor(l.mode)}">${esc(lockName(l.mode))}</span> ${code(l.relation)}`)
+      .join('<br>');
     const b = traffic ? longestBlocking(report, m, s) : null;
     return [
       `${code(`${m.id}#${s.index + 1}`)}<br><span class="muted">${esc(baseLine(s.file, s.line))}</span>`,
@@ -118,7 +126,9 @@ function statementsSection(report: Report): string {
       esc(fmtMs(s.durationMs)) + (predictedText(s) ? `<br><span class="muted">${esc(predictedText(s)!)}</span>` : ''),
       (locks || '—') + (s.lockSource === 'sampled' && s.strongestLocks.length ? ' <span class="muted">(sampled)</span>' : ''),
       s.lockHeldMs > 0 ? esc(fmtMs(s.lockHeldMs)) : '—',
-      ...(traffic ? [b ? `${esc(fmtMs(b.ms))}${s.blockedQueries !== undefined ? ` <span class="muted">(${fmtInt(s.blockedQueries)} queries)</span>` : ''}` : '—'] : []),
+      ...(traffic
+        ? [b ? `${esc(fmtMs(b.ms))}${s.blockedQueries !== undefined ? ` <span class="muted">(${fmtInt(s.blockedQueries)} queries)</span>` : ''}` : '—']
+        : []),
       s.rewrites.map((r) => code(r.relation)).join('<br>') || '—',
       esc(fmtBytes(s.walBytes)),
       s.rowsAffected === null ? '—' : esc(fmtInt(s.rowsAffected)),
@@ -152,7 +162,9 @@ function latencySection(report: Report): string {
       code(a.name),
       code(q.name),
       esc(fmtInt(q.count)),
-      Object.entries(q.errors).map(([k, v]) => `${code(k)} ${esc(fmtInt(v))}`).join(', ') || '—',
+      Object.entries(q.errors)
+        .map(([k, v]) => `${code(k)} ${esc(fmtInt(v))}`)
+        .join(', ') || '—',
       p(q.p50Ms),
       p(q.p95Ms),
       p(q.p99Ms),
@@ -198,18 +210,33 @@ function schemaSection(report: Report): string {
   if (report.schemaHazards.length) out.push('<h3>Hazards</h3>', `<ul>${report.schemaHazards.map((h) => `<li>${esc(h.message)}</li>`).join('')}</ul>`);
   const rb = report.rollback;
   if (rb) {
-    out.push(`<h3>Rollback: ${rb.restored ? '<span class="ok">restored the starting schema</span>' : '<span class="bad">did not restore the starting schema</span>'}</h3>`);
+    out.push(
+      `<h3>Rollback: ${rb.restored ? '<span class="ok">restored the starting schema</span>' : '<span class="bad">did not restore the starting schema</span>'}</h3>`,
+    );
     if (!rb.restored) out.push(diffBlock(rb.diff));
-    if (rb.dataLoss.length) out.push(`<ul>${rb.dataLoss.map((w) => `<li>data loss: ${esc(w.message)} (${code(baseLine(w.file, w.line))})</li>`).join('')}</ul>`);
+    if (rb.dataLoss.length)
+      out.push(`<ul>${rb.dataLoss.map((w) => `<li>data loss: ${esc(w.message)} (${code(baseLine(w.file, w.line))})</li>`).join('')}</ul>`);
     const rows = rb.migrations.flatMap((m) =>
-      m.statements.map((s) => [`${code(`${m.id}#${s.index + 1}`)}`, `<pre class="sql">${esc(s.sql)}</pre>${s.error ? `<div class="bad">${esc(`${s.error.sqlstate} ${s.error.message}`)}</div>` : ''}`, esc(fmtMs(s.durationMs)), s.lockHeldMs > 0 ? esc(fmtMs(s.lockHeldMs)) : '—']),
+      m.statements.map((s) => [
+        `${code(`${m.id}#${s.index + 1}`)}`,
+        `<pre class="sql">${esc(s.sql)}</pre>${s.error ? `<div class="bad">${esc(`${s.error.sqlstate} ${s.error.message}`)}</div>` : ''}`,
+        esc(fmtMs(s.durationMs)),
+        s.lockHeldMs > 0 ? esc(fmtMs(s.lockHeldMs)) : '—',
+      ]),
     );
     if (rows.length) out.push(table(['down statement', 'SQL', 'duration', 'lock held'], rows, 'statements'));
   }
-  if (report.drift) out.push(`<h3>Drift: ${report.drift.drifted ? '<span class="bad">the database differs from the migration history</span>' : '<span class="ok">none</span>'}</h3>`, report.drift.drifted ? diffBlock(report.drift.diff) : '');
+  if (report.drift)
+    out.push(
+      `<h3>Drift: ${report.drift.drifted ? '<span class="bad">the database differs from the migration history</span>' : '<span class="ok">none</span>'}</h3>`,
+      report.drift.drifted ? diffBlock(report.drift.diff) : '',
+    );
   if (report.expectedSchema) {
     const e = report.expectedSchema;
-    out.push(`<h3>Expected schema ${code(e.file)}: ${e.matches ? '<span class="ok">matches</span>' : '<span class="bad">differs</span>'}</h3>`, e.matches ? '' : diffBlock(e.diff));
+    out.push(
+      `<h3>Expected schema ${code(e.file)}: ${e.matches ? '<span class="ok">matches</span>' : '<span class="bad">differs</span>'}</h3>`,
+      e.matches ? '' : diffBlock(e.diff),
+    );
   }
   return out.length ? `<section id="schema"><h2>Schema</h2>${out.filter(Boolean).join('\n')}</section>` : '';
 }
@@ -217,12 +244,21 @@ function schemaSection(report: Report): string {
 function comparisonSection(report: Report): string {
   const c = report.comparison;
   if (!c) return '';
-  const d = (x: MetricDelta | null) => (x ? `<span class="${x.regression ? 'bad' : ''}">${esc(`${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})`)}</span>` : '—');
-  const rows = c.statements.map((s) => [`${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))}`, d(s.durationMs), d(s.lockHeldMs), d(s.maxBlockedMs), s.regression ? '<span class="bad">regression</span>' : '']);
+  const d = (x: MetricDelta | null) =>
+    x ? `<span class="${x.regression ? 'bad' : ''}">${esc(`${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})`)}</span>` : '—';
+  const rows = c.statements.map((s) => [
+    `${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))}`,
+    d(s.durationMs),
+    d(s.lockHeldMs),
+    d(s.maxBlockedMs),
+    s.regression ? '<span class="bad">regression</span>' : '',
+  ]);
   const qrows = c.queries.map((q) => [code(`${q.app}/${q.query}`), d(q.p99Ms), q.p99Ms.regression ? '<span class="bad">regression</span>' : '']);
   return (
     `<section id="comparison"><h2>Against the baseline</h2><p>Compared with ${code(c.baseline.file)} (run ${esc(c.baseline.startedAt)}): <strong>${c.regressions} regression${c.regressions === 1 ? '' : 's'}</strong> — a figure up more than ${c.thresholdPct} % and at least ${esc(fmtMs(c.minDeltaMs))}, or a new failure.</p>` +
-    (c.newFailures.length ? `<ul>${c.newFailures.map((f) => `<li class="bad">new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${esc(f.message)}</li>`).join('')}</ul>` : '') +
+    (c.newFailures.length
+      ? `<ul>${c.newFailures.map((f) => `<li class="bad">new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${esc(f.message)}</li>`).join('')}</ul>`
+      : '') +
     table(['statement', 'duration', 'lock held', 'blocked', ''], rows) +
     (qrows.length ? table(['query', 'p99', ''], qrows) : '') +
     '</section>'
@@ -234,12 +270,23 @@ function runSection(report: Report): string {
     `command: ${code(['rehearse', ...report.run.argv].join(' '))}`,
     `started ${esc(report.run.startedAt)}, ${esc(fmtMs(report.run.durationMs))}, exit code ${report.run.exitCode}`,
   ];
-  if (report.migrationSource) items.push(`migrations: ${code(report.migrationSource.folder)} (${esc(report.migrationSource.format)}), ${report.migrationSource.total} found, ${report.migrationSource.alreadyApplied.length} already applied`);
-  if (report.dataset) items.push(`dataset: ${report.dataset.tables.map((t) => `${code(t.name)} ${esc(fmtInt(t.rows))} rows`).join(', ')}; loaded in ${esc(fmtMs(report.dataset.loadMs))}`);
+  if (report.migrationSource)
+    items.push(
+      `migrations: ${code(report.migrationSource.folder)} (${esc(report.migrationSource.format)}), ${report.migrationSource.total} found, ${report.migrationSource.alreadyApplied.length} already applied`,
+    );
+  if (report.dataset)
+    items.push(
+      `dataset: ${report.dataset.tables.map((t) => `${code(t.name)} ${esc(fmtInt(t.rows))} rows`).join(', ')}; loaded in ${esc(fmtMs(report.dataset.loadMs))}`,
+    );
   const settings = Object.entries(report.postgres?.settings ?? {});
   return (
     `<section id="run"><h2>Run</h2><ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` +
-    (settings.length ? `<details><summary>server settings during the replay (${settings.length})</summary>${table(['setting', 'value'], settings.map(([k, v]) => [code(k), code(v)]))}</details>` : '') +
+    (settings.length
+      ? `<details><summary>server settings during the replay (${settings.length})</summary>${table(
+          ['setting', 'value'],
+          settings.map(([k, v]) => [code(k), code(v)]),
+        )}</details>`
+      : '') +
     '</section>'
   );
 }
@@ -248,5 +295,8 @@ function suggestionHtml(report: Report): string {
   const rows = suggestionRows(report);
   const s = report.suggestion;
   if (!s || !rows.length) return '';
-  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2><p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(['', 'before', 'after'], rows.map((r) => [esc(r.label), esc(r.before), `<strong>${esc(r.after)}</strong>`]))}</section>`;
+  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2><p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(
+    ['', 'before', 'after'],
+    rows.map((r) => [esc(r.label), esc(r.before), `<strong>${esc(r.after)}</strong>`]),
+  )}</section>`;
 }

@@ -11,7 +11,9 @@ import { findingsJunitCases } from './findings.ts';
  * schema, baseline). A pure function of the report.
  */
 export function renderJunit(report: Report): string {
-  const suites: Suite[] = [migrationsSuite(report), budgetsSuite(report), checksSuite(report), { name: 'findings', cases: findingsJunitCases(report) }].filter((s) => s.cases.length > 0 || s.name === 'migrations');
+  const suites: Suite[] = [migrationsSuite(report), budgetsSuite(report), checksSuite(report), { name: 'findings', cases: findingsJunitCases(report) }].filter(
+    (s) => s.cases.length > 0 || s.name === 'migrations',
+  );
   const count = (f: (c: Case) => boolean) => suites.reduce((t, s) => t + s.cases.filter(f).length, 0);
   const time = secs(report.run.durationMs);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
@@ -70,7 +72,15 @@ function migrationCase(m: ReportMigration): Case {
           message: `${fileLine(e.file, e.line)}: ${e.sqlstate} ${clean(e.message)}`,
           type: e.sqlstate,
           // each piece cleaned on its own (row data is cut out of the detail, not of the SQL)
-          body: [`${fileLine(e.file, e.line)}: ${e.sqlstate} ${clean(e.message)}`, e.detail && clean(e.detail), e.hint && `hint: ${clean(e.hint)}`, '', failed!.sql].filter((x) => x !== undefined).join('\n'),
+          body: [
+            `${fileLine(e.file, e.line)}: ${e.sqlstate} ${clean(e.message)}`,
+            e.detail && clean(e.detail),
+            e.hint && `hint: ${clean(e.hint)}`,
+            '',
+            failed!.sql,
+          ]
+            .filter((x) => x !== undefined)
+            .join('\n'),
         }
       : { message: `migration ${m.id} failed`, type: 'failed', body: `migration ${m.id} failed` };
   } else if (m.status === 'skipped') {
@@ -78,7 +88,10 @@ function migrationCase(m: ReportMigration): Case {
   }
   if (m.statements.length) {
     c.out = m.statements
-      .map((s) => `${fileLine(s.file, s.line)}: ${fmtMs(s.durationMs)}${s.lockHeldMs > 0 ? `, lock held ${fmtMs(s.lockHeldMs)}` : ''}${s.strongestLocks.length ? ` (${s.strongestLocks.map((l) => `${l.relation}: ${l.mode}`).join(', ')})` : ''}${s.rewrites.length ? `, rewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : ''}${measuredAndPredicted(s) ? ` · ${measuredAndPredicted(s)}` : ''}`)
+      .map(
+        (s) =>
+          `${fileLine(s.file, s.line)}: ${fmtMs(s.durationMs)}${s.lockHeldMs > 0 ? `, lock held ${fmtMs(s.lockHeldMs)}` : ''}${s.strongestLocks.length ? ` (${s.strongestLocks.map((l) => `${l.relation}: ${l.mode}`).join(', ')})` : ''}${s.rewrites.length ? `, rewrote ${s.rewrites.map((r) => r.relation).join(', ')}` : ''}${measuredAndPredicted(s) ? ` · ${measuredAndPredicted(s)}` : ''}`,
+      )
       .join('\n');
   }
   return c;
@@ -88,7 +101,18 @@ function migrationsSuite(report: Report): Suite {
   const cases = report.migrations.map(migrationCase);
   if (report.run.status === 'error') {
     const e = report.run.error;
-    cases.push({ name: 'run', ms: report.run.durationMs, error: { message: clean(e?.message ?? 'the run could not finish'), type: e?.kind ?? 'error', body: [e?.message, e?.hint].filter(Boolean).map((x) => clean(x!)).join('\n') } });
+    cases.push({
+      name: 'run',
+      ms: report.run.durationMs,
+      error: {
+        message: clean(e?.message ?? 'the run could not finish'),
+        type: e?.kind ?? 'error',
+        body: [e?.message, e?.hint]
+          .filter(Boolean)
+          .map((x) => clean(x!))
+          .join('\n'),
+      },
+    });
   }
   return { name: 'migrations', cases };
 }
@@ -119,7 +143,11 @@ function checksSuite(report: Report): Suite {
     const c: Case = { name: 'rollback restores the starting schema', ms: rb.migrations.reduce((t, m) => t + m.durationMs, 0) };
     if (!rb.restored) {
       const e = rb.migrations.flatMap((m) => m.statements).find((s) => s.error)?.error;
-      c.failure = { message: e ? `${fileLine(e.file, e.line)}: ${e.sqlstate} ${clean(e.message)}` : 'the down migrations did not restore the starting schema', type: 'rollback', body: diffText(rb.diff) };
+      c.failure = {
+        message: e ? `${fileLine(e.file, e.line)}: ${e.sqlstate} ${clean(e.message)}` : 'the down migrations did not restore the starting schema',
+        type: 'rollback',
+        body: diffText(rb.diff),
+      };
     }
     if (rb.dataLoss.length) c.out = rb.dataLoss.map((w) => `data loss: ${clean(w.message)} (${fileLine(w.file, w.line)})`).join('\n');
     cases.push(c);
@@ -140,11 +168,20 @@ function checksSuite(report: Report): Suite {
     const c: Case = { name: `no regression against ${cmp.baseline.file}`, ms: 0 };
     if (cmp.regressions > 0) {
       const lines = [
-        ...cmp.statements.filter((s) => s.regression).map((s) => `${fileLine(s.file, s.line)}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`),
+        ...cmp.statements
+          .filter((s) => s.regression)
+          .map(
+            (s) =>
+              `${fileLine(s.file, s.line)}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`,
+          ),
         ...cmp.queries.filter((q) => q.p99Ms.regression).map((q) => `${q.app}/${q.query}: p99 ${fmtMs(q.p99Ms.before)} → ${fmtMs(q.p99Ms.after)}`),
         ...cmp.newFailures.map((f) => `new failure: ${clean(f.message)}`),
       ];
-      c.failure = { message: `${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'} (over +${cmp.thresholdPct} % and ${fmtMs(cmp.minDeltaMs)})`, type: 'regression', body: lines.join('\n') };
+      c.failure = {
+        message: `${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'} (over +${cmp.thresholdPct} % and ${fmtMs(cmp.minDeltaMs)})`,
+        type: 'regression',
+        body: lines.join('\n'),
+      };
     }
     cases.push(c);
   }

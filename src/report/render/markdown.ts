@@ -111,10 +111,18 @@ function truncationNote(report: Report, left: { label: string; n: number; of: nu
 // ─── text helpers ─────────────────────────────────────────────────────────────────────────────
 
 /** Text in a table cell: no newlines, pipes escaped, no raw HTML. */
-const tx = (s: string) => clean(s).replace(/\s*\n\s*/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const tx = (s: string) =>
+  clean(s)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 /** Code in a table cell or a line. */
 const code = (s: string) => {
-  const t = clean(s).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  const t = clean(s)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|');
   return t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``;
 };
 const statusIcon = (status: string) => (status === 'applied' ? '✅ applied' : status === 'failed' ? '❌ failed' : '⏭️ skipped');
@@ -136,8 +144,9 @@ function documentParts(report: Report): Part[] {
   const traffic = hasTraffic(report);
   parts.push(`## ${VERDICT_ICON[verdict.status]} pg-rehearse: ${verdict.status}\n\n`);
   parts.push(`${tx(headline(report))}\n\n`);
-  if (verdict.reasons.length) parts.push({ tier: 1, label: 'reasons', head: '', rows: verdict.reasons.map((r) => `- ${tx(r)}\n`), more: listMore('reasons'), tail: '\n' });
-  if (report.run.error && report.run.error.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
+  if (verdict.reasons.length)
+    parts.push({ tier: 1, label: 'reasons', head: '', rows: verdict.reasons.map((r) => `- ${tx(r)}\n`), more: listMore('reasons'), tail: '\n' });
+  if (report.run.error?.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
   parts.push(NOTE);
 
   // a long history (a fresh install): the slowest, the strongest locks and the failures first
@@ -182,15 +191,35 @@ function documentParts(report: Report): Part[] {
   const budgets = report.budgets?.results ?? [];
   if (budgets.length > 0) {
     const rows = budgets.map((b) => {
-      const result = b.skipped ? `➖ not applicable: ${tx(b.skipped)}` : b.ok ? '✅ pass' : `❌ ${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}`;
+      const result = b.skipped
+        ? `➖ not applicable: ${tx(b.skipped)}`
+        : b.ok
+          ? '✅ pass'
+          : `❌ ${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}`;
       return `| ${code(b.name)} | ${tx(b.description)} | ${result} |\n`;
     });
-    parts.push('### Budgets\n\n', { tier: 1, label: 'budget rows', head: '| budget | limit | result |\n|---|---|---|\n', rows, more: tableMore(3, 'budgets'), tail: '\n' });
-    const line = (name: string, v: (typeof budgets)[number]['violations'][number]) => `- ❌ ${code(name)} ${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${tx(v.message)}\n`;
+    parts.push('### Budgets\n\n', {
+      tier: 1,
+      label: 'budget rows',
+      head: '| budget | limit | result |\n|---|---|---|\n',
+      rows,
+      more: tableMore(3, 'budgets'),
+      tail: '\n',
+    });
+    const line = (name: string, v: (typeof budgets)[number]['violations'][number]) =>
+      `- ❌ ${code(name)} ${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${tx(v.message)}\n`;
     // the first few of each budget here, all of them in the details below
     const first = budgets.flatMap((b) => b.violations.slice(0, 3).map((v) => line(b.name, v)));
     const rest = budgets.reduce((t, b) => t + Math.max(0, b.violations.length - 3), 0);
-    if (first.length) parts.push({ tier: 1, label: 'budget violations', head: '', rows: first, more: listMore('violations'), tail: rest ? `- … ${fmtInt(rest)} more under “Budget violations” below\n\n` : '\n' });
+    if (first.length)
+      parts.push({
+        tier: 1,
+        label: 'budget violations',
+        head: '',
+        rows: first,
+        more: listMore('violations'),
+        tail: rest ? `- … ${fmtInt(rest)} more under “Budget violations” below\n\n` : '\n',
+      });
     budgetDetails = budgets.flatMap((b) => b.violations.map((v) => line(b.name, v)));
   }
 
@@ -200,11 +229,18 @@ function documentParts(report: Report): Part[] {
     const apps = compat.apps.map((a) => (typeof a === 'string' ? a : a.name));
     const head = `| schema state | ${apps.map(tx).join(' | ')} |\n|---|${apps.map(() => '---|').join('')}\n`;
     const rows = compatRows(report).map((r) => {
-      const cells = r.cells.map((c) => (c.ok ? '✅' : `❌ ${c.failures.slice(0, 2).map((f) => `${code(f.query)} ${tx(f.sqlstate)}`).join(', ')}${c.failures.length > 2 ? ` +${c.failures.length - 2}` : ''}`));
+      const cells = r.cells.map((c) =>
+        c.ok
+          ? '✅'
+          : `❌ ${c.failures
+              .slice(0, 2)
+              .map((f) => `${code(f.query)} ${tx(f.sqlstate)}`)
+              .join(', ')}${c.failures.length > 2 ? ` +${c.failures.length - 2}` : ''}`,
+      );
       const m = report.migrations.find((x) => x.id === r.state);
       return `| ${code(r.state)}${m ? ` ${tx(m.name)}` : ''} | ${cells.join(' | ')} |\n`;
     });
-    parts.push('### Compatibility\n\nEach app version\'s queries, probed at the starting schema and after each migration.\n\n', {
+    parts.push("### Compatibility\n\nEach app version's queries, probed at the starting schema and after each migration.\n\n", {
       tier: 1,
       label: 'compatibility rows',
       head,
@@ -223,7 +259,10 @@ function documentParts(report: Report): Part[] {
 
   // schema
   const schemaLines: string[] = [];
-  if (report.schemaDiff) schemaLines.push(`Schema: ${diffCounts(report.schemaDiff)}${report.schemaDiff.columnOrderOnly.length ? ` (column order only: ${report.schemaDiff.columnOrderOnly.length})` : ''}.`);
+  if (report.schemaDiff)
+    schemaLines.push(
+      `Schema: ${diffCounts(report.schemaDiff)}${report.schemaDiff.columnOrderOnly.length ? ` (column order only: ${report.schemaDiff.columnOrderOnly.length})` : ''}.`,
+    );
   const rb = report.rollback;
   if (rb) {
     schemaLines.push(
@@ -232,8 +271,16 @@ function documentParts(report: Report): Part[] {
         : `Rollback: ❌ the down migrations did **not** restore the starting schema (${diffCounts(rb.diff)}).`,
     );
   }
-  if (report.drift) schemaLines.push(report.drift.drifted ? `Drift: ⚠️ the database differs from what the migrations build (${diffCounts(report.drift.diff)}).` : 'Drift: none.');
-  if (report.expectedSchema) schemaLines.push(report.expectedSchema.matches ? `Expected schema: ✅ matches ${code(report.expectedSchema.file)}.` : `Expected schema: ❌ differs from ${code(report.expectedSchema.file)} (${diffCounts(report.expectedSchema.diff)}).`);
+  if (report.drift)
+    schemaLines.push(
+      report.drift.drifted ? `Drift: ⚠️ the database differs from what the migrations build (${diffCounts(report.drift.diff)}).` : 'Drift: none.',
+    );
+  if (report.expectedSchema)
+    schemaLines.push(
+      report.expectedSchema.matches
+        ? `Expected schema: ✅ matches ${code(report.expectedSchema.file)}.`
+        : `Expected schema: ❌ differs from ${code(report.expectedSchema.file)} (${diffCounts(report.expectedSchema.diff)}).`,
+    );
   const warnings = [
     ...report.schemaHazards.map((h) => `- ⚠️ ${tx(h.message)}\n`),
     ...(rb?.dataLoss ?? []).map((w) => `- ⚠️ data loss: ${tx(w.message)} (${code(baseLine(w.file, w.line))})\n`),
@@ -249,31 +296,63 @@ function documentParts(report: Report): Part[] {
     parts.push(
       `### Against the baseline\n\nCompared with ${code(cmp.baseline.file)} (run ${tx(cmp.baseline.startedAt)}): **${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'}** (a figure up more than ${cmp.thresholdPct} % and at least ${fmtMs(cmp.minDeltaMs)}, or a new failure); ${cmp.statements.length} statements matched, ${cmp.added.length} new, ${cmp.removed.length} gone.\n\n`,
     );
-    const d = (x: MetricDelta | null) => (x ? `${x.regression ? '**' : ''}${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})${x.regression ? '**' : ''}` : '—');
-    const reg = cmp.statements.filter((s) => s.regression).map((s) => `| ${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))} | ${d(s.durationMs)} | ${d(s.lockHeldMs)} | ${d(s.maxBlockedMs)} |\n`);
+    const d = (x: MetricDelta | null) =>
+      x ? `${x.regression ? '**' : ''}${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})${x.regression ? '**' : ''}` : '—';
+    const reg = cmp.statements
+      .filter((s) => s.regression)
+      .map(
+        (s) =>
+          `| ${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))} | ${d(s.durationMs)} | ${d(s.lockHeldMs)} | ${d(s.maxBlockedMs)} |\n`,
+      );
     const regQ = cmp.queries.filter((q) => q.p99Ms.regression).map((q) => `| ${code(`${q.app}/${q.query}`)} p99 | ${d(q.p99Ms)} | | |\n`);
     if (reg.length + regQ.length) {
-      parts.push({ tier: 1, label: 'regression rows', head: '| statement | duration | lock held | blocked |\n|---|---|---|---|\n', rows: [...reg, ...regQ], more: tableMore(4, 'regressions'), tail: '\n' });
+      parts.push({
+        tier: 1,
+        label: 'regression rows',
+        head: '| statement | duration | lock held | blocked |\n|---|---|---|---|\n',
+        rows: [...reg, ...regQ],
+        more: tableMore(4, 'regressions'),
+        tail: '\n',
+      });
     }
     if (cmp.newFailures.length) {
-      parts.push({ tier: 1, label: 'new failures', head: '', rows: cmp.newFailures.map((f) => `- ❌ new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${tx(f.message)}\n`), more: listMore('new failures'), tail: '\n' });
+      parts.push({
+        tier: 1,
+        label: 'new failures',
+        head: '',
+        rows: cmp.newFailures.map((f) => `- ❌ new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${tx(f.message)}\n`),
+        more: listMore('new failures'),
+        tail: '\n',
+      });
     }
   }
 
   // details
-  if (budgetDetails.length > 3) parts.push(...details(`Budget violations (${fmtInt(budgetDetails.length)})`, 'budget violation lines', '', budgetDetails, listMore('violations')));
+  if (budgetDetails.length > 3)
+    parts.push(...details(`Budget violations (${fmtInt(budgetDetails.length)})`, 'budget violation lines', '', budgetDetails, listMore('violations')));
   const stmts = allStatements(report);
   if (stmts.length) {
     const head = `| statement | SQL | duration | locks | lock held |${traffic ? ' blocked |' : ''} rewritten | WAL |\n|---|---|---|---|---|${traffic ? '---|' : ''}---|---|\n`;
     const rows = stmts.map(({ m, s }) => {
-      const locks = s.strongestLocks.map((l) => `${lockName(l.mode)} ${code(l.relation)}`).join(', ') + (s.lockSource === 'sampled' && s.strongestLocks.length ? ' (sampled)' : '');
+      const locks =
+        s.strongestLocks.map((l) => `${lockName(l.mode)} ${code(l.relation)}`).join(', ') +
+        (s.lockSource === 'sampled' && s.strongestLocks.length ? ' (sampled)' : '');
       const sql = code(oneLine(s.sql, 100)) + (s.error ? ` ❌ ${tx(`${s.error.sqlstate} ${s.error.message}`)}` : '');
-      const cells = [`${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`, sql, fmtMs(s.durationMs) + (predictedText(s) ? ` · ${tx(predictedText(s)!)}` : ''), locks || '—', s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—'];
+      const cells = [
+        `${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`,
+        sql,
+        fmtMs(s.durationMs) + (predictedText(s) ? ` · ${tx(predictedText(s)!)}` : ''),
+        locks || '—',
+        s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—',
+      ];
       if (traffic) {
         const b = longestBlocking(report, m, s);
         cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');
       }
-      cells.push([...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—', fmtBytes(s.walBytes));
+      cells.push(
+        [...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—',
+        fmtBytes(s.walBytes),
+      );
       return `| ${cells.join(' | ')} |\n`;
     });
     parts.push(...details(`Statements (${fmtInt(stmts.length)})`, 'statement rows', head, rows, tableMore(traffic ? 8 : 7, 'statements')));
@@ -303,22 +382,45 @@ function documentParts(report: Report): Part[] {
   if (apps.length) {
     const rows = apps.flatMap((a) =>
       a.queries.map((q) => {
-        const errors = Object.entries(q.errors).map(([k, n]) => `${tx(k)}: ${fmtInt(n)}`).join(', ') || '—';
+        const errors =
+          Object.entries(q.errors)
+            .map(([k, n]) => `${tx(k)}: ${fmtInt(n)}`)
+            .join(', ') || '—';
         const p = (v: number | null) => (v === null ? '—' : fmtMs(v));
         return `| ${code(a.name)} | ${code(q.name)} | ${fmtInt(q.count)} | ${errors} | ${p(q.p50Ms)} | ${p(q.p95Ms)} | ${p(q.p99Ms)} | ${p(q.maxMs)} |\n`;
       }),
     );
-    parts.push(...details('Application latency', 'latency rows', '| app | query | executions | errors | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|\n', rows, tableMore(8, 'queries')));
+    parts.push(
+      ...details(
+        'Application latency',
+        'latency rows',
+        '| app | query | executions | errors | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|\n',
+        rows,
+        tableMore(8, 'queries'),
+      ),
+    );
   }
 
   if (compat) {
-    const rows = compat.cells.flatMap((c) => c.failures.map((f) => `- ${code(c.state)} ${code(c.app)} ${code(f.query)}: ${tx(`${f.sqlstate} ${f.message}`)}\n`));
+    const rows = compat.cells.flatMap((c) =>
+      c.failures.map((f) => `- ${code(c.state)} ${code(c.app)} ${code(f.query)}: ${tx(`${f.sqlstate} ${f.message}`)}\n`),
+    );
     if (rows.length) parts.push(...details(`Compatibility failures (${fmtInt(rows.length)})`, 'compatibility failures', '', rows, listMore('failures')));
   }
 
   if (report.schemaDiff) {
     const lines = diffLines(report.schemaDiff).map((l) => `${clean(l).replace(/```/g, "'''")}\n`);
-    if (lines.length) parts.push(...details(`Schema diff (${diffCounts(report.schemaDiff)})`, 'schema diff lines', '```diff\n', lines, (n) => `… ${fmtInt(n)} more lines in the full report\n`, '```\n'));
+    if (lines.length)
+      parts.push(
+        ...details(
+          `Schema diff (${diffCounts(report.schemaDiff)})`,
+          'schema diff lines',
+          '```diff\n',
+          lines,
+          (n) => `… ${fmtInt(n)} more lines in the full report\n`,
+          '```\n',
+        ),
+      );
   }
   for (const [title, diff] of [
     ['Rollback: what the downs did not restore', rb && !rb.restored ? rb.diff : null],
@@ -327,23 +429,38 @@ function documentParts(report: Report): Part[] {
   ] as const) {
     if (!diff) continue;
     const lines = diffLines(diff).map((l) => `${clean(l).replace(/```/g, "'''")}\n`);
-    if (lines.length) parts.push(...details(title, `${title.split(':')[0]!.toLowerCase()} lines`, '```diff\n', lines, (n) => `… ${fmtInt(n)} more lines in the full report\n`, '```\n'));
+    if (lines.length)
+      parts.push(
+        ...details(title, `${title.split(':')[0]!.toLowerCase()} lines`, '```diff\n', lines, (n) => `… ${fmtInt(n)} more lines in the full report\n`, '```\n'),
+      );
   }
 
-  if (rb && rb.migrations.length) {
+  if (rb?.migrations.length) {
     const rows = rb.migrations.map((m) => {
       const failed = m.statements.find((s) => s.error);
       const w = worstLockHold(m);
       return `| ${code(m.id)} ${tx(m.name)} | ${statusIcon(m.status)} | ${fmtMs(m.durationMs)} | ${w ? `${fmtMs(w.lockHeldMs)} · ${code(baseLine(w.file, w.line))}` : '—'} | ${failed?.error ? tx(`${failed.error.sqlstate} ${failed.error.message}`) : ''} |\n`;
     });
-    parts.push(...details('Rollback: the down migrations, newest first', 'rollback rows', '| down migration | status | duration | worst lock hold | error |\n|---|---|---|---|---|\n', rows, tableMore(5, 'down migrations')));
+    parts.push(
+      ...details(
+        'Rollback: the down migrations, newest first',
+        'rollback rows',
+        '| down migration | status | duration | worst lock hold | error |\n|---|---|---|---|---|\n',
+        rows,
+        tableMore(5, 'down migrations'),
+      ),
+    );
   }
 
   const settings = Object.entries(report.postgres?.settings ?? {});
   const run = [
     `- command: ${code(['rehearse', ...report.run.argv].join(' '))}`,
     `- started ${tx(report.run.startedAt)}, ${fmtMs(report.run.durationMs)}, exit code ${report.run.exitCode}`,
-    ...(report.migrationSource ? [`- migrations: ${code(report.migrationSource.folder)} (${tx(report.migrationSource.format)}), ${report.migrationSource.total} found, ${report.migrationSource.alreadyApplied.length} already applied`] : []),
+    ...(report.migrationSource
+      ? [
+          `- migrations: ${code(report.migrationSource.folder)} (${tx(report.migrationSource.format)}), ${report.migrationSource.total} found, ${report.migrationSource.alreadyApplied.length} already applied`,
+        ]
+      : []),
     ...(report.dataset ? [`- dataset: ${datasetLine(report.dataset.tables)}; loaded in ${fmtMs(report.dataset.loadMs)}`] : []),
   ].map((l) => `${l}\n`);
   const settingRows = settings.map(([k, v]) => `- ${code(k)} = ${code(v)}\n`);

@@ -86,7 +86,14 @@ export function renderSarif(report: Report): string {
       {
         tool: { driver: { name: 'pg-rehearse', version: report.tool.version, rules } },
         originalUriBaseIds: { SRCROOT: { description: { text: 'the working directory of the run (the repository root)' } } },
-        invocations: [{ executionSuccessful: report.run.status !== 'error', exitCode: report.run.exitCode, startTimeUtc: report.run.startedAt, endTimeUtc: report.run.finishedAt }],
+        invocations: [
+          {
+            executionSuccessful: report.run.status !== 'error',
+            exitCode: report.run.exitCode,
+            startTimeUtc: report.run.startedAt,
+            endTimeUtc: report.run.finishedAt,
+          },
+        ],
         results,
       },
     ],

@@ -40,7 +40,11 @@ export function fitWidth(build: (sqlWidth: number, cellWidth: number, compact: b
 }
 
 /** Each line of a cell cut to `max` characters. */
-const cutLines = (text: string, max: number) => text.split('\n').map((l) => (l.length > max ? l.slice(0, max - 1) + '…' : l)).join('\n');
+const cutLines = (text: string, max: number) =>
+  text
+    .split('\n')
+    .map((l) => (l.length > max ? l.slice(0, max - 1) + '…' : l))
+    .join('\n');
 
 const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`);
 
@@ -54,9 +58,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const bold = (s: string) => paint(1, s);
   const out: string[] = [];
 
-  const pgLine = report.postgres
-    ? `PostgreSQL ${report.postgres.version} (${report.postgres.provider})`
-    : 'PostgreSQL: not started';
+  const pgLine = report.postgres ? `PostgreSQL ${report.postgres.version} (${report.postgres.provider})` : 'PostgreSQL: not started';
   const ds = report.dataset;
   const dataLine = ds
     ? `dataset: ${ds.tables.length} tables, ${ds.tables.reduce((t, x) => t + x.rows, 0).toLocaleString('en-US')} rows, loaded in ${ms(ds.loadMs)}`
@@ -83,7 +85,10 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
         const title = `${m.id} ${m.name}  ${m.status}  ${ms(m.durationMs)}  ${path.basename(m.file)}${verify}`;
         // the title spans the table: cut it rather than let it widen the table
         const cut = title.length > sqlWidth + 60 ? title.slice(0, sqlWidth + 59) + '…' : title;
-        const content = cut.replace(`${m.id} ${m.name}`, bold(`${m.id} ${m.name}`)).replace(`  ${m.status}  `, `  ${status}  `).replace('verify failed', red('verify failed'));
+        const content = cut
+          .replace(`${m.id} ${m.name}`, bold(`${m.id} ${m.name}`))
+          .replace(`  ${m.status}  `, `  ${status}  `)
+          .replace('verify failed', red('verify failed'));
         table.push([{ colSpan: traffic ? 7 : 6, content }]);
         for (const s of m.statements) {
           const row = statementRow(s, sqlWidth, cellWidth, { red, yellow });
@@ -128,7 +133,8 @@ function statementRow(s: ReportStatement, sqlWidth: number, cellWidth: number, c
   });
   const truncated = (s.truncated ?? []).map((r) => `${r.relation} (truncated)`);
   // many relations rewritten (a table and its indexes): the first two and how many more
-  const rewritten = s.rewrites.length > 3 ? [...s.rewrites.slice(0, 2).map((r) => r.relation), `+${s.rewrites.length - 2} more`] : s.rewrites.map((r) => r.relation);
+  const rewritten =
+    s.rewrites.length > 3 ? [...s.rewrites.slice(0, 2).map((r) => r.relation), `+${s.rewrites.length - 2} more`] : s.rewrites.map((r) => r.relation);
   return [
     s.file ? `${s.index + 1} L${s.line}` : `${s.index + 1}`,
     s.error ? c.red(`${text}\n${cutLines(`✗ ${s.error.sqlstate} ${s.error.message}`, Math.max(sqlWidth, 24))}`) : text,
@@ -171,7 +177,9 @@ function inspectLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
     const downs = rb.migrations.filter((m) => m.status === 'applied').length;
     if (rb.restored) {
       const order = rb.diff.columnOrderOnly.map((o) => o.table.replace(/^table:/, ''));
-      out.push(c.green(`rollback: ${downs} down migrations restored the starting schema`) + (order.length ? ` (column order differs in ${order.join(', ')})` : ''));
+      out.push(
+        c.green(`rollback: ${downs} down migrations restored the starting schema`) + (order.length ? ` (column order differs in ${order.join(', ')})` : ''),
+      );
     } else {
       out.push(c.red(`rollback: the down migrations did NOT restore the starting schema`));
       const failed = rb.migrations.flatMap((m) => m.statements).find((s) => s.error);
@@ -223,7 +231,9 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
       const base = q.phases.find((p) => p.phase === 'baseline');
       const during = q.phases.filter((p) => p.phase !== 'baseline' && p.phase !== 'after');
       const p99During = Math.max(0, ...during.map((p) => p.p99Ms ?? 0));
-      const errors = Object.entries(q.errors).map(([k, n]) => `${k}×${n}`).join(' ');
+      const errors = Object.entries(q.errors)
+        .map(([k, n]) => `${k}×${n}`)
+        .join(' ');
       t.push([app.name, q.name, String(q.count), errors ? c.red(errors) : '', fmt(base?.p50Ms), fmt(base?.p99Ms), fmt(p99During), fmt(q.maxMs)]);
     }
   }
@@ -241,7 +251,10 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
   if (m) {
     const ct = new Table({ head: ['app', ...m.states], style: { head: [], border: [] } });
     for (const app of m.apps) {
-      ct.push([`${app.name} (${app.role})`, ...m.states.map((st) => (m.cells.find((x) => x.state === st && x.app === app.name)?.ok ? c.green('✓') : c.red('✗')))]);
+      ct.push([
+        `${app.name} (${app.role})`,
+        ...m.states.map((st) => (m.cells.find((x) => x.state === st && x.app === app.name)?.ok ? c.green('✓') : c.red('✗'))),
+      ]);
     }
     out.push('compatibility (schema state × app version):', ct.toString());
     if (m.rollout) out.push((m.rollout.safe ? c.green : c.red)(`rollout: ${m.rollout.summary}`));

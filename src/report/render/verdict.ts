@@ -5,7 +5,10 @@ type Paint = (s: string) => string;
 
 /** The lines printed after the run's summary: budgets, the baseline comparison, the verdict. */
 export function renderVerdictLines(report: Report, options: { color?: boolean } = {}): string {
-  const paint = (code: number): Paint => (s) => (options.color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const paint =
+    (code: number): Paint =>
+    (s) =>
+      options.color ? `\x1b[${code}m${s}\x1b[0m` : s;
   const red = paint(31);
   const green = paint(32);
   const dim = paint(2);
@@ -30,7 +33,11 @@ export function renderVerdictLines(report: Report, options: { color?: boolean } 
     const line = `baseline ${cmp.baseline.file}: ${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'} (over +${cmp.thresholdPct} % and ${fmtMs(cmp.minDeltaMs)})`;
     out.push(cmp.regressions ? red(line) : green(line));
     for (const s of cmp.statements.filter((x) => x.regression).slice(0, 5)) {
-      out.push(red(`    ${fileLine(s.file, s.line)}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`));
+      out.push(
+        red(
+          `    ${fileLine(s.file, s.line)}: duration ${fmtMs(s.durationMs.before)} → ${fmtMs(s.durationMs.after)}, lock held ${fmtMs(s.lockHeldMs.before)} → ${fmtMs(s.lockHeldMs.after)}`,
+        ),
+      );
     }
     for (const f of cmp.newFailures.slice(0, 5)) out.push(red(`    new failure: ${f.message}`));
   }

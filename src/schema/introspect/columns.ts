@@ -29,7 +29,7 @@ SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS name,
   a.attnotnull AS not_null,
   pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default,
   a.attidentity AS identity,
-  ${versionNum >= 120000 ? 'a.attgenerated' : "''::\"char\""} AS generated,
+  ${versionNum >= 120000 ? 'a.attgenerated' : '\'\'::"char"'} AS generated,
   CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
        THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END AS collation,
   CASE WHEN a.attinhcount > 0 THEN (

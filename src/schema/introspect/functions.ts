@@ -27,9 +27,7 @@ interface Row {
 
 /** The SQL-standard body (BEGIN ATOMIC ... END, PostgreSQL 14+) has no prosrc: deparse it. */
 const body = (versionNum: number) =>
-  versionNum >= 140000
-    ? 'CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc END'
-    : 'p.prosrc';
+  versionNum >= 140000 ? 'CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc END' : 'p.prosrc';
 
 const sql = (versionNum: number) => `
 SELECT n.nspname AS schema, p.proname AS name, p.prokind,

@@ -16,7 +16,8 @@ export const maxP99Increase: Budget = {
   name: 'maxP99Increase',
   unit: '%',
   limit: (c) => c.maxP99IncreasePct,
-  describe: (c) => `no application query's p99 latency rises more than ${c.maxP99IncreasePct ?? 0} % over its baseline (increases under ${fmtMs(c.p99IncreaseMinMs)} ignored)`,
+  describe: (c) =>
+    `no application query's p99 latency rises more than ${c.maxP99IncreasePct ?? 0} % over its baseline (increases under ${fmtMs(c.p99IncreaseMinMs)} ignored)`,
   evaluate({ report, config, baseline }) {
     const apps = report.workload?.apps ?? [];
     if (apps.length === 0) return { skipped: 'no application traffic in this run (rehearse run --workload FILE)', violations: [] };
@@ -72,7 +73,8 @@ export const maxP99Increase: Budget = {
         }
       }
     }
-    if (compared === 0) return { skipped: 'no latency baseline: the workload had no baseline phase and no --baseline report has the same queries', violations: [] };
+    if (compared === 0)
+      return { skipped: 'no latency baseline: the workload had no baseline phase and no --baseline report has the same queries', violations: [] };
     return { violations };
   },
 };

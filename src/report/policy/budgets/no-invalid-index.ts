@@ -29,7 +29,11 @@ export const noInvalidIndex: Budget = {
 
 /** The statement that built the index: a CREATE INDEX naming it, a failed one first. */
 function creator(report: Report, object: string) {
-  const name = object.replace(/^[a-z_]+:/, '').split('.').at(-1)!.replace(/"/g, '');
+  const name = object
+    .replace(/^[a-z_]+:/, '')
+    .split('.')
+    .at(-1)!
+    .replace(/"/g, '');
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`INDEX\\s+(?:CONCURRENTLY\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?(?:"?[\\w$]+"?\\.)?"?${escaped}"?(?![\\w$])`, 'i');
   const candidates = allStatements(report).filter(({ s }) => re.test(s.sql));

@@ -27,7 +27,11 @@ export const oldAppCompatible: Budget = {
     let until: string;
     if (config.contractMigration !== null) {
       const i = c.states.indexOf(config.contractMigration);
-      if (i < 0) return { skipped: `the contract migration ${config.contractMigration} is not among the rehearsed migrations (${c.states.slice(1).join(', ')})`, violations: [] };
+      if (i < 0)
+        return {
+          skipped: `the contract migration ${config.contractMigration} is not among the rehearsed migrations (${c.states.slice(1).join(', ')})`,
+          violations: [],
+        };
       end = i - 1;
       until = `before the contract migration ${config.contractMigration}`;
     } else if (neu && c.newAppFirstState !== null && c.states.includes(c.newAppFirstState)) {

@@ -35,7 +35,13 @@ export function defaultConstraintName(table: string, columns: string[], suffix: 
   return truncate([table, cols, suffix].filter(Boolean).join('_'));
 }
 
-export const truncate = (name: string) => (Buffer.byteLength(name) <= 63 ? name : Buffer.from(name).subarray(0, 63).toString('utf8').replace(/\uFFFD$/, ''));
+export const truncate = (name: string) =>
+  Buffer.byteLength(name) <= 63
+    ? name
+    : Buffer.from(name)
+        .subarray(0, 63)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
 
 /** 12,000 (no locale) */
 export const int = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

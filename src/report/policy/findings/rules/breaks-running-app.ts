@@ -24,7 +24,12 @@ export const breaksRunningApp: Rule = {
         const m = report.migrations.find((x) => x.id === state);
         if (!m) continue;
         // the statement that renamed or dropped something, else the migration's first
-        const st = statements.find((x) => x.m === m && (x.ast?.RenameStmt || x.ast?.DropStmt || x.ast?.AlterTableStmt?.cmds?.some((k: any) => k.AlterTableCmd?.subtype === 'AT_DropColumn'))) ?? statements.find((x) => x.m === m);
+        const st =
+          statements.find(
+            (x) =>
+              x.m === m &&
+              (x.ast?.RenameStmt || x.ast?.DropStmt || x.ast?.AlterTableStmt?.cmds?.some((k: any) => k.AlterTableCmd?.subtype === 'AT_DropColumn')),
+          ) ?? statements.find((x) => x.m === m);
         const f = after.failures[0];
         const safe = c.rollout?.safe ?? false;
         out.push({

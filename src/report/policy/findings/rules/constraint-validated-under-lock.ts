@@ -18,7 +18,10 @@ export const constraintValidatedUnderLock: Rule = {
       if (!alter || s.error) continue;
       const rel = relationOf(alter.relation);
       const cmds = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd);
-      const adds = cmds.filter((c: any) => c?.subtype === 'AT_AddConstraint' && ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c.def?.Constraint?.contype) && !c.def.Constraint.skip_validation);
+      const adds = cmds.filter(
+        (c: any) =>
+          c?.subtype === 'AT_AddConstraint' && ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c.def?.Constraint?.contype) && !c.def.Constraint.skip_validation,
+      );
       if (!rel || adds.length === 0) continue;
       const n = rows(rel.name);
       if (!n) continue;
@@ -28,7 +31,11 @@ export const constraintValidatedUnderLock: Rule = {
         con.conname ??
         (kind === 'CHECK'
           ? defaultConstraintName(rel.name, columnRefs(con.raw_expr), 'check')
-          : defaultConstraintName(rel.name, (con.fk_attrs ?? []).map((a: any) => a.String?.sval), 'fkey'));
+          : defaultConstraintName(
+              rel.name,
+              (con.fk_attrs ?? []).map((a: any) => a.String?.sval),
+              'fkey',
+            ));
       const lock = s.strongestLocks[0];
       const mechanical = cmds.length === 1 && adds.length === 1;
       const added = con.conname ? s.sql : s.sql.replace(/\bADD\s+(CHECK|FOREIGN\s+KEY)\b/i, `ADD CONSTRAINT ${ident(name)} $1`);
@@ -42,7 +49,11 @@ export const constraintValidatedUnderLock: Rule = {
         title: `ADD CONSTRAINT ${kind} checked ${int(n)} rows of ${rel.name} under ${lock?.mode ?? 'its lock'} for ${ms(s.lockHeldMs)}`,
         evidence: { table: rel.name, rows: n, constraint: name, kind, lockMode: lock?.mode ?? '', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
         advice: `Add the constraint NOT VALID (a brief lock, existing rows not checked; new rows are), commit, then VALIDATE CONSTRAINT in a transaction of its own: it scans under a ShareUpdateExclusiveLock, so reads and writes go on.`,
-        suggestedSql: mechanical ? [ownTransaction([`${added.replace(/;\s*$/, '')} NOT VALID`]), ownTransaction([`ALTER TABLE ${rel.text} VALIDATE CONSTRAINT ${ident(name)}`])].join('\n') : null,
+        suggestedSql: mechanical
+          ? [ownTransaction([`${added.replace(/;\s*$/, '')} NOT VALID`]), ownTransaction([`ALTER TABLE ${rel.text} VALIDATE CONSTRAINT ${ident(name)}`])].join(
+              '\n',
+            )
+          : null,
         mechanical,
       });
     }

@@ -19,7 +19,9 @@ export const ddlWaitedInLockQueue: Rule = {
     for (const { m, s } of statements) {
       const waited = s.lockWaitMs ?? 0;
       if (waited < 100 || s.error) continue;
-      const queued = report.blocking.filter((b) => b.migrationId === m.id && b.statementIndex === s.index && b.migrationRole === 'queued' && b.app !== 'migration');
+      const queued = report.blocking.filter(
+        (b) => b.migrationId === m.id && b.statementIndex === s.index && b.migrationRole === 'queued' && b.app !== 'migration',
+      );
       if (queued.length === 0) continue;
       const root = queued[0]!.rootBlocker;
       const longest = Math.max(...queued.map((b) => b.waitMs));
@@ -35,7 +37,9 @@ export const ddlWaitedInLockQueue: Rule = {
         evidence: { waitedMs: waited, rootBlocker: root, queuedWaits: queued.length, longestQueuedMs: longest, failedAttempts: tries },
         advice:
           `Set a lock_timeout (e.g. ${SUGGESTED_LOCK_TIMEOUT}) before the DDL and retry it when it times out: it then gives up instead of holding the queue, the apps' queries go on, and a retry gets the lock once the long transaction ends. ` +
-          (tries ? `This run did: ${tries} attempt(s) timed out before it got the lock.` : `Rehearse it: rehearse run … --lock-timeout ${SUGGESTED_LOCK_TIMEOUT} --retries 20.`),
+          (tries
+            ? `This run did: ${tries} attempt(s) timed out before it got the lock.`
+            : `Rehearse it: rehearse run … --lock-timeout ${SUGGESTED_LOCK_TIMEOUT} --retries 20.`),
         suggestedSql: `SET lock_timeout = '${SUGGESTED_LOCK_TIMEOUT}';\n${s.sql.replace(/;\s*$/, '')}`,
         mechanical: true,
       });

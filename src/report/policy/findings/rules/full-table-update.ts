@@ -39,7 +39,15 @@ export const fullTableUpdate: Rule = {
         file: s.file || null,
         line: s.file ? s.line : null,
         title: `UPDATE of ${int(affected)} rows of ${rel.name} in one statement: row locks on all of them held ${ms(s.lockHeldMs)}`,
-        evidence: { table: rel.name, rowsAffected: affected, durationMs: s.durationMs, lockHeldMs: s.lockHeldMs, rowsPerSecond: Math.round(perSecond), batchRows: batch, batchTargetMs: BATCH_TARGET_MS },
+        evidence: {
+          table: rel.name,
+          rowsAffected: affected,
+          durationMs: s.durationMs,
+          lockHeldMs: s.lockHeldMs,
+          rowsPerSecond: Math.round(perSecond),
+          batchRows: batch,
+          batchTargetMs: BATCH_TARGET_MS,
+        },
         advice:
           `Backfill in batches, each committed on its own and outside the migration's transaction: at the measured ${int(perSecond)} rows/s, batches of ${int(batch)} rows hold their row locks about ${BATCH_TARGET_MS} ms each. ` +
           `Keep new writes consistent meanwhile (a trigger, or the app writing both columns), and run the rest of the migration (SET NOT NULL, the contract step) after the backfill.`,
@@ -66,9 +74,18 @@ function roundBatch(n: number): number {
 function batchedUpdate(sql: string, whereAt: number | null, table: string, batch: number, rows: number, perSecond: number): string {
   const bytes = Buffer.from(sql.replace(/;\s*$/, ''), 'utf8');
   const head = (whereAt === null ? bytes : bytes.subarray(0, whereAt)).toString('utf8').trimEnd();
-  const where = whereAt === null ? null : bytes.subarray(whereAt + 'WHERE'.length).toString('utf8').trim();
+  const where =
+    whereAt === null
+      ? null
+      : bytes
+          .subarray(whereAt + 'WHERE'.length)
+          .toString('utf8')
+          .trim();
   const literal = table.replace(/'/g, "''");
-  const body = head.split('\n').map((l) => `    ${l}`).join('\n');
+  const body = head
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
   return [
     `-- pg-rehearse: the UPDATE in batches of about ${int(batch)} rows (${int(rows)} rows at ${int(perSecond)} rows/s measured: ~${BATCH_TARGET_MS} ms of row locks per batch),`,
     '-- each committed on its own; run outside a transaction block.',

@@ -20,7 +20,11 @@ export const rewriteTypeChange: Rule = {
       if (!cmd || !rel) continue;
       const n = rows(rel.name) ?? 0;
       const col = cmd.name as string;
-      const type = (cmd.def?.ColumnDef?.typeName?.names ?? []).map((x: any) => x.String?.sval).filter((x: string) => x !== 'pg_catalog').join('.') || 'the new type';
+      const type =
+        (cmd.def?.ColumnDef?.typeName?.names ?? [])
+          .map((x: any) => x.String?.sval)
+          .filter((x: string) => x !== 'pg_catalog')
+          .join('.') || 'the new type';
       out.push({
         rule: 'rewrite-type-change',
         severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
@@ -29,7 +33,15 @@ export const rewriteTypeChange: Rule = {
         file: s.file || null,
         line: s.file ? s.line : null,
         title: `ALTER COLUMN ${col} TYPE rewrote ${rel.name} (${int(n)} rows) and ${s.rewrites.length - 1} other relation(s) under AccessExclusiveLock for ${ms(s.lockHeldMs)}`,
-        evidence: { table: rel.name, column: col, rows: n, rewritten: s.rewrites.length, lockMode: 'AccessExclusiveLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
+        evidence: {
+          table: rel.name,
+          column: col,
+          rows: n,
+          rewritten: s.rewrites.length,
+          lockMode: 'AccessExclusiveLock',
+          lockHeldMs: s.lockHeldMs,
+          durationMs: s.durationMs,
+        },
         advice: `Expand/contract instead of a rewrite: add ${col}_new ${type}, keep it in step with a trigger, backfill it in batches, move the app to it, then (after the old app is gone) drop ${col} and rename ${col}_new — each step holds its AccessExclusiveLock only briefly.`,
         suggestedSql: [
           `ALTER TABLE ${rel.text} ADD COLUMN ${col}_new ${type};`,
