@@ -218,10 +218,17 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
     report.findings = await analyzeFindings(report);
   } catch (thrown) {
     // a stage's own connection refused or cut (the server gone mid-run): said as such
-    const fault = thrown instanceof RehearseError ? thrown : (asServerFault(thrown, 'mid-run') ?? thrown);
+    // (once the server was up, a stage's own infrastructure error caused by the server is that too)
+    const serverWasUp = instance !== undefined;
+    const fault =
+      thrown instanceof RehearseError
+        ? serverWasUp && thrown.kind === 'infrastructure'
+          ? (asServerFault(thrown.cause, 'mid-run') ?? thrown)
+          : thrown
+        : (asServerFault(thrown, 'mid-run') ?? thrown);
     // the embedded server's disk full shows as a crash or a failed restore: say it is the disk
     const infra = fault instanceof RehearseError && fault.kind === 'infrastructure' ? fault : null;
-    const full = plan.provision.provider === 'embedded' && infra ? await diskFullNote(await runRoot()) : null;
+    const full = plan.provision.provider === 'embedded' && infra ? await diskFullNote(await runRoot(), infra.message) : null;
     const err =
       full && infra
         ? infraError(

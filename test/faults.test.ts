@@ -72,11 +72,13 @@ describe.concurrent('faults mid-run', () => {
 
   it('the server refusing connections mid-run → 3, said as such', { timeout: 600_000 }, async () => {
     const base = inject('pgUrl');
-    // the migration shuts its own database for new connections: the next stage's connection is refused
-    const closing = writeFiles(path.join(work, 'closing'), {
-      '001_close.sql': "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false', current_database()); END $$;\n",
-    });
-    const { r, out } = run(['run', '--database-url', base, '--migrations', closing]);
+    // while the migration runs, its database is shut for new connections from outside (a database
+    // cannot do it to itself): the replay's own connection goes on, the next stage's is refused
+    const sleeping = writeFiles(path.join(work, 'sleeping'), { '001_sleep.sql': 'SELECT pg_sleep(10);\n' });
+    const { r, out } = run(['run', '--database-url', base, '--migrations', sleeping]);
+    await r.waitFor(/applying 001/, LONG);
+    const db = scratchName(r)!;
+    await sql(base, `ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
     expect(r.stderr()).toMatch(/the rehearsal server refused a connection mid-run: .*not currently accepting connections/);

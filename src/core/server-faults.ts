@@ -13,12 +13,14 @@ export interface ServerFault {
   hint: string;
 }
 
+const DISK_FULL = /No space left on device|could not extend file/i;
+
 const CONNECTION_LOST =
   /Connection terminated|not queryable|crash of another server process|unexpected postmaster exit|ECONNRESET|ECONNREFUSED|server closed the connection|terminating connection|the database system is (shutting down|starting up|in recovery mode)|not currently accepting connections|EPIPE/i;
 
 export function serverFault(sqlstate: string | undefined, message: string, where: string): ServerFault | null {
   const s = sqlstate ?? '';
-  if (s === '53100' || /No space left on device|could not extend file/i.test(message)) {
+  if (s === '53100' || DISK_FULL.test(message)) {
     return {
       message: `the rehearsal server ran out of disk space ${where}: ${message}`,
       hint: 'give the data directory more room (PG_REHEARSE_RUN_ROOT or TMPDIR on a bigger disk; rehearse doctor --dump estimates the need)',
@@ -74,11 +76,15 @@ export function firstServerFault(
  * shows only as a crash (PostgreSQL PANICs when it cannot write WAL), so a fault is checked
  * against the disk before the server is stopped and its files removed.
  */
-export async function diskFullNote(dir: string): Promise<string | null> {
+export async function diskFullNote(dir: string, message = ''): Promise<string | null> {
   const st = await fs.statfs(dir).catch(() => null);
-  if (!st) return null;
-  const free = st.bavail * st.bsize;
-  const total = st.blocks * st.bsize;
-  if (free > 64 * 1024 ** 2 && free > total * 0.01) return null;
-  return `the disk holding ${dir} is full (${Math.round(free / 1024 ** 2)} MB of ${Math.round(total / 1024 ** 2)} MB free): the rehearsal server ran out of disk space`;
+  const free = st ? st.bavail * st.bsize : 0;
+  const total = st ? st.blocks * st.bsize : 0;
+  if (st && (free <= 64 * 1024 ** 2 || free <= total * 0.01)) {
+    return `the disk holding ${dir} is full (${Math.round(free / 1024 ** 2)} MB of ${Math.round(total / 1024 ** 2)} MB free): the rehearsal server ran out of disk space`;
+  }
+  // the server (and its files) may be gone by now, e.g. a failed load stops it at once: the
+  // server's own words say the disk was full when it wrote
+  if (DISK_FULL.test(message)) return `the disk holding ${dir} is full (the server said: No space left on device): the rehearsal server ran out of disk space`;
+  return null;
 }
