@@ -26,7 +26,7 @@ describe('TRUNCATE is not a rewrite (issue 15)', () => {
 
     const report = emptyReport([], 'test', Date.now());
     report.run.status = 'passed';
-    report.dataset = { tables: [{ name: 'public.events', rows: 150_000, bytes: 0 }], loadMs: 0 } as unknown as typeof report.dataset;
+    report.dataset = { source: { kind: 'none' }, loadMs: 0, tables: [{ name: 'public.events', rows: 150_000, rowsEstimated: false, bytes: 0 }] };
     report.migrations = reportMigrations(result.migrations);
     report.summary = summarize(report.migrations);
     expect(report.summary.rewrites).toBe(0);

@@ -32,3 +32,12 @@ export interface Rule {
   id: FindingRule;
   check(ctx: FindingContext): Finding[];
 }
+
+/** Where a finding points: its statement's migration, index and file:line (null when the statement has no file). */
+export function findingLocation(m: ReportMigration, s: ReportStatement): Pick<Finding, 'migrationId' | 'statementIndex' | 'file' | 'line'> {
+  return { migrationId: m.id, statementIndex: s.index, file: s.file || null, line: s.file ? s.line : null };
+}
+
+/** A blocking statement's severity: an error once it held its locks, or kept an app waiting, a second or more. */
+export const blockingSeverity = (s: ReportStatement, extraMs = 0): Finding['severity'] =>
+  s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 || extraMs >= 1000 ? 'error' : 'warning';

@@ -1,5 +1,5 @@
 import { columnRefs, defaultConstraintName, ident, int, ms, ownTransaction, relationOf } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * constraint-validated-under-lock: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY / CHECK` without
@@ -41,11 +41,8 @@ export const constraintValidatedUnderLock: Rule = {
       const added = con.conname ? s.sql : s.sql.replace(/\bADD\s+(CHECK|FOREIGN\s+KEY)\b/i, `ADD CONSTRAINT ${ident(name)} $1`);
       out.push({
         rule: 'constraint-validated-under-lock',
-        severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        severity: blockingSeverity(s),
+        ...findingLocation(m, s),
         title: `ADD CONSTRAINT ${kind} checked ${int(n)} rows of ${rel.name} under ${lock?.mode ?? 'its lock'} for ${ms(s.lockHeldMs)}`,
         evidence: { table: rel.name, rows: n, constraint: name, kind, lockMode: lock?.mode ?? '', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
         advice: `Add the constraint NOT VALID (a brief lock, existing rows not checked; new rows are), commit, then VALIDATE CONSTRAINT in a transaction of its own: it scans under a ShareUpdateExclusiveLock, so reads and writes go on.`,

@@ -1,6 +1,6 @@
 import { lockStrength } from '../../../model/locks.ts';
 import { int, ms, ownMigrationNote, relationOf } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, findingLocation } from '../types.ts';
 
 /**
  * create-index-blocking: a plain `CREATE INDEX` takes a ShareLock on its table (every INSERT, UPDATE
@@ -27,10 +27,7 @@ export const createIndexBlocking: Rule = {
       out.push({
         rule: 'create-index-blocking',
         severity: s.lockHeldMs >= 1000 || blocked >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        ...findingLocation(m, s),
         title: `CREATE INDEX held ${lock?.mode ?? 'ShareLock'} on ${rel.name} (${int(n)} rows) for ${ms(s.lockHeldMs)}: writes to it waited${blocked ? ` (longest app wait ${ms(blocked)})` : ''}`,
         evidence: { table: rel.name, rows: n, lockMode: lock?.mode ?? 'ShareLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs, maxBlockedMs: blocked },
         advice: `Build it with CREATE INDEX CONCURRENTLY: it takes a ShareUpdateExclusiveLock, so reads and writes go on while it builds (it takes longer and cannot run in a transaction block; if it fails it leaves an INVALID index to drop and build again).${ownMigrationNote(format)}`,

@@ -1,5 +1,5 @@
 import { ms } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, findingLocation } from '../types.ts';
 
 /** The lock_timeout --suggest writes (and rehearses with retries). */
 export const SUGGESTED_LOCK_TIMEOUT = '200ms';
@@ -29,10 +29,7 @@ export const ddlWaitedInLockQueue: Rule = {
       out.push({
         rule: 'ddl-waited-in-lock-queue',
         severity: longest >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        ...findingLocation(m, s),
         title: `waited ${ms(waited)} for its lock behind ${root}; ${queued.length} app quer${queued.length === 1 ? 'y' : 'ies'} queued behind it (longest ${ms(longest)})`,
         evidence: { waitedMs: waited, rootBlocker: root, queuedWaits: queued.length, longestQueuedMs: longest, failedAttempts: tries },
         advice:

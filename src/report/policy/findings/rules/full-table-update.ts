@@ -1,5 +1,5 @@
 import { columnRefs, int, ms, relationOf } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, findingLocation } from '../types.ts';
 
 /** How long one batch may hold its row locks (ms): the batch size is computed from the measured rate. */
 export const BATCH_TARGET_MS = 200;
@@ -34,10 +34,7 @@ export const fullTableUpdate: Rule = {
       out.push({
         rule: 'full-table-update',
         severity: s.durationMs >= 1000 || s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        ...findingLocation(m, s),
         title: `UPDATE of ${int(affected)} rows of ${rel.name} in one statement: row locks on all of them held ${ms(s.lockHeldMs)}`,
         evidence: {
           table: rel.name,

@@ -1,6 +1,6 @@
 import { blocksApps } from '../../../model/locks.ts';
 import { ms } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * lock-held-across-statements: a statement took a lock that blocks the apps (ShareLock or stronger)
@@ -26,11 +26,8 @@ export const lockHeldAcrossStatements: Rule = {
       if (!longest) continue;
       out.push({
         rule: 'lock-held-across-statements',
-        severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        severity: blockingSeverity(s),
+        ...findingLocation(m, s),
         title: `${lock.mode} on ${lock.relation} held ${ms(s.lockHeldMs)} for a ${ms(s.durationMs)} statement: its transaction went on to statement ${longest.s.index + 1} (${ms(longest.s.durationMs)})`,
         evidence: {
           table: lock.relation,

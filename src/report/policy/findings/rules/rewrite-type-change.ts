@@ -1,5 +1,5 @@
 import { int, ms, relationOf } from '../sql.ts';
-import type { Finding, Rule } from '../types.ts';
+import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * rewrite-type-change: `ALTER COLUMN … TYPE` that rewrote the table (its relfilenode changed) copies
@@ -27,11 +27,8 @@ export const rewriteTypeChange: Rule = {
           .join('.') || 'the new type';
       out.push({
         rule: 'rewrite-type-change',
-        severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        severity: blockingSeverity(s),
+        ...findingLocation(m, s),
         title: `ALTER COLUMN ${col} TYPE rewrote ${rel.name} (${int(n)} rows) and ${s.rewrites.length - 1} other relation(s) under AccessExclusiveLock for ${ms(s.lockHeldMs)}`,
         evidence: {
           table: rel.name,

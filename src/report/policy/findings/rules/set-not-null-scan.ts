@@ -1,5 +1,5 @@
 import { ident, int, ms, ownTransaction, relationOf, truncate } from '../sql.ts';
-import type { AnalyzedStatement, Finding, Rule } from '../types.ts';
+import { type AnalyzedStatement, type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * set-not-null-scan: `ALTER COLUMN … SET NOT NULL` scans the whole table under an
@@ -29,11 +29,8 @@ export const setNotNullScan: Rule = {
       const c = ident(set.name);
       out.push({
         rule: 'set-not-null-scan',
-        severity: s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
-        migrationId: m.id,
-        statementIndex: s.index,
-        file: s.file || null,
-        line: s.file ? s.line : null,
+        severity: blockingSeverity(s),
+        ...findingLocation(m, s),
         title: `SET NOT NULL on ${rel.name}.${set.name} scanned ${int(n)} rows under AccessExclusiveLock (held ${ms(s.lockHeldMs)})`,
         evidence: { table: rel.name, column: set.name, rows: n, lockMode: 'AccessExclusiveLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
         advice: `Prove it first without blocking: ADD CONSTRAINT … CHECK (${set.name} IS NOT NULL) NOT VALID, commit, VALIDATE CONSTRAINT (scans under ShareUpdateExclusiveLock), then SET NOT NULL — PostgreSQL uses the validated check and skips its own scan, so the AccessExclusiveLock is brief — then drop the check.`,
