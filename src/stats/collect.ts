@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { connectFor } from '../core/client.ts';
 import { describeError, infraError } from '../core/errors.ts';
 import { STATS_KIND, STATS_VERSION, type ColumnStats, type IndexStats, type StatsFile, type TableStats } from './schema.ts';
 
@@ -93,17 +93,10 @@ interface ColumnRow {
 }
 
 export async function collectStats(url: string, options: CollectOptions = {}): Promise<StatsFile> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: 'pg-rehearse stats',
-    // every transaction of this session is read-only, whatever is sent
+  // every transaction of this session is read-only, whatever is sent
+  const client = await connectFor(url, 'stats', 'to read the statistics', 'check the --database-url (host, port, user, password, database)', {
     options: '-c default_transaction_read_only=on',
   });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw infraError(`could not connect to read the statistics: ${describeError(err)}`, 'check the --database-url (host, port, user, password, database)', err);
-  }
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const server = await client.query<{ version: string; num: string }>(

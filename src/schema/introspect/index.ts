@@ -3,8 +3,8 @@
  * One read-only repeatable-read transaction (one snapshot), search_path set to pg_catalog only so
  * every expression and type PostgreSQL deparses names its schema (the same text on any server).
  */
-import pg from 'pg';
-import { applicationName } from '../../core/client.ts';
+import type pg from 'pg';
+import { connectFor } from '../../core/client.ts';
 import { describeError, infraError, RehearseError } from '../../core/errors.ts';
 import { compareKeys } from '../identity.ts';
 import type { SchemaModel, SchemaObject } from '../types.ts';
@@ -39,12 +39,7 @@ const readers: ((db: CatalogReader) => Promise<SchemaObject[]>)[] = [
 ];
 
 export async function introspect(url: string): Promise<SchemaModel> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName('schema') });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw infraError(`could not connect to read the schema: ${describeError(err)}`, 'check that the server is up and the connection URL is right', err);
-  }
+  const client = await connectFor(url, 'schema', 'to read the schema', 'check that the server is up and the connection URL is right');
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query('SET LOCAL search_path = pg_catalog');
