@@ -74,9 +74,13 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
     const need = workload ? connectionsNeeded(workload) : null;
     const provisionOptions = { ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) };
     // provision + load, or a clone of the dataset's snapshot (src/snapshot)
-    const prepared = await provisionDataset(provisionOptions, plan.load, plan.cache ?? { mode: 'never' }, log);
+    // the server is named in the report as soon as it is up: a load that fails leaves a report saying where
+    const describe = (up: Instance) => ({ version: up.version, major: up.major, provider: up.provider, settings: {} });
+    const prepared = await provisionDataset(provisionOptions, plan.load, plan.cache ?? { mode: 'never' }, log, (up) => {
+      report.postgres = describe(up);
+    });
     instance = prepared.instance;
-    report.postgres = { version: instance.version, major: instance.major, provider: instance.provider, settings: {} };
+    report.postgres = describe(instance);
     report.dataset = prepared.dataset;
 
     // command mode without --migrations: the tool knows its migrations, nothing to read here

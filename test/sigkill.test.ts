@@ -110,7 +110,8 @@ describe('kill -9 of rehearse run', () => {
     const image = process.env.REHEARSE_CONTAINER_IMAGE ?? 'rehearse-local/postgres:15';
     const containerEnv = { ...env, TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1', TESTCONTAINERS_RYUK_DISABLED: 'true' };
     const killed = spawnRun(
-      ['run', '--provider', 'container', '--image', image, '--migrations', slow, '--out', path.join(work, 'out-container')],
+      // host networking, as the other container tests: engines without a bridge cannot publish ports
+      ['run', '--provider', 'container', '--image', image, '--container-network', 'host', '--migrations', slow, '--out', path.join(work, 'out-container')],
       containerEnv,
     );
     started.push(killed);

@@ -31,19 +31,27 @@ export interface PreparedDataset {
  * is saved, else load it (restore or generate) and save a snapshot for the next run (--cache, or
  * by default when the load took AUTO_MIN_LOAD_MS or longer). A snapshot is taken after VACUUM
  * ANALYZE and CHECKPOINT, before anything of the rehearsal runs. On an error the server is stopped.
+ * onProvisioned is told of the server as soon as it is up, before the load: a report of a run whose
+ * load fails still names the server it ran on.
  */
-export async function provisionDataset(options: ProvisionOptions, load: LoadSpec, cache: CachePlan, log: Logger): Promise<PreparedDataset> {
+export async function provisionDataset(
+  options: ProvisionOptions,
+  load: LoadSpec,
+  cache: CachePlan,
+  log: Logger,
+  onProvisioned?: (instance: Instance) => void,
+): Promise<PreparedDataset> {
   const store = snapshotsApply(options, load, cache) ? storeFor(options, cache) : null;
-  if (!store || load.kind === 'none') return loadFresh(options, load, log);
+  if (!store || load.kind === 'none') return loadFresh(options, load, log, onProvisioned);
   // an unknown fixture: the load says so, with the known ones
-  if (load.kind === 'fixture' && !(await knownFixtures()).includes(load.name)) return loadFresh(options, load, log);
+  if (load.kind === 'fixture' && !(await knownFixtures()).includes(load.name)) return loadFresh(options, load, log, onProvisioned);
 
   const hashed = performance.now();
   const source = await keySource(load, path.join(cache.dir ?? defaultCacheDir(), '.dump-hashes.json'));
   const hashMs = Math.round(performance.now() - hashed);
   // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
   const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (options.postgresMajor ?? bundledMajor());
-  if (pgMajor === null) return loadFresh(options, load, log);
+  if (pgMajor === null) return loadFresh(options, load, log, onProvisioned);
   const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source };
   const key = snapshotKey(parts);
 
@@ -64,6 +72,7 @@ export async function provisionDataset(options: ProvisionOptions, load: LoadSpec
       };
     }
     const instance = await provision(cloneOptions, log);
+    onProvisioned?.(instance);
     const readyMs = Math.round(performance.now() - started);
     await store.touch(key);
     log.info(`dataset cloned from snapshot ${key} (${formatBytes(saved.bytes)}, saved ${saved.createdAt}) in ${(readyMs / 1000).toFixed(1)} s`);
@@ -79,7 +88,7 @@ export async function provisionDataset(options: ProvisionOptions, load: LoadSpec
     };
   }
 
-  const { instance, dataset } = await loadFresh(options, load, log);
+  const { instance, dataset } = await loadFresh(options, load, log, onProvisioned);
   const snapshot: SnapshotUse = { key, hit: false, createdAt: null, bytes: null, cloneMs: 0, saveMs: 0, hashMs };
   if (cache.mode === 'auto' && dataset.loadMs < AUTO_MIN_LOAD_MS) {
     log.info(`no snapshot kept: loading took ${(dataset.loadMs / 1000).toFixed(1)} s (under ${AUTO_MIN_LOAD_MS / 1000} s; --cache keeps one)`);
@@ -115,9 +124,10 @@ function storeFor(options: ProvisionOptions, cache: CachePlan): SnapshotStore | 
 }
 
 /** Provision and load, no snapshot involved (the container provider restores with its own tools). */
-async function loadFresh(options: ProvisionOptions, load: LoadSpec, log: Logger): Promise<PreparedDataset> {
+async function loadFresh(options: ProvisionOptions, load: LoadSpec, log: Logger, onProvisioned?: (instance: Instance) => void): Promise<PreparedDataset> {
   const instance = await provision(options, log);
   try {
+    onProvisioned?.(instance);
     const dataset = await loadDataset(instance.url, load, log, { container: instance.container });
     return { instance, dataset };
   } catch (err) {
