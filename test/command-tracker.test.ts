@@ -161,6 +161,25 @@ describe('CommandTracker: statements and locks from polls of pg_stat_activity an
     expect(statements.map((s) => s.trace.sql)).toEqual(['SELECT 1']);
   });
 
+  it('a lock newer than the idle bookkeeping row beside it (activity read before pg_locks) waits a poll for the statement that took it', () => {
+    const { t, started } = tracker();
+    const tx = T0 + 10;
+    const alter = 'ALTER TABLE t ADD COLUMN x int; SELECT pg_sleep(1.2);';
+    // the activity snapshot still shows BEGIN, pg_locks already has the ALTER's lock
+    t.add({
+      t: T0 + 12,
+      lsn: '0/100',
+      backends: [row(42, { state: 'idle in transaction', query: 'BEGIN', queryStart: tx, stateChange: tx + 0.1, xactStart: tx, locks: [lock(16385, 't')] })],
+    });
+    t.add({ t: T0 + 20, lsn: '0/100', backends: [row(42, { query: alter, queryStart: T0 + 11, xactStart: tx, locks: [lock(16385, 't')] })] });
+    t.add({ t: T0 + 30, lsn: '0/100', backends: [row(42, { state: 'idle', query: 'COMMIT', queryStart: T0 + 25, stateChange: T0 + 26, xactStart: null })] });
+    const { statements, bookkeeping } = t.finish();
+    expect(started).toEqual([0]);
+    expect(statements.map((s) => [s.trace.index, s.trace.sql])).toEqual([[0, alter]]);
+    expect(statements[0]!.trace.locks).toEqual([{ relation: 't', mode: 'AccessExclusiveLock', relkind: 'r' }]);
+    expect(bookkeeping).toEqual(['BEGIN', 'COMMIT']);
+  });
+
   it('orders statements of several backends as first seen; one aborted is flagged', () => {
     const { t } = tracker();
     t.add({

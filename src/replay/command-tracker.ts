@@ -80,6 +80,8 @@ interface BackendState {
   statements: Captured[];
   lastSeen: number;
   gone: boolean;
+  /** locks (oid:mode) seen once beside an idle row showing bookkeeping, not yet recorded */
+  deferred: Set<string>;
 }
 
 export interface TrackerOptions {
@@ -136,7 +138,7 @@ export class CommandTracker {
       seen.add(row.pid);
       let b = this.backends.get(row.pid);
       if (!b) {
-        b = { pid: row.pid, current: null, locks: new Map(), statements: [], lastSeen: t, gone: false };
+        b = { pid: row.pid, current: null, locks: new Map(), statements: [], lastSeen: t, gone: false, deferred: new Set() };
         this.backends.set(row.pid, b);
       }
       b.lastSeen = t;
@@ -204,6 +206,8 @@ export class CommandTracker {
       if (held) {
         held.lastSeen = t;
         if (l.name !== null && held.lock.relation.startsWith('oid ')) held.lock = { relation: l.name, mode: l.mode, relkind: l.relkind };
+      } else if (this.stale(b, row, l, key)) {
+        continue;
       } else {
         const owner = this.ownerOf(b, row, l);
         const fresh: HeldLock = {
@@ -219,6 +223,7 @@ export class CommandTracker {
       }
       if (l.mode === 'AccessExclusiveLock' && b.current) b.current.exclusive.add(l.oid);
     }
+    for (const key of b.deferred) if (!present.has(key)) b.deferred.delete(key);
     for (const [key, held] of b.locks) {
       if (present.has(key)) continue;
       // released since the last poll; idle outside a transaction since then: its end released it
@@ -228,6 +233,31 @@ export class CommandTracker {
     }
   }
 
+  /**
+   * A poll's pg_stat_activity is a snapshot taken at its first read, pg_locks is read when scanned,
+   * so a lock can be newer than the activity row beside it: the backend shown idle after its
+   * bookkeeping (BEGIN, a read of its tracking table) while its next statement already holds the
+   * lock. When that lock would otherwise make the bookkeeping a migration statement (no migration
+   * statement before it in its transaction), it is left for the next poll, which shows the statement
+   * that took it; seen there again beside the same row, it is recorded as usual.
+   */
+  private stale(b: BackendState, row: PolledBackend, lock: PolledLock, key: string): boolean {
+    const s = b.current;
+    const suspect =
+      s !== null &&
+      s.index === null &&
+      row.state !== null &&
+      IDLE.has(row.state) &&
+      !(lock.name !== null && this.options.isBookkeepingRelation?.(lock.name)) &&
+      this.sameTx(b, row) === undefined;
+    if (!suspect || b.deferred.has(key)) {
+      b.deferred.delete(key);
+      return false;
+    }
+    b.deferred.add(key);
+    return true;
+  }
+
   /** The migration statement a newly seen lock belongs to (see the class comment). */
   private ownerOf(b: BackendState, row: PolledBackend, lock: PolledLock): Captured | null {
     const s = b.current;
@@ -235,10 +265,15 @@ export class CommandTracker {
     if (s.index !== null) return s;
     // the tool's bookkeeping locks its own tracking table: that stays with the bookkeeping
     if (lock.name !== null && this.options.isBookkeepingRelation?.(lock.name)) return s;
-    const sameTx = [...b.statements].reverse().find((x) => x.index !== null && x.xactStart !== null && x.xactStart === row.xactStart);
+    const sameTx = this.sameTx(b, row);
     if (sameTx) return sameTx;
     this.keep(s);
     return s;
+  }
+
+  /** The last migration statement of the row's transaction, if any. */
+  private sameTx(b: BackendState, row: PolledBackend): Captured | undefined {
+    return [...b.statements].reverse().find((x) => x.index !== null && x.xactStart !== null && x.xactStart === row.xactStart);
   }
 
   private disconnected(b: BackendState): void {
