@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sweepAtStart } from './cleanup/index.ts';
+import { interrupted, sleepUnlessInterrupted } from './core/cleanup.ts';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError, infraError } from './core/errors.ts';
 import { asServerFault, diskFullNote, firstServerFault } from './core/server-faults.ts';
@@ -32,7 +33,6 @@ import { analyzeFindings } from './report/index.ts';
 import { emptyReport, reportMigrations, summarize, type Report } from './report/index.ts';
 import type { Logger } from './core/log.ts';
 import { TOOL_VERSION } from './core/version.ts';
-import { sleep } from './core/numbers.ts';
 
 export interface RehearsalOutcome {
   report: Report;
@@ -136,7 +136,8 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
       sampler = await startSampler(url, { sampleMs: plan.traffic.sampleMs, log });
       traffic = await startTraffic(url, workload, { log, backgroundFrom: 'replay' });
       log.info(`traffic baseline for ${plan.traffic.warmupMs} ms`);
-      await sleep(plan.traffic.warmupMs);
+      await sleepUnlessInterrupted(plan.traffic.warmupMs);
+      if (interrupted()) throw infraError('interrupted during the traffic baseline');
     }
 
     const replayOptions = {
@@ -184,7 +185,7 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
 
     if (workload && plan.traffic && traffic && sampler) {
       traffic.markPhase(AFTER);
-      await sleep(plan.traffic.cooldownMs);
+      await sleepUnlessInterrupted(plan.traffic.cooldownMs);
       const load = await traffic.stop();
       const samplerStats = sampler.stats();
       const intervals = command ? asMigrationBackends(await sampler.stop(), command.pids) : await sampler.stop();

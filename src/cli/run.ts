@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BUDGET_FLAG_KEYS, budgetFlags, readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { ExitCode } from '../core/errors.ts';
@@ -11,6 +14,7 @@ import { terminalWidth } from '../core/terminal-width.ts';
 import {
   checkOutputs,
   defaultOutDir,
+  FORMAT_FILES,
   finalizeReport,
   readReportFile,
   renderTerminal,
@@ -92,19 +96,56 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
   let finished!: () => void;
   const written = new Promise<void>((resolve) => (finished = resolve));
-  // hurried (a second Ctrl-C, or the grace period over while the report is still being written)
+  // set once the rehearsal is over (its servers stopped) and only the report is being written
+  let startWriting!: () => void;
+  const writing = new Promise<void>((resolve) => (startWriting = resolve));
+  const notSaved = () => {
+    process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`);
+    releaseStuckReportFiles(outDir, rp.formats);
+  };
   const unregister = onExitCleanup(
-    () => written,
-    () => void (interrupted() && process.stderr.write(`interrupted: the report in ${outDir} was not saved\n`)),
+    async () => {
+      // the run stops its servers first (its stage fails as they go); then nothing is left to stop
+      // and the report gets a short while to be saved, not the grace period (a write stuck on the
+      // folder would otherwise hold the exit)
+      const saved = await Promise.race([written.then(() => true), writing.then(() => sleep(REPORT_WAIT_MS)).then(() => false)]);
+      if (!saved) notSaved();
+    },
+    // hurried (a second Ctrl-C, or the grace period over while the report is still being written)
+    () => void (interrupted() && notSaved()),
   );
   // a connection of some stage that dies while idle (the server gone mid-run) emits 'error' with
   // no listener: the stage itself sees the failure and the run reports it; anything else is a bug
   if (!process.listeners('uncaughtException').includes(onUncaught)) process.on('uncaughtException', onUncaught);
   try {
-    return await finishRun(await rehearse(plan, log, process.argv.slice(2)), plan, outDir, baseline, log);
+    const outcome = await rehearse(plan, log, process.argv.slice(2));
+    startWriting();
+    return await finishRun(outcome, plan, outDir, baseline, log);
   } finally {
     unregister();
     finished();
+  }
+}
+
+/** How long a signal waits for a report being written once the run's servers are stopped. */
+const REPORT_WAIT_MS = 1_000;
+
+/**
+ * A report file that is a FIFO without a reader (or a write stuck the same way) blocks its
+ * writer's thread in open(), and the process cannot exit while a thread of its pool is blocked:
+ * open the FIFO's other end for an instant, so the writer's open returns and its write fails
+ * (EPIPE). Best effort, synchronous (it runs right before the exit).
+ */
+function releaseStuckReportFiles(outDir: string, formats: readonly string[]): void {
+  for (const format of new Set(['json', ...formats])) {
+    if (format === 'terminal') continue;
+    const file = path.join(outDir, FORMAT_FILES[format as keyof typeof FORMAT_FILES]);
+    try {
+      if (!fs.lstatSync(file).isFIFO()) continue;
+      fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // gone, or not ours to open: nothing to release
+    }
   }
 }
 

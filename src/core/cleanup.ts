@@ -24,6 +24,21 @@ export const INTERRUPTED_EXIT_CODE = 130;
 /** Set once a signal (Ctrl-C, SIGTERM) or exit started the cleanups. */
 export const interrupted = (): boolean => interruptedBy !== null;
 
+const interruption = new AbortController();
+
+/** Wait `ms`, or less: a signal ends the wait (a stage that only waits, e.g. the traffic baseline, ends with it). */
+export const sleepUnlessInterrupted = (ms: number): Promise<void> =>
+  new Promise<void>((resolve) => {
+    if (interruption.signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      interruption.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    interruption.signal.addEventListener('abort', done);
+  });
+
 export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
   if (!hooked) {
     hooked = true;
@@ -43,6 +58,7 @@ export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
         return;
       }
       interruptedBy = 'signal';
+      interruption.abort();
       const hurry = () => {
         runNow();
         process.exit(INTERRUPTED_EXIT_CODE);
