@@ -14,12 +14,16 @@ export interface ScratchDatabase {
  * An empty database on the server of `serverUrl` (the url provider's rehearsal database, the drift
  * check's and the expected schema's), dropped by drop() — or at exit, whatever happens.
  */
-export async function createScratchDatabase(serverUrl: string, name: string, template?: { name: string; major: number }): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  serverUrl: string,
+  name: string,
+  template?: { name: string; major: number; strategy?: 'FILE_COPY' | 'WAL_LOG' },
+): Promise<ScratchDatabase> {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   try {
     // a snapshot template is copied file by file (15+: STRATEGY FILE_COPY; older majors always do)
-    const from = template ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ' STRATEGY FILE_COPY' : ''}` : 'template0';
+    const from = template ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ` STRATEGY ${template.strategy ?? 'FILE_COPY'}` : ''}` : 'template0';
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${from}`);
     // the owner (pid, start time, host, run) lets a later run or `rehearse cleanup` drop it if this one dies
     await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);

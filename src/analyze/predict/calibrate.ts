@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Migration } from '../../migrations/index.ts';
-import { scratchDatabaseName } from '../../provision/index.ts';
+import { createScratchDatabase, scratchDatabaseName } from '../../provision/index.ts';
 import { replay, type MigrationTrace, type TimeoutPolicy } from '../../replay/index.ts';
-import { onExitCleanup } from '../../core/cleanup.ts';
+import { withClient } from '../../core/client.ts';
 import type { Logger } from '../../core/log.ts';
 
 /**
@@ -60,50 +60,34 @@ interface Clone {
   drop(): Promise<void>;
 }
 
-/** A copy of the database of `url` on the same server (no one may be connected to it meanwhile). */
+/**
+ * A copy of the database of `url` on the same server (no one may be connected to it meanwhile): a
+ * scratch database like the url provider's, owner-marked, so a run killed meanwhile leaves it to the
+ * next sweep.
+ */
 export async function cloneDatabase(url: string, purpose: string): Promise<Clone> {
   const source = decodeURIComponent(new URL(url).pathname.slice(1));
-  const name = scratchDatabaseName(purpose);
-  const admin = await adminClient(url);
-  try {
-    const { v, size } = (
-      await admin.query<{ v: string; size: string }>("SELECT current_setting('server_version_num') AS v, pg_database_size($1) AS size", [source])
-    ).rows[0]!;
-    // a large database: FILE_COPY copies the files (after one checkpoint) where WAL_LOG, 15+'s
-    // default, would write all of it to WAL; a small one: WAL_LOG spares the checkpoint
-    const strategy = Number(v) >= 150000 ? ` STRATEGY = ${Number(size) > 256 * 1024 * 1024 ? 'FILE_COPY' : 'WAL_LOG'}` : '';
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(source)}${strategy}`);
-  } finally {
-    await admin.end();
-  }
-  const target = new URL(url);
-  target.pathname = '/' + name;
-  let dropping: Promise<void> | undefined;
-  const drop = () =>
-    (dropping ??= (async () => {
-      unregister();
-      const c = await adminClient(url);
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    })());
-  const unregister = onExitCleanup(drop);
-  return { url: target.toString(), drop };
+  const admin = await maintenanceUrl(url);
+  const { v, size } = await withClient(admin, 'calibration', async (c) => {
+    const { rows } = await c.query<{ v: string; size: string }>("SELECT current_setting('server_version_num') AS v, pg_database_size($1) AS size", [source]);
+    return rows[0]!;
+  });
+  // a large database: FILE_COPY copies the files (after one checkpoint) where WAL_LOG, 15+'s
+  // default, would write all of it to WAL; a small one: WAL_LOG spares the checkpoint
+  const strategy = Number(size) > 256 * 1024 * 1024 ? 'FILE_COPY' : 'WAL_LOG';
+  const scratch = await createScratchDatabase(admin, scratchDatabaseName(purpose), { name: source, major: Math.floor(Number(v) / 10000), strategy });
+  return { url: scratch.url, drop: scratch.drop };
 }
 
-/** A connection to the server's maintenance database (not the one being cloned). */
-async function adminClient(url: string): Promise<pg.Client> {
+/** The server's maintenance database (not the one being cloned): postgres, else template1. */
+async function maintenanceUrl(url: string): Promise<string> {
   for (const db of ['postgres', 'template1']) {
     const u = new URL(url);
     u.pathname = '/' + db;
-    const c = new pg.Client({ connectionString: u.toString(), application_name: 'rehearse/calibration' });
     try {
-      await c.connect();
-      return c;
+      await withClient(u.toString(), 'calibration', async () => undefined);
+      return u.toString();
     } catch (err) {
-      await c.end().catch(() => undefined);
       if (db === 'template1') throw err;
     }
   }
