@@ -1,5 +1,6 @@
+import { readIfThere } from './folder.ts';
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.ts';
 import type { Layout, MigrationSource, ScriptSource } from './layouts.ts';
@@ -47,15 +48,6 @@ export async function isDieselFolder(dir: string, entries: Dirent[]): Promise<bo
 }
 
 const readdirNames = (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
-
-const readIfThere = (file: string) =>
-  readFile(file, 'utf8').then(
-    (t) => t.replace(/^\uFEFF/, ''),
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    },
-  );
 
 export async function readDiesel(folder: string, entries: Dirent[]): Promise<Layout> {
   const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);

@@ -25,3 +25,13 @@ export async function readSqlFiles(folder: string): Promise<SourceFile[]> {
     }),
   );
 }
+
+/** A text file without its BOM, or undefined when it does not exist (any other error is thrown). */
+export const readIfThere = (file: string) =>
+  readFile(file, 'utf8').then(
+    (t) => t.replace(/^\uFEFF/, ''),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    },
+  );

@@ -1,3 +1,4 @@
+import { readIfThere } from './folder.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.ts';
@@ -80,15 +81,6 @@ export function parsePlan(text: string, file: string): Plan {
   }
   return { project, changes };
 }
-
-const readIfThere = (file: string) =>
-  readFile(file, 'utf8').then(
-    (t) => t.replace(/^\uFEFF/, ''),
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    },
-  );
 
 export async function readSqitch(folder: string): Promise<Layout & { project: string }> {
   const planFile = path.join(folder, SQITCH_PLAN);

@@ -2,16 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 
-/** Bytes of all files under a folder (what a plain copy of it needs). */
-export async function treeBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += await treeBytes(p);
-    else if (e.isFile()) total += (await fs.stat(p)).size;
-  }
-  return total;
-}
+export { treeBytes } from '../core/files.ts';
 
 /** Free bytes and size of the filesystem holding `p` (or its nearest existing parent). */
 export async function diskSpace(p: string): Promise<{ free: number; size: number }> {

@@ -1,5 +1,4 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { treeBytes } from '../../core/files.ts';
 import { RehearseError, describeError } from '../../core/errors.ts';
 import { formatArchiveVersion, likelyWriter } from '../../load/index.ts';
 import { dumpHead, inspectDump, type DumpInfo } from '../../load/index.ts';
@@ -23,23 +22,13 @@ export async function checkDump(file: string): Promise<{ check: Check; facts: Du
     const hint = err instanceof RehearseError ? err.hint : undefined;
     return { check: { name: 'dump', status: 'fail', message: describeError(err), ...(hint ? { fix: hint } : {}) }, facts: null };
   }
-  const bytes = info.format === 'directory' ? await folderBytes(info.path) : info.size;
+  const bytes = info.format === 'directory' ? await treeBytes(info.path) : info.size;
   const header = info.format === 'plain' || info.format === 'plain-gzip' ? await plainHeader(info.path, info.format === 'plain-gzip') : {};
   const facts: DumpFacts = { ...info, bytes, ...header };
   const what = info.archiveVersion
     ? `${info.format} archive, format ${formatArchiveVersion(info.archiveVersion)} (${likelyWriter(info.archiveVersion)})`
     : `${info.format === 'plain-gzip' ? 'gzipped plain SQL' : 'plain SQL'}${header.pgDumpVersion ? ` by pg_dump ${header.pgDumpVersion}` : ''}${header.sourceVersion ? ` of PostgreSQL ${header.sourceVersion}` : ''}`;
   return { check: { name: 'dump', status: 'ok', message: `${file}: ${what}, ${formatBytes(bytes)}` }, facts };
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(p);
-    else if (entry.isFile()) total += (await fs.stat(p)).size;
-  }
-  return total;
 }
 
 /** The versions in the comment header pg_dump writes at the top of a plain dump. */
