@@ -13,7 +13,7 @@ import { filesIn, planOn } from './helpers/plan.ts';
 const DATA =
   'CREATE TABLE users (id int PRIMARY KEY);\nINSERT INTO users SELECT g FROM generate_series(1, 2000) g;\n' +
   'CREATE TABLE orders (id int PRIMARY KEY, user_id int NOT NULL, total numeric(12,2) NOT NULL, qty int NOT NULL);\n' +
-  'INSERT INTO orders SELECT g, 1 + g % 2000, g % 500 + 0.5, g % 7 FROM generate_series(1, 40000) g;\nVACUUM ANALYZE;\n';
+  'INSERT INTO orders SELECT g, 1 + g % 2000, g % 500 + 0.5, g % 7 FROM generate_series(1, 400000) g;\nVACUUM ANALYZE;\n';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-suggest-'));
 let before: Report;
