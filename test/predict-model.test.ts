@@ -99,10 +99,18 @@ describe('predict (pure, parser loaded)', () => {
   const calibration = (ms: number) => [
     { fraction: 0.5, rows: new Map([['public.t', 500]]), migrations: [{ id: '001', statements: [{ index: 0, durationMs: ms }] }] },
   ];
-  const run = async (sql: string, stats: StatsFile, rehearsal = new Map([['public.t', { rows: 1000, bytes: 1_000_000 }]])) => {
+  const run = async (sql: string, stats: StatsFile, rehearsal = new Map([['public.t', { rows: 1000, bytes: 1_000_000 }]]), sampleMs = 50) => {
     await loadParser();
-    return predict({ migrations: [measured(sql, 100)], unitOf: () => 0, rehearsal, calibration: calibration(50), stats, statsFile: 's.json' });
+    return predict({ migrations: [measured(sql, 100)], unitOf: () => 0, rehearsal, calibration: calibration(sampleMs), stats, statsFile: 's.json' });
   };
+
+  it('a data-dependent statement whose time did not grow with size is predicted flat and untrusted', async () => {
+    // the half-size sample took longer than the whole table: noise, or sizes too small to see the rows' cost
+    const p = (await run('UPDATE t SET a = a', { tables: { t: { rows: 1_000_000 } } }, undefined, 120)).statements.get('001#0')!;
+    expect(p.model).toBe('row-updates');
+    expect(p.durationMs).toBeCloseTo(110, 6);
+    expect(p.trust?.reasons).toContain('the linear part was not seen: the time did not grow with size in the calibration');
+  });
 
   it('scales rows alone with a hand-written file, and rows × row width when the file gives bytes', async () => {
     const rowsOnly = (await run('ALTER TABLE t VALIDATE CONSTRAINT c', { tables: { t: { rows: 10_000 } } })).statements.get('001#0')!;

@@ -7,6 +7,7 @@ import { connectionsNeeded, describeNeed, parseWorkload, startTraffic } from '..
 import { BatchMerger, planShards, type RecordBatch } from '../src/traffic/threads.ts';
 import type { Outcome } from '../src/traffic/stats.ts';
 import { silentLogger } from '../src/core/log.ts';
+import { listScratchDatabases } from '../src/ownership/scratch.ts';
 
 const twoBigApps = parseWorkload(
   ['old', 'new']
@@ -60,15 +61,9 @@ describe('pools of hundreds of clients', () => {
 
   it('the url provider refuses a workload larger than the server allows, before creating anything; so does a too small --pg-setting', async () => {
     const url = inject('pgUrl');
-    const databases = async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      try {
-        return (await c.query('SELECT count(*)::int AS n FROM pg_database')).rows[0].n as number;
-      } finally {
-        await c.end();
-      }
-    };
+    // other test files share this server and create and drop their own databases meanwhile:
+    // count only scratch databases this process owns
+    const databases = async () => (await listScratchDatabases(url)).filter((d) => d.owner.pid === process.pid).length;
     const before = await databases();
     const need = { total: 5000, text: '5000 connections (4990 app clients, 0 background transactions, 10 for the tool)' };
     const err = await provision({ provider: 'url', databaseUrl: url, connections: need }, silentLogger).then(

@@ -151,6 +151,9 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   if (ext.fit.relResidual > MAX_TRUSTED_RESIDUAL)
     reasons.push(`poor fit: the ${growth} model misses the measured points by ${Math.round(ext.fit.relResidual * 100)} % (RMS)`);
   if (ext.noise > MAX_TRUSTED_RESIDUAL) reasons.push(`noisy: repeated measurements differ by ${Math.round(ext.noise * 100)} % (one standard deviation)`);
+  // a statement that should grow with its table but did not in the calibration: the measured
+  // sizes are too small (or too noisy) to see its data part, and the prediction may be far too low
+  if (sizes >= 2 && ext.fit.flat) reasons.push(`the ${growth} part was not seen: the time did not grow with size in the calibration`);
   if (ext.fit.flat) notes.push('the time did not grow with size in the calibration: predicted as the mean of the measurements');
   else if (ext.fit.a > 0) notes.push(`mostly a fixed cost in the calibration (${round(ext.fit.a)} ms of it): the fixed part kept, the rest scaled`);
   if (target.rows < measured.rows) notes.push(`production is smaller than the rehearsal (${target.rows} vs ${measured.rows} rows): predicted downward`);
