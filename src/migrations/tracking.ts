@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { RehearseError, infraError, usageError } from '../core/errors.ts';
 import type { Layout } from './layouts.ts';
+import type { MigrationFormat } from './types.ts';
 import {
   FROM_HINT,
   fromDrizzleMigrations,
@@ -20,6 +21,25 @@ import {
   type FlywayRow,
   type PrismaRow,
 } from './pending.ts';
+
+type Reader = (client: pg.Client, layout: Layout) => Promise<Applied>;
+
+/** Each layout's tracking table reader; plain, golang-migrate and dbmate share `schema_migrations`. */
+const READERS: Record<MigrationFormat, Reader> = {
+  plain: readSchemaMigrations,
+  'golang-migrate': readSchemaMigrations,
+  dbmate: readSchemaMigrations,
+  flyway: readFlyway,
+  prisma: readPrisma,
+  drizzle: readDrizzle,
+  'node-pg-migrate': readNodePgMigrate,
+  diesel: readDiesel,
+  sqlx: readSqlx,
+  goose: readGoose,
+  sqitch: readSqitch,
+  liquibase: readLiquibase,
+  atlas: readAtlas,
+};
 
 /**
  * Reads the migration tool's tracking table from the loaded database. I/O only: the rows it finds
@@ -46,30 +66,7 @@ export async function readApplied(url: string, layout: Layout): Promise<Applied>
     );
   }
   try {
-    switch (layout.format) {
-      case 'flyway':
-        return await readFlyway(client);
-      case 'prisma':
-        return await readPrisma(client, layout);
-      case 'drizzle':
-        return await readDrizzle(client, layout);
-      case 'node-pg-migrate':
-        return await readNodePgMigrate(client, layout);
-      case 'diesel':
-        return await readDiesel(client);
-      case 'sqlx':
-        return await readSqlx(client);
-      case 'goose':
-        return await readGoose(client);
-      case 'sqitch':
-        return await readSqitch(client, layout);
-      case 'liquibase':
-        return await readLiquibase(client, layout);
-      case 'atlas':
-        return await readAtlas(client);
-      default:
-        return await readSchemaMigrations(client);
-    }
+    return await READERS[layout.format](client, layout);
   } catch (err) {
     if (err instanceof RehearseError) throw err;
     throw infraError(`cannot read the migration tracking table: ${(err as Error).message}`, FROM_HINT, err);

@@ -8,7 +8,7 @@ import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
 import { freePort } from '../core/net.ts';
 import { bundledMajor, loadEmbeddedPostgres } from './embedded-binaries.ts';
-import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverVersion, toPostgresFlags } from './settings.ts';
+import { LOAD_SETTINGS, maxConnections, REPLAY_SETTINGS, readSettingsInForce, serverRelease, toPostgresFlags } from './settings.ts';
 import type { Instance, PgSettings, ProvisionOptions } from './types.ts';
 import { firstPrivateAncestor } from '../core/paths.ts';
 import { DATA_DIR, createRunDir, currentOwner, postmasterOf, runRoot, startGuardian, writeMarker } from '../ownership/index.ts';
@@ -144,12 +144,10 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
   }
 
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${REHEARSAL_DATABASE}`;
-  const version = await serverVersion(url);
   return {
     url,
     provider: 'embedded',
-    version,
-    major: Number(version.split('.')[0]),
+    ...(await serverRelease(url)),
     async prepareForReplay() {
       const step = log.progress('restarting with production-like durability');
       await server.stop();

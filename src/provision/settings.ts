@@ -84,11 +84,12 @@ export async function readSettingsInForce(url: string, extra: string[] = []): Pr
   });
 }
 
-/** server_version of the server behind a URL, e.g. "17.10". */
-export async function serverVersion(url: string): Promise<string> {
+/** The server's version (server_version without its build note, e.g. "17.10") and major, as an Instance reports them. */
+export async function serverRelease(url: string): Promise<{ version: string; major: number }> {
   return withClient(url, 'settings', async (client) => {
     const { rows } = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    return rows[0]!.v.split(' ')[0]!;
+    const version = rows[0]!.v.split(' ')[0]!;
+    return { version, major: Number(version.split('.')[0]) };
   });
 }
 

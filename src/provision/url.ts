@@ -3,7 +3,7 @@ import { infraError, usageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
 import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
-import { checkRoomForConnections, readSettingsInForce, serverVersion } from './settings.ts';
+import { checkRoomForConnections, readSettingsInForce, serverRelease } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
 /**
@@ -45,16 +45,7 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
   if (options.useExistingDatabase) {
     await admin.end();
     log.warn(`working directly in the existing database of ${maskUrl(given)} (--use-existing-database)`);
-    const version = await serverVersion(given);
-    return {
-      url: given,
-      provider: 'url',
-      version,
-      major: Number(version.split('.')[0]),
-      prepareForReplay: async () => {},
-      settingsInForce: () => readSettingsInForce(given),
-      stop: async () => {},
-    };
+    return urlInstance(given, async () => {});
   }
 
   const major = options.templateDatabase ? Number((await admin.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000 : 0;
@@ -69,14 +60,10 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
   const stop = () =>
     (stopping ??= options.keep ? Promise.resolve(scratch.keep()).then(() => log.info(`kept scratch database ${name} (--keep)`)) : scratch.drop());
 
-  const version = await serverVersion(url);
-  return {
-    url,
-    provider: 'url',
-    version,
-    major: Number(version.split('.')[0]),
-    prepareForReplay: async () => {},
-    settingsInForce: () => readSettingsInForce(url),
-    stop,
-  };
+  return urlInstance(url, stop);
+}
+
+/** A database on a server the run did not start: its settings are the server's, nothing to restart. */
+async function urlInstance(url: string, stop: () => Promise<void>): Promise<Instance> {
+  return { url, provider: 'url', ...(await serverRelease(url)), prepareForReplay: async () => {}, settingsInForce: () => readSettingsInForce(url), stop };
 }

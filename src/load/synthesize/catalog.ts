@@ -153,6 +153,34 @@ export async function readSynthCatalog(url: string): Promise<SynthCatalog> {
 }
 
 const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'name', 'citext']);
+/** The kinds whose TypeInfo is the kind and its SQL name, nothing else. */
+type PlainKind = { [K in TypeInfo['kind']]: Exclude<keyof Extract<TypeInfo, { kind: K }>, 'kind' | 'sql'> extends never ? K : never }[TypeInfo['kind']];
+const REG_TYPES = ['regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator', 'regnamespace', 'regrole', 'regconfig', 'regdictionary', 'regcollation'];
+/** Built-in types (by pg_type name) whose TypeInfo is their kind and SQL name alone. */
+const PLAIN_KINDS = new Map<string, PlainKind>([
+  ['float4', 'float'],
+  ['float8', 'float'],
+  ['money', 'money'],
+  ['bool', 'bool'],
+  ['date', 'date'],
+  ['timestamp', 'timestamp'],
+  ['timestamptz', 'timestamp'],
+  ['time', 'time'],
+  ['timetz', 'time'],
+  ['interval', 'interval'],
+  ['uuid', 'uuid'],
+  ['json', 'json'],
+  ['jsonb', 'json'],
+  ['bytea', 'bytea'],
+  ['inet', 'inet'],
+  ['cidr', 'inet'],
+  ['tsvector', 'tsvector'],
+  ['tsquery', 'tsquery'],
+  ['xml', 'xml'],
+  ['pg_lsn', 'pg_lsn'],
+  ['oid', 'oid'],
+  ...REG_TYPES.map((n): [string, PlainKind] => [n, 'oid']),
+]);
 const GEOMETRIC = new Set(['point', 'lseg', 'box', 'circle', 'line', 'path', 'polygon']);
 
 /** pg_type rows → a resolver of (type oid, typmod) to TypeInfo. */
@@ -190,13 +218,6 @@ export function typeResolver(types: TypeRow[], fields: { type: string; name: str
         const m = typmod - 4;
         return { kind: 'numeric', precision: (m >> 16) & 0xffff, scale: m & 0xffff, sql: `numeric(${(m >> 16) & 0xffff},${m & 0xffff})` };
       }
-      case 'float4':
-      case 'float8':
-        return { kind: 'float', sql };
-      case 'money':
-        return { kind: 'money', sql };
-      case 'bool':
-        return { kind: 'bool', sql };
       case 'text':
       case 'name':
         return { kind: 'text', maxLength: t.name === 'name' ? 63 : null, fixed: false, sql };
@@ -208,26 +229,6 @@ export function typeResolver(types: TypeRow[], fields: { type: string; name: str
       }
       case 'char':
         return { kind: 'char1', sql: '"char"' };
-      case 'date':
-        return { kind: 'date', sql };
-      case 'timestamp':
-      case 'timestamptz':
-        return { kind: 'timestamp', sql };
-      case 'time':
-      case 'timetz':
-        return { kind: 'time', sql };
-      case 'interval':
-        return { kind: 'interval', sql };
-      case 'uuid':
-        return { kind: 'uuid', sql };
-      case 'json':
-      case 'jsonb':
-        return { kind: 'json', sql };
-      case 'bytea':
-        return { kind: 'bytea', sql };
-      case 'inet':
-      case 'cidr':
-        return { kind: 'inet', sql };
       case 'macaddr':
         return { kind: 'macaddr', hexDigits: 12, sql };
       case 'macaddr8':
@@ -236,30 +237,12 @@ export function typeResolver(types: TypeRow[], fields: { type: string; name: str
         return { kind: 'bit', length: typmod > 0 ? typmod : 1, sql: `bit(${typmod > 0 ? typmod : 1})` };
       case 'varbit':
         return { kind: 'bit', length: null, sql };
-      case 'tsvector':
-        return { kind: 'tsvector', sql };
-      case 'tsquery':
-        return { kind: 'tsquery', sql };
-      case 'xml':
-        return { kind: 'xml', sql };
-      case 'pg_lsn':
-        return { kind: 'pg_lsn', sql };
-      case 'oid':
-      case 'regclass':
-      case 'regtype':
-      case 'regproc':
-      case 'regprocedure':
-      case 'regoper':
-      case 'regoperator':
-      case 'regnamespace':
-      case 'regrole':
-      case 'regconfig':
-      case 'regdictionary':
-      case 'regcollation':
-        return { kind: 'oid', sql };
-      default:
+      default: {
+        const plain = PLAIN_KINDS.get(t.name);
+        if (plain) return { kind: plain, sql };
         if (GEOMETRIC.has(t.name)) return { kind: 'geometric', shape: t.name as 'point', sql };
         return { kind: 'unsupported', sql };
+      }
     }
   };
   return (oid: string, typmod: number) => resolve(oid, typmod);

@@ -4,6 +4,15 @@
  * are the user's (not the system's, not an extension's).
  */
 import type pg from 'pg';
+import { objectKey } from '../identity.ts';
+
+/**
+ * Where an object named in a schema sits: its schema and name, and what it goes away with — its
+ * schema, unless it has an owner of its own (the column of a sequence, the parent of a partition).
+ */
+export function inSchema(row: { schema: string; name: string }, owner: string | null = null): { parent: string; schema: string; name: string } {
+  return { parent: owner ?? objectKey.schema(row.schema), schema: row.schema, name: row.name };
+}
 
 /** The oldest major the catalog queries are written for. */
 export const MIN_SERVER_VERSION_NUM = 130000;

@@ -1,7 +1,7 @@
 /** Enum types and their labels, in sort order. */
 import { objectKey } from '../identity.ts';
 import type { EnumObject } from '../types.ts';
-import { notExtensionMember, userNamespace, type CatalogReader } from './catalog.ts';
+import { inSchema, notExtensionMember, userNamespace, type CatalogReader } from './catalog.ts';
 
 interface Row {
   schema: string;
@@ -21,9 +21,7 @@ export function toEnum(row: Row): EnumObject {
   return {
     kind: 'enum',
     key: objectKey.enum(row.schema, row.name),
-    parent: objectKey.schema(row.schema),
-    schema: row.schema,
-    name: row.name,
+    ...inSchema(row),
     definition: `ENUM (${row.labels.map((l) => `'${l.replaceAll("'", "''")}'`).join(', ')})`,
     attributes: { labels: row.labels },
   };

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { objectKey } from '../identity.ts';
 import type { FunctionObject, Parallel, Volatility } from '../types.ts';
-import { notExtensionMember, sorted, userNamespace, type CatalogReader } from './catalog.ts';
+import { inSchema, notExtensionMember, sorted, userNamespace, type CatalogReader } from './catalog.ts';
 
 interface Row {
   schema: string;
@@ -72,9 +72,7 @@ export function toFunction(row: Row): FunctionObject {
   return {
     kind,
     key,
-    parent: objectKey.schema(row.schema),
-    schema: row.schema,
-    name: row.name,
+    ...inSchema(row),
     identityArguments: row.identity_arguments,
     definition: `${key.slice(kind.length + 1)}${row.returns !== null ? ` RETURNS ${row.returns}` : ''} LANGUAGE ${row.language}`,
     attributes,

@@ -3,25 +3,20 @@
  * The last value is state, not structure: carried beside the attributes for hazards, never compared.
  */
 import { objectKey } from '../identity.ts';
-import type { SequenceObject } from '../types.ts';
-import { userRelation, type CatalogReader } from './catalog.ts';
+import type { SequenceAttributes, SequenceObject } from '../types.ts';
+import { inSchema, userRelation, type CatalogReader } from './catalog.ts';
 
-interface Row {
+/** start … cycle come as the attributes carry them (decimal strings, a boolean). */
+type Row = Pick<SequenceAttributes, 'start' | 'increment' | 'min' | 'max' | 'cache' | 'cycle'> & {
   schema: string;
   name: string;
   data_type: string;
-  start: string;
-  increment: string;
-  min: string;
-  max: string;
-  cache: string;
-  cycle: boolean;
   last_value: string | null;
   owner_schema: string | null;
   owner_table: string | null;
   owner_column: string | null;
   identity: boolean | null;
-}
+};
 
 const SQL = `
 SELECT n.nspname AS schema, c.relname AS name,
@@ -65,9 +60,7 @@ export function toSequence(row: Row): SequenceObject {
   return {
     kind: 'sequence',
     key: objectKey.sequence(row.schema, row.name),
-    parent: ownedBy ?? objectKey.schema(row.schema),
-    schema: row.schema,
-    name: row.name,
+    ...inSchema(row, ownedBy),
     lastValue: row.last_value,
     definition:
       `AS ${row.data_type} INCREMENT ${row.increment} MINVALUE ${row.min} MAXVALUE ${row.max} START ${row.start}` +

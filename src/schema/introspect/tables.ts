@@ -1,7 +1,7 @@
 /** Tables: ordinary, partitioned and foreign; partitioning, inheritance, persistence, RLS switches. */
 import { objectKey } from '../identity.ts';
 import type { Persistence, TableKind, TableObject } from '../types.ts';
-import { sorted, userRelation, type CatalogReader } from './catalog.ts';
+import { inSchema, sorted, userRelation, type CatalogReader } from './catalog.ts';
 
 interface Row {
   schema: string;
@@ -62,9 +62,7 @@ export function toTable(row: Row): TableObject {
     kind: 'table',
     key: objectKey.table(row.schema, row.name),
     // a partition goes away with its partitioned table (DROP TABLE drops the partitions too)
-    parent: partitionOf ?? objectKey.schema(row.schema),
-    schema: row.schema,
-    name: row.name,
+    ...inSchema(row, partitionOf),
     definition: describeTable(attributes),
     attributes,
   };

@@ -1,7 +1,7 @@
 /** Views and materialized views, by their definition (pg_get_viewdef, names fully qualified). */
 import { objectKey } from '../identity.ts';
 import type { MaterializedViewObject, ViewObject } from '../types.ts';
-import { sorted, userRelation, type CatalogReader } from './catalog.ts';
+import { inSchema, sorted, userRelation, type CatalogReader } from './catalog.ts';
 
 interface Row {
   schema: string;
@@ -22,7 +22,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND ${userRelation()}`;
 
 export function toView(row: Row): ViewObject | MaterializedViewObject {
-  const common = { parent: objectKey.schema(row.schema), schema: row.schema, name: row.name, definition: row.definition.trim() };
+  const common = { ...inSchema(row), definition: row.definition.trim() };
   const attributes = { definition: row.definition.trim(), options: sorted(row.options) };
   if (row.relkind === 'm') {
     return {
