@@ -22,7 +22,7 @@ const HOW_TO = 'run scripts/container-image.sh (as root it starts dockerd and bu
 
 const { provision } = await import('../src/provision/index.ts');
 const { restoreInContainer } = await import('../src/load/index.ts');
-const { PID_LABEL, dockerEngine } = await import('../src/provision/container.ts');
+const { PID_LABEL, dockerEngine } = await import('../src/provision/container/index.ts');
 const { silentLogger } = await import('../src/core/log.ts');
 
 /** Why the tests cannot run here, or null. */

@@ -6,7 +6,7 @@ import type { Instance, ProvisionOptions } from './types.ts';
 export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './types.ts';
 export { parseSettingFlags } from './settings.ts';
 export { bundledMajor } from './embedded-binaries.ts';
-export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container-types.ts';
+export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container/types.ts';
 
 /** A PostgreSQL database the rehearsal may change freely. */
 export function provision(options: ProvisionOptions, log: Logger): Promise<Instance> {
@@ -17,7 +17,7 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
       return connectUrl(options, log);
     case 'container':
       // loaded on demand: testcontainers (dockerode, undici, ...) costs startup time for other providers
-      return import('./container.ts').then((m) => m.startContainer(options, log));
+      return import('./container/index.ts').then((m) => m.startContainer(options, log));
   }
 }
 export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
@@ -25,11 +25,11 @@ export { checkProvisionPaths } from './paths-check.ts';
 export { cacheDir } from './embedded-binaries.ts';
 
 /** The Docker engine the container provider uses (testcontainers' client and dockerode), loaded on demand. */
-export const dockerEngine = async () => (await import('./container.ts')).dockerEngine();
+export const dockerEngine = async () => (await import('./container/index.ts')).dockerEngine();
 
 /** Containers of runs on this machine with their owners' state; with `remove`, the dead owners' removed (loaded on demand). */
 export async function sweepRunContainers(remove: boolean) {
-  const m = await import('./container.ts');
+  const m = await import('./container/index.ts');
   const { docker } = await m.dockerEngine();
   return m.sweepContainers(docker, remove);
 }

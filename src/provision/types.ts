@@ -1,4 +1,4 @@
-import type { ContainerAccess } from './container-types.ts';
+import type { ContainerAccess } from './container/types.ts';
 import type { ProviderName } from '../core/names.ts';
 
 export type { ProviderName };
@@ -22,7 +22,7 @@ export interface ProvisionOptions {
   keep?: boolean;
   /** url: work in the database of the URL itself instead of a scratch database */
   useExistingDatabase?: boolean;
-  // ---- container provider (src/provision/container.ts) ----
+  // ---- container provider (src/provision/container/) ----
   /** container: the image, e.g. postgres:16 or rehearse-local/postgres:15 (default postgres:<postgresMajor, or 17>) */
   image?: string;
   /** container: 'host' shares the engine host's network (no port publishing); another value names a Docker network; default: a published port */

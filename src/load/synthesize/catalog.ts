@@ -155,7 +155,19 @@ export async function readSynthCatalog(url: string): Promise<SynthCatalog> {
 const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'name', 'citext']);
 /** The kinds whose TypeInfo is the kind and its SQL name, nothing else. */
 type PlainKind = { [K in TypeInfo['kind']]: Exclude<keyof Extract<TypeInfo, { kind: K }>, 'kind' | 'sql'> extends never ? K : never }[TypeInfo['kind']];
-const REG_TYPES = ['regclass', 'regtype', 'regproc', 'regprocedure', 'regoper', 'regoperator', 'regnamespace', 'regrole', 'regconfig', 'regdictionary', 'regcollation'];
+const REG_TYPES = [
+  'regclass',
+  'regtype',
+  'regproc',
+  'regprocedure',
+  'regoper',
+  'regoperator',
+  'regnamespace',
+  'regrole',
+  'regconfig',
+  'regdictionary',
+  'regcollation',
+];
 /** Built-in types (by pg_type name) whose TypeInfo is their kind and SQL name alone. */
 const PLAIN_KINDS = new Map<string, PlainKind>([
   ['float4', 'float'],

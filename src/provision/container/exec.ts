@@ -2,11 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import readline from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import type { getContainerRuntimeClient } from 'testcontainers';
-import type { ContainerExecOptions, ContainerExecResult } from './container-types.ts';
-
-/** The engine's API client (dockerode), as testcontainers holds it. */
-export type Docker = Awaited<ReturnType<typeof getContainerRuntimeClient>>['container']['dockerode'];
+import type { Docker } from './engine.ts';
+import type { ContainerExecOptions, ContainerExecResult } from './types.ts';
 
 /** How many lines of standard error a result keeps. */
 const KEPT_STDERR_LINES = 200;
