@@ -18,6 +18,14 @@ interface TrackingDdl {
   ddl: string;
 }
 
+/** The columns sqitch's changes, tags and events tables each carry: who committed and who planned it, when. */
+const SQITCH_WHO_WHEN = `committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      TIMESTAMPTZ NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,`;
+
 const DDL: Partial<Record<MigrationFormat, TrackingDdl>> = {
   // golang-migrate database/postgres ensureVersionTable
   'golang-migrate': {
@@ -137,12 +145,7 @@ CREATE TABLE sqitch.changes (
     change          TEXT        NOT NULL,
     project         TEXT        NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE,
     note            TEXT        NOT NULL DEFAULT '',
-    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    committer_name  TEXT        NOT NULL,
-    committer_email TEXT        NOT NULL,
-    planned_at      TIMESTAMPTZ NOT NULL,
-    planner_name    TEXT        NOT NULL,
-    planner_email   TEXT        NOT NULL,
+    ${SQITCH_WHO_WHEN}
     UNIQUE(project, script_hash)
 );
 CREATE TABLE sqitch.tags (
@@ -151,12 +154,7 @@ CREATE TABLE sqitch.tags (
     project         TEXT        NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE,
     change_id       TEXT        NOT NULL REFERENCES sqitch.changes(change_id) ON UPDATE CASCADE,
     note            TEXT        NOT NULL DEFAULT '',
-    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    committer_name  TEXT        NOT NULL,
-    committer_email TEXT        NOT NULL,
-    planned_at      TIMESTAMPTZ NOT NULL,
-    planner_name    TEXT        NOT NULL,
-    planner_email   TEXT        NOT NULL,
+    ${SQITCH_WHO_WHEN}
     UNIQUE(project, tag)
 );
 CREATE TABLE sqitch.dependencies (
@@ -178,12 +176,7 @@ CREATE TABLE sqitch.events (
     requires        TEXT[]      NOT NULL DEFAULT '{}',
     conflicts       TEXT[]      NOT NULL DEFAULT '{}',
     tags            TEXT[]      NOT NULL DEFAULT '{}',
-    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
-    committer_name  TEXT        NOT NULL,
-    committer_email TEXT        NOT NULL,
-    planned_at      TIMESTAMPTZ NOT NULL,
-    planner_name    TEXT        NOT NULL,
-    planner_email   TEXT        NOT NULL,
+    ${SQITCH_WHO_WHEN}
     PRIMARY KEY (change_id, committed_at)
 );
 INSERT INTO sqitch.releases (version, installer_name, installer_email) VALUES (1.1, 'pg-rehearse', 'rehearse@localhost');`,

@@ -101,6 +101,32 @@ export async function readSynthCatalog(url: string): Promise<SynthCatalog> {
     await client.query('COMMIT');
 
     const resolver = typeResolver(types, fields);
+    const columnsOf = perTable(
+      columns,
+      (c): CatalogColumn => ({
+        name: c.name,
+        type: resolver(c.type, c.typmod),
+        notNull: c.not_null,
+        default: c.default,
+        identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
+        generated: c.generated,
+        sequence: c.sequence,
+      }),
+    );
+    const constraintsOf = perTable(
+      constraints,
+      (c): CatalogConstraint => ({
+        name: c.name,
+        type: ({ p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion' } as const)[c.type as 'p'],
+        columns: c.columns,
+        references: c.ref_table ? { table: c.ref_table, columns: c.ref_columns } : null,
+        definition: c.definition,
+      }),
+    );
+    const indexesOf = perTable(
+      indexes,
+      (i): CatalogIndex => ({ name: i.name, unique: i.unique, columns: i.columns, predicate: i.predicate, definition: i.definition, constraint: i.constraint }),
+    );
     return {
       versionNum,
       tables: tables.map(
@@ -108,48 +134,26 @@ export async function readSynthCatalog(url: string): Promise<SynthCatalog> {
           name: `${t.schema}.${t.name}`,
           ident: `${pg.escapeIdentifier(t.schema)}.${pg.escapeIdentifier(t.name)}`,
           kind: t.relkind === 'p' ? 'partitioned table' : t.partition ? 'partition' : 'table',
-          columns: columns
-            .filter((c) => c.rel === t.oid)
-            .map(
-              (c): CatalogColumn => ({
-                name: c.name,
-                type: resolver(c.type, c.typmod),
-                notNull: c.not_null,
-                default: c.default,
-                identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
-                generated: c.generated,
-                sequence: c.sequence,
-              }),
-            ),
-          constraints: constraints
-            .filter((c) => c.rel === t.oid)
-            .map(
-              (c): CatalogConstraint => ({
-                name: c.name,
-                type: ({ p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion' } as const)[c.type as 'p'],
-                columns: c.columns,
-                references: c.ref_table ? { table: c.ref_table, columns: c.ref_columns } : null,
-                definition: c.definition,
-              }),
-            ),
-          indexes: indexes
-            .filter((i) => i.rel === t.oid)
-            .map(
-              (i): CatalogIndex => ({
-                name: i.name,
-                unique: i.unique,
-                columns: i.columns,
-                predicate: i.predicate,
-                definition: i.definition,
-                constraint: i.constraint,
-              }),
-            ),
+          columns: columnsOf(t.oid),
+          constraints: constraintsOf(t.oid),
+          indexes: indexesOf(t.oid),
         }),
       ),
     };
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The rows of a per-table query (`rel` = the table's oid), mapped, by table oid; in query order. */
+function perTable<R extends { rel: string }, T>(rows: R[], map: (row: R) => T): (oid: string) => T[] {
+  const byTable = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byTable.get(row.rel) ?? [];
+    list.push(map(row));
+    byTable.set(row.rel, list);
+  }
+  return (oid) => byTable.get(oid) ?? [];
 }
 
 const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'name', 'citext']);

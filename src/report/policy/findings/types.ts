@@ -9,6 +9,7 @@ import type { Report, ReportMigration, ReportStatement } from '../../model/types
 
 export { FINDING_RULES, type Finding, type FindingRule, type FindingSeverity } from '../../model/finding.ts';
 import type { Finding, FindingRule } from '../../model/finding.ts';
+import { relationOf } from './sql.ts';
 
 /** A statement with its migration and its parse tree (null when it could not be parsed). */
 export interface AnalyzedStatement {
@@ -18,6 +19,24 @@ export interface AnalyzedStatement {
   ast: Record<string, any> | null;
   /** byte offset in s.sql of the top-level WHERE keyword (outside parentheses), null when none */
   whereAt: number | null;
+}
+
+/** An ALTER TABLE of a named table that ran without error, its subcommands unwrapped. */
+export interface AlterTable extends AnalyzedStatement {
+  /** its position in the statements the rules were given */
+  at: number;
+  rel: { text: string; name: string };
+  /** the AlterTableCmd nodes, in order */
+  cmds: any[];
+}
+
+/** The statements the ALTER TABLE rules look at, in order. */
+export function alterTables(statements: AnalyzedStatement[]): AlterTable[] {
+  return statements.flatMap((st, at) => {
+    const alter = st.ast?.AlterTableStmt;
+    const rel = alter && !st.s.error ? relationOf(alter.relation) : null;
+    return rel ? [{ ...st, at, rel, cmds: (alter.cmds ?? []).map((c: any) => c.AlterTableCmd) }] : [];
+  });
 }
 
 export interface FindingContext {

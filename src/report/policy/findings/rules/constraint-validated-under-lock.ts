@@ -1,5 +1,5 @@
-import { columnRefs, defaultConstraintName, ident, int, ms, ownTransaction, relationOf } from '../sql.ts';
-import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
+import { columnRefs, defaultConstraintName, ident, int, ms, ownTransaction } from '../sql.ts';
+import { type Finding, type Rule, alterTables, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * constraint-validated-under-lock: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY / CHECK` without
@@ -13,16 +13,12 @@ export const constraintValidatedUnderLock: Rule = {
   id: 'constraint-validated-under-lock',
   check({ statements, rows }) {
     const out: Finding[] = [];
-    for (const { m, s, ast } of statements) {
-      const alter = ast?.AlterTableStmt;
-      if (!alter || s.error) continue;
-      const rel = relationOf(alter.relation);
-      const cmds = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd);
+    for (const { m, s, rel, cmds } of alterTables(statements)) {
       const adds = cmds.filter(
         (c: any) =>
           c?.subtype === 'AT_AddConstraint' && ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c.def?.Constraint?.contype) && !c.def.Constraint.skip_validation,
       );
-      if (!rel || adds.length === 0) continue;
+      if (adds.length === 0) continue;
       const n = rows(rel.name);
       if (!n) continue;
       const con = adds[0].def.Constraint;

@@ -1,5 +1,5 @@
-import { int, ms, relationOf } from '../sql.ts';
-import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
+import { int, ms } from '../sql.ts';
+import { type Finding, type Rule, alterTables, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * rewrite-type-change: `ALTER COLUMN … TYPE` that rewrote the table (its relfilenode changed) copies
@@ -12,12 +12,10 @@ export const rewriteTypeChange: Rule = {
   id: 'rewrite-type-change',
   check({ statements, rows }) {
     const out: Finding[] = [];
-    for (const { m, s, ast } of statements) {
-      const alter = ast?.AlterTableStmt;
-      if (!alter || s.error || s.rewrites.length === 0) continue;
-      const cmd = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd).find((c: any) => c?.subtype === 'AT_AlterColumnType');
-      const rel = relationOf(alter.relation);
-      if (!cmd || !rel) continue;
+    for (const { m, s, rel, cmds } of alterTables(statements)) {
+      if (s.rewrites.length === 0) continue;
+      const cmd = cmds.find((c: any) => c?.subtype === 'AT_AlterColumnType');
+      if (!cmd) continue;
       const n = rows(rel.name) ?? 0;
       const col = cmd.name as string;
       const type =

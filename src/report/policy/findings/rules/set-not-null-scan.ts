@@ -1,5 +1,5 @@
-import { ident, int, ms, ownTransaction, relationOf, truncate } from '../sql.ts';
-import { type AnalyzedStatement, type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
+import { ident, int, ms, ownTransaction, truncate } from '../sql.ts';
+import { type AnalyzedStatement, type Finding, type Rule, alterTables, blockingSeverity, findingLocation } from '../types.ts';
 
 /**
  * set-not-null-scan: `ALTER COLUMN … SET NOT NULL` scans the whole table under an
@@ -12,17 +12,12 @@ export const setNotNullScan: Rule = {
   id: 'set-not-null-scan',
   check({ statements, rows }) {
     const out: Finding[] = [];
-    statements.forEach((st, i) => {
-      const { m, s, ast } = st;
-      const alter = ast?.AlterTableStmt;
-      if (!alter || s.error) return;
-      const rel = relationOf(alter.relation);
-      const cmds = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd);
+    for (const { m, s, rel, cmds, at } of alterTables(statements)) {
       const set = cmds.find((c: any) => c?.subtype === 'AT_SetNotNull');
-      if (!rel || !set) return;
+      if (!set) continue;
       const n = rows(rel.name);
-      if (!n) return;
-      if (provenBefore(statements.slice(0, i), rel.name, set.name)) return;
+      if (!n) continue;
+      if (provenBefore(statements.slice(0, at), rel.name, set.name)) continue;
       const check = truncate(`${rel.name}_${set.name}_not_null_check`);
       const mechanical = cmds.length === 1;
       const t = rel.text;
@@ -43,7 +38,7 @@ export const setNotNullScan: Rule = {
           : null,
         mechanical,
       });
-    });
+    }
     return out;
   },
 };
