@@ -1,4 +1,5 @@
 import { predictedText } from './prediction.ts';
+import type { SchemaDiff } from '../../schema/index.ts';
 import type { MetricDelta } from '../model/types.ts';
 import { allStatements, compatRows, hasTraffic, longestBlocking, longestBlockingOf, rolloutText, verdictOf, worstLockHold } from '../policy/queries.ts';
 import { baseLine, clean, diffCounts, diffLines, fmtBytes, fmtInt, fmtMs, fmtPct, lockName, oneLine } from '../format/text.ts';
@@ -138,126 +139,171 @@ const listMore = (what: string) => (n: number) => `- … ${fmtInt(n)} more ${wha
 // ─── the document ─────────────────────────────────────────────────────────────────────────────
 
 function documentParts(report: Report): Part[] {
-  const parts: Part[] = [];
-  let budgetDetails: string[] = [];
+  return [
+    ...verdictSection(report),
+    ...historySection(report),
+    ...migrationsSection(report),
+    ...findingsSection(report),
+    ...suggestionSection(report),
+    ...budgetsSection(report),
+    ...compatibilitySection(report),
+    ...schemaSection(report),
+    ...comparisonSection(report),
+    // the details, collapsed
+    ...budgetViolationsDetails(report),
+    ...statementsDetails(report),
+    ...blockingDetails(report),
+    ...latencyDetails(report),
+    ...compatibilityFailuresDetails(report),
+    ...schemaDiffDetails(report),
+    ...rollbackDetails(report),
+    ...runDetails(report),
+    `<sub>pg-rehearse ${tx(report.tool.version)} · report.json schema ${tx(report.schemaVersion)} · run ${tx(report.run.startedAt)}</sub>\n`,
+  ];
+}
+
+/** The verdict, the headline, the reasons; the truncation note goes after them. */
+function verdictSection(report: Report): Part[] {
   const verdict = verdictOf(report);
-  const traffic = hasTraffic(report);
-  parts.push(`## ${VERDICT_ICON[verdict.status]} pg-rehearse: ${verdict.status}\n\n`);
-  parts.push(`${tx(headline(report))}\n\n`);
+  const parts: Part[] = [`## ${VERDICT_ICON[verdict.status]} pg-rehearse: ${verdict.status}\n\n`, `${tx(headline(report))}\n\n`];
   if (verdict.reasons.length)
     parts.push({ tier: 1, label: 'reasons', head: '', rows: verdict.reasons.map((r) => `- ${tx(r)}\n`), more: listMore('reasons'), tail: '\n' });
   if (report.run.error?.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
   parts.push(NOTE);
+  return parts;
+}
 
-  // a long history (a fresh install): the slowest, the strongest locks and the failures first
-  if (report.migrations.length >= LONG_HISTORY) parts.push(historyMarkdown(summariseHistory(report), tx, code));
-  // per migration: the worst lock hold and the longest blocking
-  if (report.migrations.length > 0) {
-    const head = traffic
-      ? '| migration | status | duration | worst lock hold | longest blocking |\n|---|---|---|---|---|\n'
-      : '| migration | status | duration | worst lock hold |\n|---|---|---|---|\n';
-    const rows = report.migrations.map((m) => {
-      const w = worstLockHold(m);
-      const lock = w?.strongestLocks[0];
-      const hold = w
-        ? `**${fmtMs(w.lockHeldMs)}**${lock ? ` ${lockName(lock.mode)} on ${code(lock.relation)}` : ''}${w.rewrites.length ? ' · rewrite' : ''} · ${code(baseLine(w.file, w.line))}`
-        : '—';
-      const cells = [`${code(m.id)} ${tx(m.name)}`, statusIcon(m.status), fmtMs(m.durationMs), hold];
-      if (traffic) {
-        const b = longestBlockingOf(report, m);
-        cells.push(b ? `**${fmtMs(b.ms)}**${b.who ? ` ${code(b.who)}` : ''} · statement ${b.s.index + 1}` : '—');
-      }
-      return `| ${cells.join(' | ')} |\n`;
-    });
-    parts.push('### Migrations\n\n', { tier: 1, label: 'migration rows', head, rows, more: tableMore(traffic ? 5 : 4, 'migrations'), tail: '\n' });
-  } else if (report.migrationSource) {
-    parts.push(`### Migrations\n\nNothing pending: ${report.migrationSource.alreadyApplied.length} of ${report.migrationSource.total} already applied.\n\n`);
+/** A long history (a fresh install): the slowest, the strongest locks and the failures first. */
+function historySection(report: Report): Part[] {
+  return report.migrations.length >= LONG_HISTORY ? [historyMarkdown(summariseHistory(report), tx, code)] : [];
+}
+
+/** Per migration: the worst lock hold and the longest blocking. */
+function migrationsSection(report: Report): Part[] {
+  if (report.migrations.length === 0) {
+    return report.migrationSource
+      ? [`### Migrations\n\nNothing pending: ${report.migrationSource.alreadyApplied.length} of ${report.migrationSource.total} already applied.\n\n`]
+      : [];
   }
+  const traffic = hasTraffic(report);
+  const head = traffic
+    ? '| migration | status | duration | worst lock hold | longest blocking |\n|---|---|---|---|---|\n'
+    : '| migration | status | duration | worst lock hold |\n|---|---|---|---|\n';
+  const rows = report.migrations.map((m) => {
+    const w = worstLockHold(m);
+    const lock = w?.strongestLocks[0];
+    const hold = w
+      ? `**${fmtMs(w.lockHeldMs)}**${lock ? ` ${lockName(lock.mode)} on ${code(lock.relation)}` : ''}${w.rewrites.length ? ' · rewrite' : ''} · ${code(baseLine(w.file, w.line))}`
+      : '—';
+    const cells = [`${code(m.id)} ${tx(m.name)}`, statusIcon(m.status), fmtMs(m.durationMs), hold];
+    if (traffic) {
+      const b = longestBlockingOf(report, m);
+      cells.push(b ? `**${fmtMs(b.ms)}**${b.who ? ` ${code(b.who)}` : ''} · statement ${b.s.index + 1}` : '—');
+    }
+    return `| ${cells.join(' | ')} |\n`;
+  });
+  return ['### Migrations\n\n', { tier: 1, label: 'migration rows', head, rows, more: tableMore(traffic ? 5 : 4, 'migrations'), tail: '\n' }];
+}
 
-  // findings: what to do about each problem measured, and --suggest's proof
-  const findingRows = findingsMarkdownRows(report, tx, code);
-  if (findingRows.length) parts.push('### Findings\n\n', { tier: 1, label: 'findings', head: '', rows: findingRows, more: listMore('findings'), tail: '\n' });
+/** What to do about each problem measured. */
+function findingsSection(report: Report): Part[] {
+  const rows = findingsMarkdownRows(report, tx, code);
+  return rows.length ? ['### Findings\n\n', { tier: 1, label: 'findings', head: '', rows, more: listMore('findings'), tail: '\n' }] : [];
+}
+
+/** --suggest's proof: the rewrites rehearsed, before and after. */
+function suggestionSection(report: Report): Part[] {
   const ba = suggestionRows(report);
-  if (ba.length && report.suggestion) {
-    const sg = report.suggestion;
-    parts.push(
-      `### Suggested migrations, rehearsed\n\n${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n| | before | after |\n|---|---|---|\n` +
-        ba.map((r) => `| ${tx(r.label)} | ${r.before} | **${r.after}** |\n`).join('') +
-        '\n',
-    );
-  }
+  const sg = report.suggestion;
+  if (!ba.length || !sg) return [];
+  return [
+    `### Suggested migrations, rehearsed\n\n${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n| | before | after |\n|---|---|---|\n` +
+      ba.map((r) => `| ${tx(r.label)} | ${r.before} | **${r.after}** |\n`).join('') +
+      '\n',
+  ];
+}
 
-  // budgets
+type BudgetResult = NonNullable<Report['budgets']>['results'][number];
+const violationLine = (name: string, v: BudgetResult['violations'][number]) =>
+  `- ❌ ${code(name)} ${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${tx(v.message)}\n`;
+
+/** Each budget's result, and the first few violations of each (all of them in the details). */
+function budgetsSection(report: Report): Part[] {
   const budgets = report.budgets?.results ?? [];
-  if (budgets.length > 0) {
-    const rows = budgets.map((b) => {
-      const result = b.skipped
-        ? `➖ not applicable: ${tx(b.skipped)}`
-        : b.ok
-          ? '✅ pass'
-          : `❌ ${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}`;
-      return `| ${code(b.name)} | ${tx(b.description)} | ${result} |\n`;
-    });
-    parts.push('### Budgets\n\n', {
+  if (budgets.length === 0) return [];
+  const rows = budgets.map((b) => {
+    const result = b.skipped
+      ? `➖ not applicable: ${tx(b.skipped)}`
+      : b.ok
+        ? '✅ pass'
+        : `❌ ${b.violations.length} violation${b.violations.length === 1 ? '' : 's'}`;
+    return `| ${code(b.name)} | ${tx(b.description)} | ${result} |\n`;
+  });
+  const parts: Part[] = [
+    '### Budgets\n\n',
+    {
       tier: 1,
       label: 'budget rows',
       head: '| budget | limit | result |\n|---|---|---|\n',
       rows,
       more: tableMore(3, 'budgets'),
       tail: '\n',
+    },
+  ];
+  const first = budgets.flatMap((b) => b.violations.slice(0, 3).map((v) => violationLine(b.name, v)));
+  const rest = budgets.reduce((t, b) => t + Math.max(0, b.violations.length - 3), 0);
+  if (first.length)
+    parts.push({
+      tier: 1,
+      label: 'budget violations',
+      head: '',
+      rows: first,
+      more: listMore('violations'),
+      tail: rest ? `- … ${fmtInt(rest)} more under “Budget violations” below\n\n` : '\n',
     });
-    const line = (name: string, v: (typeof budgets)[number]['violations'][number]) =>
-      `- ❌ ${code(name)} ${v.file ? `${code(baseLine(v.file, v.line))} ` : ''}${tx(v.message)}\n`;
-    // the first few of each budget here, all of them in the details below
-    const first = budgets.flatMap((b) => b.violations.slice(0, 3).map((v) => line(b.name, v)));
-    const rest = budgets.reduce((t, b) => t + Math.max(0, b.violations.length - 3), 0);
-    if (first.length)
-      parts.push({
-        tier: 1,
-        label: 'budget violations',
-        head: '',
-        rows: first,
-        more: listMore('violations'),
-        tail: rest ? `- … ${fmtInt(rest)} more under “Budget violations” below\n\n` : '\n',
-      });
-    budgetDetails = budgets.flatMap((b) => b.violations.map((v) => line(b.name, v)));
-  }
+  return parts;
+}
 
-  // compatibility and rollout (the matrix can be long: a row per migration)
+/** Compatibility and rollout (the matrix can be long: a row per migration). */
+function compatibilitySection(report: Report): Part[] {
   const compat = report.compatibility;
-  if (compat) {
-    const apps = compat.apps.map((a) => (typeof a === 'string' ? a : a.name));
-    const head = `| schema state | ${apps.map(tx).join(' | ')} |\n|---|${apps.map(() => '---|').join('')}\n`;
-    const rows = compatRows(report).map((r) => {
-      const cells = r.cells.map((c) =>
-        c.ok
-          ? '✅'
-          : `❌ ${c.failures
-              .slice(0, 2)
-              .map((f) => `${code(f.query)} ${tx(f.sqlstate)}`)
-              .join(', ')}${c.failures.length > 2 ? ` +${c.failures.length - 2}` : ''}`,
-      );
-      const m = report.migrations.find((x) => x.id === r.state);
-      return `| ${code(r.state)}${m ? ` ${tx(m.name)}` : ''} | ${cells.join(' | ')} |\n`;
-    });
-    parts.push("### Compatibility\n\nEach app version's queries, probed at the starting schema and after each migration.\n\n", {
+  if (!compat) return [];
+  const apps = compat.apps.map((a) => (typeof a === 'string' ? a : a.name));
+  const head = `| schema state | ${apps.map(tx).join(' | ')} |\n|---|${apps.map(() => '---|').join('')}\n`;
+  const rows = compatRows(report).map((r) => {
+    const cells = r.cells.map((c) =>
+      c.ok
+        ? '✅'
+        : `❌ ${c.failures
+            .slice(0, 2)
+            .map((f) => `${code(f.query)} ${tx(f.sqlstate)}`)
+            .join(', ')}${c.failures.length > 2 ? ` +${c.failures.length - 2}` : ''}`,
+    );
+    const m = report.migrations.find((x) => x.id === r.state);
+    return `| ${code(r.state)}${m ? ` ${tx(m.name)}` : ''} | ${cells.join(' | ')} |\n`;
+  });
+  const lines: string[] = [];
+  const rollout = rolloutText(report);
+  if (rollout) lines.push(`**Suggested rollout:** ${tx(rollout)}`);
+  lines.push(
+    `Old app works through ${compat.oldAppLastState !== null ? code(compat.oldAppLastState) : '(no state)'}; new app works from ${compat.newAppFirstState !== null ? code(compat.newAppFirstState) : '(no state)'}.`,
+  );
+  return [
+    "### Compatibility\n\nEach app version's queries, probed at the starting schema and after each migration.\n\n",
+    {
       tier: 1,
       label: 'compatibility rows',
       head,
       rows,
       more: tableMore(apps.length + 1, 'schema states'),
       tail: '\n',
-    });
-    const lines: string[] = [];
-    const rollout = rolloutText(report);
-    if (rollout) lines.push(`**Suggested rollout:** ${tx(rollout)}`);
-    lines.push(
-      `Old app works through ${compat.oldAppLastState !== null ? code(compat.oldAppLastState) : '(no state)'}; new app works from ${compat.newAppFirstState !== null ? code(compat.newAppFirstState) : '(no state)'}.`,
-    );
-    parts.push(lines.join('\n\n') + '\n\n');
-  }
+    },
+    lines.join('\n\n') + '\n\n',
+  ];
+}
 
-  // schema
+/** Schema changes, rollback, drift, the expected schema, and the warnings about them. */
+function schemaSection(report: Report): Part[] {
   const schemaLines: string[] = [];
   if (report.schemaDiff)
     schemaLines.push(
@@ -285,173 +331,178 @@ function documentParts(report: Report): Part[] {
     ...report.schemaHazards.map((h) => `- ⚠️ ${tx(h.message)}\n`),
     ...(rb?.dataLoss ?? []).map((w) => `- ⚠️ data loss: ${tx(w.message)} (${code(baseLine(w.file, w.line))})\n`),
   ];
-  if (schemaLines.length || warnings.length) {
-    parts.push('### Schema\n\n' + schemaLines.map((l) => `${l}\n`).join('') + '\n');
-    if (warnings.length) parts.push({ tier: 1, label: 'schema warnings', head: '', rows: warnings, more: listMore('warnings'), tail: '\n' });
-  }
+  if (!schemaLines.length && !warnings.length) return [];
+  const parts: Part[] = ['### Schema\n\n' + schemaLines.map((l) => `${l}\n`).join('') + '\n'];
+  if (warnings.length) parts.push({ tier: 1, label: 'schema warnings', head: '', rows: warnings, more: listMore('warnings'), tail: '\n' });
+  return parts;
+}
 
-  // baseline comparison
+/** The baseline comparison: regressions and new failures. */
+function comparisonSection(report: Report): Part[] {
   const cmp = report.comparison;
-  if (cmp) {
-    parts.push(
-      `### Against the baseline\n\nCompared with ${code(cmp.baseline.file)} (run ${tx(cmp.baseline.startedAt)}): **${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'}** (a figure up more than ${cmp.thresholdPct} % and at least ${fmtMs(cmp.minDeltaMs)}, or a new failure); ${cmp.statements.length} statements matched, ${cmp.added.length} new, ${cmp.removed.length} gone.\n\n`,
+  if (!cmp) return [];
+  const parts: Part[] = [
+    `### Against the baseline\n\nCompared with ${code(cmp.baseline.file)} (run ${tx(cmp.baseline.startedAt)}): **${cmp.regressions} regression${cmp.regressions === 1 ? '' : 's'}** (a figure up more than ${cmp.thresholdPct} % and at least ${fmtMs(cmp.minDeltaMs)}, or a new failure); ${cmp.statements.length} statements matched, ${cmp.added.length} new, ${cmp.removed.length} gone.\n\n`,
+  ];
+  const d = (x: MetricDelta | null) =>
+    x ? `${x.regression ? '**' : ''}${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})${x.regression ? '**' : ''}` : '—';
+  const reg = cmp.statements
+    .filter((s) => s.regression)
+    .map(
+      (s) =>
+        `| ${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))} | ${d(s.durationMs)} | ${d(s.lockHeldMs)} | ${d(s.maxBlockedMs)} |\n`,
     );
-    const d = (x: MetricDelta | null) =>
-      x ? `${x.regression ? '**' : ''}${fmtMs(x.before)} → ${fmtMs(x.after)} (${fmtPct(x.deltaPct)})${x.regression ? '**' : ''}` : '—';
-    const reg = cmp.statements
-      .filter((s) => s.regression)
-      .map(
-        (s) =>
-          `| ${code(`${s.migrationId}#${s.statementIndex + 1}`)} ${code(baseLine(s.file, s.line))} | ${d(s.durationMs)} | ${d(s.lockHeldMs)} | ${d(s.maxBlockedMs)} |\n`,
-      );
-    const regQ = cmp.queries.filter((q) => q.p99Ms.regression).map((q) => `| ${code(`${q.app}/${q.query}`)} p99 | ${d(q.p99Ms)} | | |\n`);
-    if (reg.length + regQ.length) {
-      parts.push({
-        tier: 1,
-        label: 'regression rows',
-        head: '| statement | duration | lock held | blocked |\n|---|---|---|---|\n',
-        rows: [...reg, ...regQ],
-        more: tableMore(4, 'regressions'),
-        tail: '\n',
-      });
-    }
-    if (cmp.newFailures.length) {
-      parts.push({
-        tier: 1,
-        label: 'new failures',
-        head: '',
-        rows: cmp.newFailures.map((f) => `- ❌ new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${tx(f.message)}\n`),
-        more: listMore('new failures'),
-        tail: '\n',
-      });
-    }
-  }
-
-  // details
-  if (budgetDetails.length > 3)
-    parts.push(...details(`Budget violations (${fmtInt(budgetDetails.length)})`, 'budget violation lines', '', budgetDetails, listMore('violations')));
-  const stmts = allStatements(report);
-  if (stmts.length) {
-    const head = `| statement | SQL | duration | locks | lock held |${traffic ? ' blocked |' : ''} rewritten | WAL |\n|---|---|---|---|---|${traffic ? '---|' : ''}---|---|\n`;
-    const rows = stmts.map(({ m, s }) => {
-      const locks =
-        s.strongestLocks.map((l) => `${lockName(l.mode)} ${code(l.relation)}`).join(', ') +
-        (s.lockSource === 'sampled' && s.strongestLocks.length ? ' (sampled)' : '');
-      const sql = code(oneLine(s.sql, 100)) + (s.error ? ` ❌ ${tx(`${s.error.sqlstate} ${s.error.message}`)}` : '');
-      const cells = [
-        `${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`,
-        sql,
-        fmtMs(s.durationMs) + (predictedText(s) ? ` · ${tx(predictedText(s)!)}` : ''),
-        locks || '—',
-        s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—',
-      ];
-      if (traffic) {
-        const b = longestBlocking(report, m, s);
-        cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');
-      }
-      cells.push(
-        [...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—',
-        fmtBytes(s.walBytes),
-      );
-      return `| ${cells.join(' | ')} |\n`;
+  const regQ = cmp.queries.filter((q) => q.p99Ms.regression).map((q) => `| ${code(`${q.app}/${q.query}`)} p99 | ${d(q.p99Ms)} | | |\n`);
+  if (reg.length + regQ.length) {
+    parts.push({
+      tier: 1,
+      label: 'regression rows',
+      head: '| statement | duration | lock held | blocked |\n|---|---|---|---|\n',
+      rows: [...reg, ...regQ],
+      more: tableMore(4, 'regressions'),
+      tail: '\n',
     });
-    parts.push(...details(`Statements (${fmtInt(stmts.length)})`, 'statement rows', head, rows, tableMore(traffic ? 8 : 7, 'statements')));
   }
+  if (cmp.newFailures.length) {
+    parts.push({
+      tier: 1,
+      label: 'new failures',
+      head: '',
+      rows: cmp.newFailures.map((f) => `- ❌ new: ${f.file ? `${code(baseLine(f.file, f.line))} ` : ''}${tx(f.message)}\n`),
+      more: listMore('new failures'),
+      tail: '\n',
+    });
+  }
+  return parts;
+}
 
-  // one row per blocked query and migration statement: executions, longest, total (never the same line twice)
+/** Every budget violation, when the budgets section showed only the first few. */
+function budgetViolationsDetails(report: Report): Part[] {
+  const lines = (report.budgets?.results ?? []).flatMap((b) => b.violations.map((v) => violationLine(b.name, v)));
+  return lines.length > 3 ? details(`Budget violations (${fmtInt(lines.length)})`, 'budget violation lines', '', lines, listMore('violations')) : [];
+}
+
+/** Every statement: SQL, duration, locks, lock held, blocking, rewrites, WAL. */
+function statementsDetails(report: Report): Part[] {
+  const stmts = allStatements(report);
+  if (!stmts.length) return [];
+  const traffic = hasTraffic(report);
+  const head = `| statement | SQL | duration | locks | lock held |${traffic ? ' blocked |' : ''} rewritten | WAL |\n|---|---|---|---|---|${traffic ? '---|' : ''}---|---|\n`;
+  const rows = stmts.map(({ m, s }) => {
+    const locks =
+      s.strongestLocks.map((l) => `${lockName(l.mode)} ${code(l.relation)}`).join(', ') +
+      (s.lockSource === 'sampled' && s.strongestLocks.length ? ' (sampled)' : '');
+    const sql = code(oneLine(s.sql, 100)) + (s.error ? ` ❌ ${tx(`${s.error.sqlstate} ${s.error.message}`)}` : '');
+    const cells = [
+      `${code(`${m.id}#${s.index + 1}`)} ${code(baseLine(s.file, s.line))}`,
+      sql,
+      fmtMs(s.durationMs) + (predictedText(s) ? ` · ${tx(predictedText(s)!)}` : ''),
+      locks || '—',
+      s.lockHeldMs > 0 ? fmtMs(s.lockHeldMs) : '—',
+    ];
+    if (traffic) {
+      const b = longestBlocking(report, m, s);
+      cells.push(b ? `${fmtMs(b.ms)}${s.blockedQueries !== undefined ? ` (${fmtInt(s.blockedQueries)} queries)` : ''}` : '—');
+    }
+    cells.push(
+      [...s.rewrites.map((r) => code(r.relation)), ...(s.truncated ?? []).map((r) => `${code(r.relation)} (truncated)`)].join(', ') || '—',
+      fmtBytes(s.walBytes),
+    );
+    return `| ${cells.join(' | ')} |\n`;
+  });
+  return details(`Statements (${fmtInt(stmts.length)})`, 'statement rows', head, rows, tableMore(traffic ? 8 : 7, 'statements'));
+}
+
+/** One row per blocked query and migration statement: executions, longest, total (never the same line twice). */
+function blockingDetails(report: Report): Part[] {
   const allWaits = report.blocking ?? [];
-  if (allWaits.length) {
-    const groups = groupBlocking(allWaits);
-    const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
-    const rows = ordered.map(
-      (g) =>
-        `| ${code(`${g.app}/${g.query}`)} | ${fmtInt(g.count)} | ${fmtMs(g.longestMs)} | ${fmtMs(g.totalMs)} | ${tx(g.blockerKind)}${g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(g.rootBlocker)} |\n`,
-    );
-    parts.push(
-      ...details(
-        `Blocking (${fmtInt(groups.length)} blocked queries by statement, longest first)`,
-        'blocking rows',
-        '| blocked query | executions | longest | total | blocked by | root blocker |\n|---|---|---|---|---|---|\n',
-        rows,
-        tableMore(6, 'blocked queries'),
-      ),
-    );
-  }
+  if (!allWaits.length) return [];
+  const groups = groupBlocking(allWaits);
+  const ordered = [...groups.filter((g) => g.app !== 'migration'), ...groups.filter((g) => g.app === 'migration')];
+  const rows = ordered.map(
+    (g) =>
+      `| ${code(`${g.app}/${g.query}`)} | ${fmtInt(g.count)} | ${fmtMs(g.longestMs)} | ${fmtMs(g.totalMs)} | ${tx(g.blockerKind)}${g.migrationId !== null ? ` ${code(`${g.migrationId}#${(g.statementIndex ?? 0) + 1}`)}` : ''} | ${tx(g.rootBlocker)} |\n`,
+  );
+  return details(
+    `Blocking (${fmtInt(groups.length)} blocked queries by statement, longest first)`,
+    'blocking rows',
+    '| blocked query | executions | longest | total | blocked by | root blocker |\n|---|---|---|---|---|---|\n',
+    rows,
+    tableMore(6, 'blocked queries'),
+  );
+}
 
+/** Each application query's executions, errors and latency percentiles. */
+function latencyDetails(report: Report): Part[] {
   const apps = report.workload?.apps ?? [];
-  if (apps.length) {
-    const rows = apps.flatMap((a) =>
-      a.queries.map((q) => {
-        const errors =
-          Object.entries(q.errors)
-            .map(([k, n]) => `${tx(k)}: ${fmtInt(n)}`)
-            .join(', ') || '—';
-        const p = (v: number | null) => (v === null ? '—' : fmtMs(v));
-        return `| ${code(a.name)} | ${code(q.name)} | ${fmtInt(q.count)} | ${errors} | ${p(q.p50Ms)} | ${p(q.p95Ms)} | ${p(q.p99Ms)} | ${p(q.maxMs)} |\n`;
-      }),
-    );
-    parts.push(
-      ...details(
-        'Application latency',
-        'latency rows',
-        '| app | query | executions | errors | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|\n',
-        rows,
-        tableMore(8, 'queries'),
-      ),
-    );
-  }
+  if (!apps.length) return [];
+  const rows = apps.flatMap((a) =>
+    a.queries.map((q) => {
+      const errors =
+        Object.entries(q.errors)
+          .map(([k, n]) => `${tx(k)}: ${fmtInt(n)}`)
+          .join(', ') || '—';
+      const p = (v: number | null) => (v === null ? '—' : fmtMs(v));
+      return `| ${code(a.name)} | ${code(q.name)} | ${fmtInt(q.count)} | ${errors} | ${p(q.p50Ms)} | ${p(q.p95Ms)} | ${p(q.p99Ms)} | ${p(q.maxMs)} |\n`;
+    }),
+  );
+  return details(
+    'Application latency',
+    'latency rows',
+    '| app | query | executions | errors | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|\n',
+    rows,
+    tableMore(8, 'queries'),
+  );
+}
 
-  if (compat) {
-    const rows = compat.cells.flatMap((c) =>
-      c.failures.map((f) => `- ${code(c.state)} ${code(c.app)} ${code(f.query)}: ${tx(`${f.sqlstate} ${f.message}`)}\n`),
-    );
-    if (rows.length) parts.push(...details(`Compatibility failures (${fmtInt(rows.length)})`, 'compatibility failures', '', rows, listMore('failures')));
-  }
+/** Every failed probe of the compatibility matrix, with its SQLSTATE and message. */
+function compatibilityFailuresDetails(report: Report): Part[] {
+  const rows = (report.compatibility?.cells ?? []).flatMap((c) =>
+    c.failures.map((f) => `- ${code(c.state)} ${code(c.app)} ${code(f.query)}: ${tx(`${f.sqlstate} ${f.message}`)}\n`),
+  );
+  return rows.length ? details(`Compatibility failures (${fmtInt(rows.length)})`, 'compatibility failures', '', rows, listMore('failures')) : [];
+}
 
-  if (report.schemaDiff) {
-    const lines = diffLines(report.schemaDiff).map((l) => `${clean(l).replace(/```/g, "'''")}\n`);
-    if (lines.length)
-      parts.push(
-        ...details(
-          `Schema diff (${diffCounts(report.schemaDiff)})`,
-          'schema diff lines',
-          '```diff\n',
-          lines,
-          (n) => `… ${fmtInt(n)} more lines in the full report\n`,
-          '```\n',
-        ),
-      );
-  }
+/** The schema diff, then what rollback, drift and the expected schema found different. */
+function schemaDiffDetails(report: Report): Part[] {
+  const rb = report.rollback;
+  const diffs: [string, string, SchemaDiff | null | undefined][] = [];
+  if (report.schemaDiff) diffs.push([`Schema diff (${diffCounts(report.schemaDiff)})`, 'schema diff lines', report.schemaDiff]);
   for (const [title, diff] of [
     ['Rollback: what the downs did not restore', rb && !rb.restored ? rb.diff : null],
     ['Drift: the database against the migration history', report.drift?.drifted ? report.drift.diff : null],
     ['Expected schema: differences', report.expectedSchema && !report.expectedSchema.matches ? report.expectedSchema.diff : null],
   ] as const) {
-    if (!diff) continue;
+    diffs.push([title, `${title.split(':')[0]!.toLowerCase()} lines`, diff]);
+  }
+  return diffs.flatMap(([title, label, diff]) => {
+    if (!diff) return [];
     const lines = diffLines(diff).map((l) => `${clean(l).replace(/```/g, "'''")}\n`);
-    if (lines.length)
-      parts.push(
-        ...details(title, `${title.split(':')[0]!.toLowerCase()} lines`, '```diff\n', lines, (n) => `… ${fmtInt(n)} more lines in the full report\n`, '```\n'),
-      );
-  }
+    if (!lines.length) return [];
+    return details(title, label, '```diff\n', lines, (n) => `… ${fmtInt(n)} more lines in the full report\n`, '```\n');
+  });
+}
 
-  if (rb?.migrations.length) {
-    const rows = rb.migrations.map((m) => {
-      const failed = m.statements.find((s) => s.error);
-      const w = worstLockHold(m);
-      return `| ${code(m.id)} ${tx(m.name)} | ${statusIcon(m.status)} | ${fmtMs(m.durationMs)} | ${w ? `${fmtMs(w.lockHeldMs)} · ${code(baseLine(w.file, w.line))}` : '—'} | ${failed?.error ? tx(`${failed.error.sqlstate} ${failed.error.message}`) : ''} |\n`;
-    });
-    parts.push(
-      ...details(
-        'Rollback: the down migrations, newest first',
-        'rollback rows',
-        '| down migration | status | duration | worst lock hold | error |\n|---|---|---|---|---|\n',
-        rows,
-        tableMore(5, 'down migrations'),
-      ),
-    );
-  }
+/** The down migrations of --rollback, newest first. */
+function rollbackDetails(report: Report): Part[] {
+  const rb = report.rollback;
+  if (!rb?.migrations.length) return [];
+  const rows = rb.migrations.map((m) => {
+    const failed = m.statements.find((s) => s.error);
+    const w = worstLockHold(m);
+    return `| ${code(m.id)} ${tx(m.name)} | ${statusIcon(m.status)} | ${fmtMs(m.durationMs)} | ${w ? `${fmtMs(w.lockHeldMs)} · ${code(baseLine(w.file, w.line))}` : '—'} | ${failed?.error ? tx(`${failed.error.sqlstate} ${failed.error.message}`) : ''} |\n`;
+  });
+  return details(
+    'Rollback: the down migrations, newest first',
+    'rollback rows',
+    '| down migration | status | duration | worst lock hold | error |\n|---|---|---|---|---|\n',
+    rows,
+    tableMore(5, 'down migrations'),
+  );
+}
 
+/** The command, when and how long, the migrations and dataset, the settings in force. */
+function runDetails(report: Report): Part[] {
   const settings = Object.entries(report.postgres?.settings ?? {});
   const run = [
     `- command: ${code(['rehearse', ...report.run.argv].join(' '))}`,
@@ -464,10 +515,7 @@ function documentParts(report: Report): Part[] {
     ...(report.dataset ? [`- dataset: ${datasetLine(report.dataset.tables)}; loaded in ${fmtMs(report.dataset.loadMs)}`] : []),
   ].map((l) => `${l}\n`);
   const settingRows = settings.map(([k, v]) => `- ${code(k)} = ${code(v)}\n`);
-  parts.push(...details('Run', 'setting lines', run.join(''), settingRows, listMore('settings')));
-
-  parts.push(`<sub>pg-rehearse ${tx(report.tool.version)} · report.json schema ${tx(report.schemaVersion)} · run ${tx(report.run.startedAt)}</sub>\n`);
-  return parts;
+  return details('Run', 'setting lines', run.join(''), settingRows, listMore('settings'));
 }
 
 /** The largest tables (at most 8), the rest counted. */
