@@ -2,6 +2,10 @@ import { BUDGET_NAMES } from '../config/index.ts';
 import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 import { flag, oneOf, repeated, value, type OptionsOf } from './options.ts';
 
+/** The providers that keep snapshots (a container's data goes with it). */
+const SNAPSHOT_PROVIDERS = ['embedded', 'url'] as const;
+const DEFAULT_SNAPSHOT_DIRS = '$PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots';
+
 /**
  * Every command's options, one table per command in the order the help lists them: commander's
  * options (and so the help) and the zod schema typing what a command receives are both built from
@@ -29,7 +33,7 @@ export const RUN_OPTIONS = {
   cache: flag('--cache', 'always keep a snapshot of the loaded dataset (default: when loading took 30 s or more)'),
   // commander stores --no-cache as cache: false
   noCache: flag('--no-cache', 'neither clone a saved snapshot nor keep one: load the dataset afresh'),
-  cacheDir: value('--cache-dir <dir>', 'where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
+  cacheDir: value('--cache-dir <dir>', `where snapshots are kept (default ${DEFAULT_SNAPSHOT_DIRS})`),
   migrateCommand: value(
     '--migrate-command <command>',
     'command mode: run your migration tool (through sh, with DATABASE_URL and PG* set) instead of the replay; its statements, locks and rewrites are sampled from outside',
@@ -126,3 +130,34 @@ export const DOCTOR_OPTIONS = {
   json: flag('--json', 'print the checks as JSON'),
 };
 export type DoctorCommandOptions = OptionsOf<typeof DOCTOR_OPTIONS>;
+
+/** `rehearse prepare`: the dataset options of run, and where the snapshot goes. */
+export const PREPARE_OPTIONS = {
+  dump: value('--dump <path>', 'a pg_dump archive or plain SQL file'),
+  fixture: value('--fixture <name>', 'a bundled synthetic dataset (shop)'),
+  scale: value('--scale <n>', 'fixture size'),
+  seed: value('--seed <n>', 'fixture random seed (default 42)'),
+  provider: oneOf('--provider <name>', 'embedded (default) or url', SNAPSHOT_PROVIDERS),
+  postgres: value('--postgres <major>', 'PostgreSQL major for the embedded server'),
+  databaseUrl: value('--database-url <url>', 'url provider: the server that keeps the template database'),
+  cacheDir: value('--cache-dir <dir>', `embedded: where snapshots are kept (default ${DEFAULT_SNAPSHOT_DIRS})`),
+  config: value('--config <file>', 'config file (default: ./rehearse.config.* if present)'),
+  quiet: flag('--quiet', 'no progress'),
+};
+export type PrepareOptions = OptionsOf<typeof PREPARE_OPTIONS>;
+
+/** `rehearse cache ls|rm|prune`: which snapshots (every subcommand takes these last). */
+const CACHE_SCOPE = {
+  cacheDir: value('--cache-dir <dir>', `the snapshot folder (default ${DEFAULT_SNAPSHOT_DIRS})`),
+  databaseUrl: value('--database-url <url>', 'also the template databases (url provider) on this server'),
+};
+export type CacheScopeOptions = OptionsOf<typeof CACHE_SCOPE>;
+
+export const CACHE_LS_OPTIONS = { json: flag('--json', 'as JSON'), ...CACHE_SCOPE };
+export const CACHE_RM_OPTIONS = CACHE_SCOPE;
+export const CACHE_PRUNE_OPTIONS = {
+  maxSize: value('--max-size <size>', 'keep at most this much, e.g. 20GB'),
+  olderThan: value('--older-than <age>', 'remove snapshots not used for this long, e.g. 7d'),
+  ...CACHE_SCOPE,
+};
+export type CachePruneOptions = OptionsOf<typeof CACHE_PRUNE_OPTIONS>;

@@ -12,7 +12,7 @@ import { RUN_COMMAND } from './run.ts';
 import { addSnapshotCommands } from './snapshot.ts';
 import { STATS_COMMAND } from './stats.ts';
 
-/** The program: one module per command (run, report, compare, stats, doctor), each with its option table. */
+/** The program: one module per command (run, report, compare, stats, doctor, prepare and cache, cleanup), each with its option table. */
 export function buildProgram(): Command {
   const program = new Command('rehearse')
     .description('A dress rehearsal for PostgreSQL schema migrations: replay them on a production-size copy and measure what production would live through.')
@@ -26,8 +26,7 @@ export function buildProgram(): Command {
   registerCommand(program, COMPARE_COMMAND);
   registerCommand(program, STATS_COMMAND);
   registerCommand(program, DOCTOR_COMMAND);
-  // prepare and cache (docs/snapshots.md): plain commander commands, not yet option tables
-  addSnapshotCommands(program, (code) => (process.exitCode = code));
+  addSnapshotCommands(program);
   registerCommand(program, CLEANUP_COMMAND);
   return program;
 }

@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { ExitCode, usageError } from '../core/errors.ts';
 import {
@@ -15,79 +15,89 @@ import {
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { createLogger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
+import {
+  CACHE_LS_OPTIONS,
+  CACHE_PRUNE_OPTIONS,
+  CACHE_RM_OPTIONS,
+  PREPARE_OPTIONS,
+  type CachePruneOptions,
+  type CacheScopeOptions,
+  type PrepareOptions,
+} from './flags.ts';
+import { defineCommand, registerCommand } from './options.ts';
 
-/**
- * `rehearse prepare` (load a dataset and save its snapshot, nothing else) and `rehearse cache
- * ls|rm|prune` (docs/snapshots.md).
- */
-export function addSnapshotCommands(program: Command, setExitCode: (code: number) => void): void {
-  program
-    .command('prepare')
-    .description('load the dataset (--dump or --fixture, as for run) and save its snapshot, so that later runs start from a clone')
-    .addOption(new Option('--dump <path>', 'a pg_dump archive or plain SQL file'))
-    .addOption(new Option('--fixture <name>', 'a bundled synthetic dataset (shop)'))
-    .addOption(new Option('--scale <n>', 'fixture size'))
-    .addOption(new Option('--seed <n>', 'fixture random seed (default 42)'))
-    .addOption(new Option('--provider <name>', 'embedded (default) or url').choices(['embedded', 'url']))
-    .addOption(new Option('--postgres <major>', 'PostgreSQL major for the embedded server'))
-    .addOption(new Option('--database-url <url>', 'url provider: the server that keeps the template database'))
-    .addOption(
-      new Option('--cache-dir <dir>', 'embedded: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
-    )
-    .addOption(new Option('--config <file>', 'config file (default: ./rehearse.config.* if present)'))
-    .addOption(new Option('--quiet', 'no progress'))
-    .addHelpText(
-      'after',
-      '\nExample:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/',
-    )
-    .action(async (opts: Record<string, unknown>) => setExitCode(await prepareCommand(opts)));
-
-  const cache = program.command('cache').description('list and remove saved dataset snapshots (docs/snapshots.md)');
-  const scope = (c: Command) =>
-    c
-      .addOption(new Option('--cache-dir <dir>', 'the snapshot folder (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'))
-      .addOption(new Option('--database-url <url>', 'also the template databases (url provider) on this server'));
-  scope(cache.command('ls').description('list snapshots: key, source, size, age, last use, where').addOption(new Option('--json', 'as JSON'))).action(
-    async (opts: Record<string, unknown>) => {
-      const entries = await cacheList(scopeOf(opts));
-      if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-      else process.stdout.write(renderEntries(entries, opts) + '\n');
-      setExitCode(ExitCode.ok);
-    },
-  );
-  scope(cache.command('rm').description('remove the snapshot of a key (or a unique prefix of it)').argument('<key>')).action(
-    async (key: string, opts: Record<string, unknown>) => {
-      const removed = await cacheRemove(scopeOf(opts), key);
-      for (const e of removed) process.stderr.write(`removed ${e.key} (${formatBytes(e.bytes)}, ${e.location})\n`);
-      setExitCode(ExitCode.ok);
-    },
-  );
-  scope(
-    cache
-      .command('prune')
-      .description('remove unfinished snapshots left by killed runs, then the least recently used beyond --max-size or unused for --older-than')
-      .addOption(new Option('--max-size <size>', 'keep at most this much, e.g. 20GB'))
-      .addOption(new Option('--older-than <age>', 'remove snapshots not used for this long, e.g. 7d')),
-  ).action(async (opts: Record<string, unknown>) => {
-    const maxBytes = opts.maxSize === undefined ? undefined : parseBytes(String(opts.maxSize));
-    if (maxBytes === null) throw usageError(`--max-size ${String(opts.maxSize)}: not a size`, 'e.g. --max-size 20GB');
-    const olderThanMs = opts.olderThan === undefined ? undefined : parseAge(String(opts.olderThan));
-    if (olderThanMs === null) throw usageError(`--older-than ${String(opts.olderThan)}: not an age`, 'e.g. --older-than 7d (m, h, d, w)');
-    const removed = await cachePrune(scopeOf(opts), { ...(maxBytes !== undefined ? { maxBytes } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
-    const freed = removed.reduce((n, e) => n + e.bytes, 0);
-    for (const e of removed) process.stderr.write(`removed ${e.key}${e.incomplete ? ' (unfinished)' : ''} (${formatBytes(e.bytes)}, ${e.location})\n`);
-    process.stderr.write(`pruned ${removed.length} snapshot(s), ${formatBytes(freed)} freed\n`);
-    setExitCode(ExitCode.ok);
-  });
-}
-
-const scopeOf = (opts: Record<string, unknown>) => ({
-  ...(opts.cacheDir ? { dir: String(opts.cacheDir) } : {}),
-  ...(opts.databaseUrl ? { databaseUrl: String(opts.databaseUrl) } : {}),
+/** `rehearse prepare` (load a dataset and save its snapshot, nothing else), docs/snapshots.md. */
+export const PREPARE_COMMAND = defineCommand({
+  name: 'prepare',
+  description: 'load the dataset (--dump or --fixture, as for run) and save its snapshot, so that later runs start from a clone',
+  options: PREPARE_OPTIONS,
+  help: '\nExample:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/',
+  run: (_args, opts) => prepareCommand(opts),
 });
 
-function renderEntries(entries: CacheEntry[], opts: Record<string, unknown>): string {
-  const where = `${opts.cacheDir ? String(opts.cacheDir) : defaultCacheDir()}${opts.databaseUrl ? ` and ${maskUrl(String(opts.databaseUrl))}` : ''}`;
+/** `rehearse cache ls|rm|prune`: the saved snapshots, listed and removed (docs/snapshots.md). */
+export const CACHE_LS_COMMAND = defineCommand({
+  name: 'ls',
+  description: 'list snapshots: key, source, size, age, last use, where',
+  options: CACHE_LS_OPTIONS,
+  help: '',
+  async run(_args, opts) {
+    const entries = await cacheList(scopeOf(opts));
+    if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+    else process.stdout.write(renderEntries(entries, opts) + '\n');
+    return ExitCode.ok;
+  },
+});
+
+export const CACHE_RM_COMMAND = defineCommand({
+  name: 'rm',
+  description: 'remove the snapshot of a key (or a unique prefix of it)',
+  args: [['<key>', 'a key as cache ls lists it, or a unique prefix of it']],
+  options: CACHE_RM_OPTIONS,
+  help: '',
+  async run([key], opts) {
+    const removed = await cacheRemove(scopeOf(opts), key!);
+    for (const e of removed) process.stderr.write(`removed ${e.key} (${formatBytes(e.bytes)}, ${e.location})\n`);
+    return ExitCode.ok;
+  },
+});
+
+export const CACHE_PRUNE_COMMAND = defineCommand({
+  name: 'prune',
+  description: 'remove unfinished snapshots left by killed runs, then the least recently used beyond --max-size or unused for --older-than',
+  options: CACHE_PRUNE_OPTIONS,
+  help: '',
+  run: (_args, opts) => pruneCommand(opts),
+});
+
+/** prepare, and cache with its subcommands. */
+export function addSnapshotCommands(program: Command): void {
+  registerCommand(program, PREPARE_COMMAND);
+  const cache = program.command('cache').description('list and remove saved dataset snapshots (docs/snapshots.md)');
+  registerCommand(cache, CACHE_LS_COMMAND);
+  registerCommand(cache, CACHE_RM_COMMAND);
+  registerCommand(cache, CACHE_PRUNE_COMMAND);
+}
+
+async function pruneCommand(opts: CachePruneOptions): Promise<number> {
+  const maxBytes = opts.maxSize === undefined ? undefined : parseBytes(opts.maxSize);
+  if (maxBytes === null) throw usageError(`--max-size ${opts.maxSize}: not a size`, 'e.g. --max-size 20GB');
+  const olderThanMs = opts.olderThan === undefined ? undefined : parseAge(opts.olderThan);
+  if (olderThanMs === null) throw usageError(`--older-than ${opts.olderThan}: not an age`, 'e.g. --older-than 7d (m, h, d, w)');
+  const removed = await cachePrune(scopeOf(opts), { ...(maxBytes !== undefined ? { maxBytes } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) });
+  const freed = removed.reduce((n, e) => n + e.bytes, 0);
+  for (const e of removed) process.stderr.write(`removed ${e.key}${e.incomplete ? ' (unfinished)' : ''} (${formatBytes(e.bytes)}, ${e.location})\n`);
+  process.stderr.write(`pruned ${removed.length} snapshot(s), ${formatBytes(freed)} freed\n`);
+  return ExitCode.ok;
+}
+
+const scopeOf = (opts: CacheScopeOptions) => ({
+  ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
+  ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+});
+
+function renderEntries(entries: CacheEntry[], opts: CacheScopeOptions): string {
+  const where = `${opts.cacheDir ?? defaultCacheDir()}${opts.databaseUrl ? ` and ${maskUrl(opts.databaseUrl)}` : ''}`;
   if (entries.length === 0) return `no snapshots in ${where}`;
   const now = Date.now();
   const age = (iso: string | null) => (iso ? ago(now - Date.parse(iso)) : '-');
@@ -115,8 +125,8 @@ function ago(ms: number): string {
   return `${Math.round(s / 86400)}d`;
 }
 
-async function prepareCommand(opts: Record<string, unknown>): Promise<number> {
-  const { config: file } = await readConfigFile(opts.config as string | undefined);
+export async function prepareCommand(opts: PrepareOptions): Promise<number> {
+  const { config: file } = await readConfigFile(opts.config);
   const { config: _c, quiet, ...rest } = opts;
   const flags: RunConfig = validate(rest, 'flags');
   if (!flags.dump && !flags.fixture && !file.dump && !file.fixture)
