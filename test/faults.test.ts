@@ -5,22 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from './helpers/db.ts';
 import { processesUsing, runDirs, scratchDatabasesOf, until } from './helpers/leftovers.ts';
-import { runDirOf, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn-run.ts';
+import { runDirOf, runWorkspace, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn-run.ts';
 
 /**
  * Faults in the middle of a run: each ends with a message saying what happened, the documented
  * exit code (3: infrastructure), the partial report, and nothing left (servers, folders, scratch
  * databases). The url-provider cases use the shared test server (a scratch database each).
  */
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-faults-'));
-fs.chmodSync(work, 0o755);
-const root = path.join(work, 'runs');
-const env = { PG_REHEARSE_RUN_ROOT: root };
-const started: SpawnedRun[] = [];
-afterAll(() => {
-  for (const r of started) r.child.kill('SIGKILL');
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const { work, root, env, started } = runWorkspace('faults', { sweep: false });
 const LONG = 400_000;
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { containersOf, dockerUp, processesUsing, scratchDatabasesOf, until } from './helpers/leftovers.ts';
-import { runDirOf, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn-run.ts';
+import { runDirOf, runWorkspace, spawnRun, writeFiles } from './helpers/spawn-run.ts';
 
 /**
  * kill -9 of `rehearse run` (a cancelled CI job, the OOM killer) during load, replay and traffic:
@@ -12,16 +11,7 @@ import { runDirOf, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn
  * killed run remains — no postmaster, no data directory, no scratch database, no container —
  * while a live run's server beside it is untouched. Every run here uses a private run root.
  */
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-sigkill-'));
-fs.chmodSync(work, 0o755);
-const root = path.join(work, 'runs');
-const env = { PG_REHEARSE_RUN_ROOT: root };
-const started: SpawnedRun[] = [];
-afterAll(async () => {
-  for (const r of started) r.child.kill('SIGKILL');
-  await execa('node', ['bin/rehearse.js', 'cleanup'], { reject: false, env });
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const { work, root, env, started } = runWorkspace('sigkill');
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });
 const quick = writeFiles(path.join(work, 'quick'), { '001_a.sql': 'CREATE TABLE a (id int);\n' });

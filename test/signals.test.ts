@@ -1,26 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { processesUsing, runDirs, until } from './helpers/leftovers.ts';
-import { runDirOf, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn-run.ts';
+import { runDirOf, runWorkspace, spawnRun, writeFiles, type SpawnedRun } from './helpers/spawn-run.ts';
 
 /**
  * SIGTERM in every stage (load, replay, traffic, rollback, report writing) ends the run with 130
  * within 15 s, its server stopped and its folder removed; a second Ctrl-C ends it at once.
  */
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-signals-'));
-fs.chmodSync(work, 0o755);
-const root = path.join(work, 'runs');
-const env = { PG_REHEARSE_RUN_ROOT: root };
-const started: SpawnedRun[] = [];
-afterAll(async () => {
-  for (const r of started) r.child.kill('SIGKILL');
-  await execa('node', ['bin/rehearse.js', 'cleanup'], { reject: false, env });
-  fs.rmSync(work, { recursive: true, force: true });
-});
+const { work, root, env, started } = runWorkspace('signals');
 
 const slow = writeFiles(path.join(work, 'slow'), { '001_slow.sql': 'SELECT pg_sleep(300);\n' });
 const quick = writeFiles(path.join(work, 'quick'), { '001_a.sql': 'CREATE TABLE a (id int);\n' });

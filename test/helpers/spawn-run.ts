@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { afterAll } from 'vitest';
 
 /** `node bin/rehearse.js …` as a user runs it, with its own run root; its stderr kept. */
 export interface SpawnedRun {
@@ -61,4 +63,35 @@ export function writeFiles(dir: string, files: Record<string, string>): string {
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
+}
+
+/** A private folder for a test file's runs, with its own run root (PG_REHEARSE_RUN_ROOT). */
+export interface RunWorkspace {
+  /** the folder: migrations, workloads and report folders go here */
+  work: string;
+  /** the run root inside it, where runs make their run folders */
+  root: string;
+  /** the environment that points a run at `root` */
+  env: { PG_REHEARSE_RUN_ROOT: string };
+  /** the runs started; each is killed after all tests */
+  started: SpawnedRun[];
+}
+
+/**
+ * A run workspace for the tests of one file: a temp folder the postgres user can reach (the tests
+ * may run as root), and after all tests every run in `started` killed, what they left swept by
+ * `rehearse cleanup` (unless `sweep: false`) and the folder removed.
+ */
+export function runWorkspace(name: string, options: { sweep?: boolean } = {}): RunWorkspace {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `rehearse-${name}-`));
+  fs.chmodSync(work, 0o755);
+  const root = path.join(work, 'runs');
+  const env = { PG_REHEARSE_RUN_ROOT: root };
+  const started: SpawnedRun[] = [];
+  afterAll(async () => {
+    for (const r of started) r.child.kill('SIGKILL');
+    if (options.sweep !== false) await execa('node', ['bin/rehearse.js', 'cleanup'], { reject: false, env });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+  return { work, root, env, started };
 }
