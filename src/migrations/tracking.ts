@@ -137,101 +137,150 @@ function requireColumns(table: FoundTable, tool: string, needed: string[]): void
   throw usageError(`${table.name} has no ${missing.join(', ')} column (columns: ${table.columns.join(', ')}); it is not the table ${tool} writes`, FROM_HINT);
 }
 
+/** Where a tool keeps what it applied. */
+interface ToolTable {
+  relname: string;
+  /** what the table is, for messages: "several Prisma migration tables" */
+  what: string;
+  /** the tool, for messages: "not the table Prisma writes" */
+  tool: string;
+  /** the tool's default schema, looked in first */
+  schema?: string;
+  /** only the table in `schema` counts (sqitch's `changes` is too common a name) */
+  schemaOnly?: boolean;
+  /** the columns the tool writes and the reader reads */
+  columns: string[];
+}
+
+/**
+ * The rows `select` reads from the tool's table, with the table's name; undefined when there is no
+ * such table (nothing applied). A table without the tool's columns is a usage error.
+ */
+async function trackingRows<R extends pg.QueryResultRow>(
+  client: pg.Client,
+  spec: ToolTable,
+  select: (table: string) => string,
+  params?: unknown[],
+): Promise<{ table: string; rows: R[] } | undefined> {
+  const table = await findTable(client, spec.relname, spec.what, spec.schema);
+  if (!table || (spec.schemaOnly && !table.name.startsWith(`${spec.schema}.`))) return undefined;
+  requireColumns(table, spec.tool, spec.columns);
+  return { table: table.name, rows: (await client.query<R>(select(table.name), params)).rows };
+}
+
 async function readPrisma(client: pg.Client, layout: Layout): Promise<Applied> {
-  const table = await findTable(client, '_prisma_migrations', 'Prisma migration', 'public');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'Prisma', ['migration_name', 'finished_at', 'rolled_back_at']);
-  const rows = await client.query<PrismaRow>(
-    `select migration_name::text as migration_name, finished_at is not null as finished, rolled_back_at is not null as rolled_back
-       from ${table.name}`,
+  const found = await trackingRows<PrismaRow>(
+    client,
+    { relname: '_prisma_migrations', what: 'Prisma migration', tool: 'Prisma', schema: 'public', columns: ['migration_name', 'finished_at', 'rolled_back_at'] },
+    (t) => `select migration_name::text as migration_name, finished_at is not null as finished, rolled_back_at is not null as rolled_back
+       from ${t}`,
   );
-  return fromPrismaMigrations(table.name, rows.rows, layout.sources);
+  return found ? fromPrismaMigrations(found.table, found.rows, layout.sources) : nothingApplied;
 }
 
 async function readDrizzle(client: pg.Client, layout: Layout): Promise<Applied> {
-  const table = await findTable(client, '__drizzle_migrations', 'Drizzle migration', 'drizzle');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'Drizzle', ['created_at']);
   // the migrator's own query: the newest row only
-  const rows = await client.query<{ created_at: string | null }>(`select created_at::text as created_at from ${table.name} order by created_at desc limit 1`);
-  return fromDrizzleMigrations(table.name, rows.rows[0]?.created_at, layout.sources);
+  const found = await trackingRows<{ created_at: string | null }>(
+    client,
+    { relname: '__drizzle_migrations', what: 'Drizzle migration', tool: 'Drizzle', schema: 'drizzle', columns: ['created_at'] },
+    (t) => `select created_at::text as created_at from ${t} order by created_at desc limit 1`,
+  );
+  return found ? fromDrizzleMigrations(found.table, found.rows[0]?.created_at, layout.sources) : nothingApplied;
 }
 
 async function readNodePgMigrate(client: pg.Client, layout: Layout): Promise<Applied> {
-  const table = await findTable(client, 'pgmigrations', 'node-pg-migrate', 'public');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'node-pg-migrate', ['name']);
-  const rows = await client.query<{ name: string }>(`select name::text as name from ${table.name}`);
-  return fromNodePgMigrations(
-    table.name,
-    rows.rows.map((r) => r.name),
-    layout.sources,
+  const found = await trackingRows<{ name: string }>(
+    client,
+    { relname: 'pgmigrations', what: 'node-pg-migrate', tool: 'node-pg-migrate', schema: 'public', columns: ['name'] },
+    (t) => `select name::text as name from ${t}`,
   );
+  return found
+    ? fromNodePgMigrations(
+        found.table,
+        found.rows.map((r) => r.name),
+        layout.sources,
+      )
+    : nothingApplied;
 }
 
 async function readFlyway(client: pg.Client): Promise<Applied> {
-  const table = await findTable(client, 'flyway_schema_history', 'Flyway history');
-  if (!table) return nothingApplied;
-  const rows = await client.query<FlywayRow>(`select version, type, success from ${table.name} order by installed_rank`);
-  return fromFlywayHistory(table.name, rows.rows);
+  const found = await trackingRows<FlywayRow>(
+    client,
+    { relname: 'flyway_schema_history', what: 'Flyway history', tool: 'Flyway', columns: [] },
+    (t) => `select version, type, success from ${t} order by installed_rank`,
+  );
+  return found ? fromFlywayHistory(found.table, found.rows) : nothingApplied;
 }
 
 async function readDiesel(client: pg.Client): Promise<Applied> {
-  const table = await findTable(client, '__diesel_schema_migrations', 'diesel migration');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'diesel', ['version']);
-  const rows = await client.query<{ version: string }>(`select version::text as version from ${table.name}`);
-  return fromVersionRows(
-    table.name,
-    rows.rows.map((r) => r.version),
+  const found = await trackingRows<{ version: string }>(
+    client,
+    { relname: '__diesel_schema_migrations', what: 'diesel migration', tool: 'diesel', columns: ['version'] },
+    (t) => `select version::text as version from ${t}`,
   );
+  return found
+    ? fromVersionRows(
+        found.table,
+        found.rows.map((r) => r.version),
+      )
+    : nothingApplied;
 }
 
 async function readSqlx(client: pg.Client): Promise<Applied> {
-  const table = await findTable(client, '_sqlx_migrations', 'sqlx migration');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'sqlx', ['version', 'success']);
-  const rows = await client.query<{ version: string; success: boolean }>(`select version::text as version, success from ${table.name} order by version`);
-  return fromSqlxMigrations(table.name, rows.rows);
+  const found = await trackingRows<{ version: string; success: boolean }>(
+    client,
+    { relname: '_sqlx_migrations', what: 'sqlx migration', tool: 'sqlx', columns: ['version', 'success'] },
+    (t) => `select version::text as version, success from ${t} order by version`,
+  );
+  return found ? fromSqlxMigrations(found.table, found.rows) : nothingApplied;
 }
 
 async function readGoose(client: pg.Client): Promise<Applied> {
-  const table = await findTable(client, 'goose_db_version', 'goose version');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'goose', ['id', 'version_id', 'is_applied']);
   // goose's own ListMigrations query
-  const rows = await client.query<{ version_id: string; is_applied: boolean }>(
-    `select version_id::text as version_id, is_applied from ${table.name} order by id desc`,
+  const found = await trackingRows<{ version_id: string; is_applied: boolean }>(
+    client,
+    { relname: 'goose_db_version', what: 'goose version', tool: 'goose', columns: ['id', 'version_id', 'is_applied'] },
+    (t) => `select version_id::text as version_id, is_applied from ${t} order by id desc`,
   );
-  return fromGooseVersions(table.name, rows.rows);
+  return found ? fromGooseVersions(found.table, found.rows) : nothingApplied;
 }
 
 async function readSqitch(client: pg.Client, layout: Layout): Promise<Applied> {
-  const table = await findTable(client, 'changes', 'sqitch registry', 'sqitch');
-  if (!table?.name.startsWith('sqitch.')) return nothingApplied;
-  requireColumns(table, 'sqitch', ['change', 'project']);
-  const rows = await client.query<{ change: string }>(`select change from ${table.name} where project = $1 order by committed_at`, [layout.project ?? '']);
-  return fromSqitchChanges(
-    table.name,
-    rows.rows.map((r) => r.change),
-    layout.sources,
+  const found = await trackingRows<{ change: string }>(
+    client,
+    { relname: 'changes', what: 'sqitch registry', tool: 'sqitch', schema: 'sqitch', schemaOnly: true, columns: ['change', 'project'] },
+    (t) => `select change from ${t} where project = $1 order by committed_at`,
+    [layout.project ?? ''],
   );
+  return found
+    ? fromSqitchChanges(
+        found.table,
+        found.rows.map((r) => r.change),
+        layout.sources,
+      )
+    : nothingApplied;
 }
 
 async function readLiquibase(client: pg.Client, layout: Layout): Promise<Applied> {
-  const table = await findTable(client, 'databasechangelog', 'Liquibase changelog');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'Liquibase', ['id', 'author', 'exectype']);
-  const rows = await client.query<{ id: string; author: string; exectype: string }>(`select id, author, exectype from ${table.name}`);
-  return fromLiquibaseChangelog(table.name, rows.rows, layout.sources);
+  const found = await trackingRows<{ id: string; author: string; exectype: string }>(
+    client,
+    { relname: 'databasechangelog', what: 'Liquibase changelog', tool: 'Liquibase', columns: ['id', 'author', 'exectype'] },
+    (t) => `select id, author, exectype from ${t}`,
+  );
+  return found ? fromLiquibaseChangelog(found.table, found.rows, layout.sources) : nothingApplied;
 }
 
 async function readAtlas(client: pg.Client): Promise<Applied> {
-  const table = await findTable(client, 'atlas_schema_revisions', 'Atlas revisions', 'atlas_schema_revisions');
-  if (!table) return nothingApplied;
-  requireColumns(table, 'Atlas', ['version', 'type', 'applied', 'total']);
-  const rows = await client.query<AtlasRow>(
-    `select version::text as version, type::int as type, applied::int as applied, total::int as total, error from ${table.name}`,
+  const found = await trackingRows<AtlasRow>(
+    client,
+    {
+      relname: 'atlas_schema_revisions',
+      what: 'Atlas revisions',
+      tool: 'Atlas',
+      schema: 'atlas_schema_revisions',
+      columns: ['version', 'type', 'applied', 'total'],
+    },
+    (t) => `select version::text as version, type::int as type, applied::int as applied, total::int as total, error from ${t}`,
   );
-  return fromAtlasRevisions(table.name, rows.rows);
+  return found ? fromAtlasRevisions(found.table, found.rows) : nothingApplied;
 }
