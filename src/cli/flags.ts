@@ -12,6 +12,12 @@ const DEFAULT_SNAPSHOT_DIRS = '$PG_REHEARSE_CACHE/snapshots or node_modules/.cac
  * these tables (src/cli/options.ts).
  */
 
+/** What counts as a regression: run --baseline and compare take the same two. */
+const REGRESSION_OPTIONS = {
+  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
+  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+};
+
 /** `rehearse run`: its options, in the order the help lists them. */
 export const RUN_OPTIONS = {
   example: flag('--example', 'rehearse the bundled shop example (dataset + migrations)'),
@@ -68,8 +74,7 @@ export const RUN_OPTIONS = {
   ),
   format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'),
   baseline: value('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'),
-  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
-  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+  ...REGRESSION_OPTIONS,
   reportUrl: value('--report-url <url>', 'where readers find the files (e.g. the CI run page); the Markdown links it'),
   maxLockHold: value('--max-lock-hold <duration>', 'budget: longest hold of a lock that blocks reads or writes (default 1s; off)'),
   lockHoldMinRows: value('--lock-hold-min-rows <n>', 'budget: … on tables above this many rows (default 0)'),
@@ -102,8 +107,7 @@ export type ReportOptions = OptionsOf<typeof REPORT_OPTIONS>;
 
 /** `rehearse compare <old.json> <new.json>` */
 export const COMPARE_OPTIONS = {
-  regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
-  regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+  ...REGRESSION_OPTIONS,
   config: value('--config <file>', 'read regressionThreshold / regressionMin from this config file'),
   json: flag('--json', 'print the comparison as JSON'),
 };
