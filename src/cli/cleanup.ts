@@ -1,15 +1,10 @@
 import { describeLeftover, sweep } from '../cleanup/index.ts';
 import { ExitCode } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
-import { defineCommand, flag, value, type OptionsOf } from './options.ts';
+import { CLEANUP_OPTIONS, type CleanupOptions } from './flags.ts';
+import { defineCommand } from './options.ts';
 
 /** `rehearse cleanup`: what runs that died left behind, removed (docs/reliability.md). */
-export const CLEANUP_OPTIONS = {
-  databaseUrl: value('--database-url <url>', "also drop this server's rehearse_… scratch databases whose run is gone"),
-  dryRun: flag('--dry-run', 'only list them'),
-  json: flag('--json', 'print the list as JSON'),
-};
-export type CleanupOptions = OptionsOf<typeof CLEANUP_OPTIONS>;
 
 export const CLEANUP_COMMAND = defineCommand({
   name: 'cleanup',

@@ -135,6 +135,14 @@ export const DOCTOR_OPTIONS = {
 };
 export type DoctorCommandOptions = OptionsOf<typeof DOCTOR_OPTIONS>;
 
+/** `rehearse cleanup` */
+export const CLEANUP_OPTIONS = {
+  databaseUrl: value('--database-url <url>', "also drop this server's rehearse_… scratch databases whose run is gone"),
+  dryRun: flag('--dry-run', 'only list them'),
+  json: flag('--json', 'print the list as JSON'),
+};
+export type CleanupOptions = OptionsOf<typeof CLEANUP_OPTIONS>;
+
 /** `rehearse prepare`: the dataset options of run, and where the snapshot goes. */
 export const PREPARE_OPTIONS = {
   dump: value('--dump <path>', 'a pg_dump archive or plain SQL file'),
