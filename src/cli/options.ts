@@ -78,7 +78,7 @@ export interface CommandSpec<D extends OptionDefs = OptionDefs> {
   args?: [string, string][];
   options: D;
   /** printed after the generated option list: examples, exit codes */
-  help: string;
+  help?: string;
   /** resolves with the exit code */
   run(args: string[], opts: OptionsOf<D>): Promise<number>;
 }
@@ -90,7 +90,7 @@ export function registerCommand<D extends OptionDefs>(program: Command, spec: Co
   const command = program.command(spec.name).description(spec.description);
   for (const [name, description] of spec.args ?? []) command.argument(name, description);
   addOptions(command, spec.options)
-    .addHelpText('after', spec.help)
+    .addHelpText('after', spec.help ?? '')
     .action(async (...received: unknown[]) => {
       const n = spec.args?.length ?? 0;
       process.exitCode = await spec.run(received.slice(0, n) as string[], parseOptions(spec.options, received[n]));

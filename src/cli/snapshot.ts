@@ -40,7 +40,6 @@ export const CACHE_LS_COMMAND = defineCommand({
   name: 'ls',
   description: 'list snapshots: key, source, size, age, last use, where',
   options: CACHE_LS_OPTIONS,
-  help: '',
   async run(_args, opts) {
     const entries = await cacheList(scopeOf(opts));
     if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
@@ -54,7 +53,6 @@ export const CACHE_RM_COMMAND = defineCommand({
   description: 'remove the snapshot of a key (or a unique prefix of it)',
   args: [['<key>', 'a key as cache ls lists it, or a unique prefix of it']],
   options: CACHE_RM_OPTIONS,
-  help: '',
   async run([key], opts) {
     const removed = await cacheRemove(scopeOf(opts), key!);
     for (const e of removed) process.stderr.write(`removed ${e.key} (${formatBytes(e.bytes)}, ${e.location})\n`);
@@ -66,7 +64,6 @@ export const CACHE_PRUNE_COMMAND = defineCommand({
   name: 'prune',
   description: 'remove unfinished snapshots left by killed runs, then the least recently used beyond --max-size or unused for --older-than',
   options: CACHE_PRUNE_OPTIONS,
-  help: '',
   run: (_args, opts) => pruneCommand(opts),
 });
 
