@@ -5,6 +5,7 @@ import { bundledMajor, provision, type Instance, type ProvisionOptions } from '.
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { TOOL_VERSION } from '../core/version.ts';
+import { archiveStore, containerImage } from './archive.ts';
 import { dataDirStore, defaultCacheDir, describeSource } from './datadir.ts';
 import { formatBytes } from './disk.ts';
 import { hashContentRemembered, hashFiles, snapshotKey } from './key.ts';
@@ -50,9 +51,11 @@ export async function provisionDataset(
   const source = await keySource(load, path.join(cache.dir ?? defaultCacheDir(), '.dump-hashes.json'));
   const hashMs = Math.round(performance.now() - hashed);
   // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
-  const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (options.postgresMajor ?? bundledMajor());
+  const container = options.provider === 'container' ? containerImage(options) : null;
+  const pgMajor =
+    options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (container?.major ?? options.postgresMajor ?? bundledMajor());
   if (pgMajor === null) return loadFresh(options, load, log, onProvisioned);
-  const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source };
+  const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source, ...(container ? { image: container.image } : {}) };
   const key = snapshotKey(parts);
 
   const saved = await store.find(key);
@@ -110,15 +113,16 @@ export async function provisionDataset(
   return { instance, dataset: { ...dataset, snapshot } };
 }
 
-/** Snapshots apply to loads of a dump or fixture, on the embedded and url providers, unless --no-cache. */
+/** Snapshots apply to loads of a dump, fixture or synthesis, on every provider, unless --no-cache (or a url run in the URL's own database). */
 export function snapshotsApply(options: ProvisionOptions, load: LoadSpec, cache: CachePlan): boolean {
   if (cache.mode === 'never' || load.kind === 'none') return false;
   if (options.provider === 'url') return !options.useExistingDatabase;
-  return options.provider === 'embedded';
+  return true;
 }
 
 function storeFor(options: ProvisionOptions, cache: CachePlan): SnapshotStore | null {
   if (options.provider === 'embedded') return dataDirStore(cache.dir ?? defaultCacheDir());
+  if (options.provider === 'container') return archiveStore(cache.dir ?? defaultCacheDir());
   if (options.provider === 'url' && options.databaseUrl) return templateStore(options.databaseUrl);
   return null;
 }
