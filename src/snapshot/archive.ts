@@ -82,7 +82,7 @@ export function archiveStore(root: string): SnapshotStore {
 
 /** The size of the container's data directory (du), else of its databases plus 64 MB of WAL and the rest. */
 async function dataDirBytes(box: ContainerAccess, url: string): Promise<number> {
-  const du = await box.exec(['sh', '-c', 'du -sk "${PGDATA:-/var/lib/postgresql/data}"']).catch(() => null);
+  const du = await box.exec(['sh', '-c', 'du -sk "$PGDATA"']).catch(() => null);
   const kb = du?.exitCode === 0 ? Number.parseInt(du.stdout, 10) : Number.NaN;
   if (Number.isFinite(kb)) return kb * 1024;
   const c = new pg.Client({ connectionString: url });

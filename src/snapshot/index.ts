@@ -52,8 +52,7 @@ export async function provisionDataset(
   const hashMs = Math.round(performance.now() - hashed);
   // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
   const container = options.provider === 'container' ? containerImage(options) : null;
-  const pgMajor =
-    options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (container?.major ?? options.postgresMajor ?? bundledMajor());
+  const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (container?.major ?? options.postgresMajor ?? bundledMajor());
   if (pgMajor === null) return loadFresh(options, load, log, onProvisioned);
   const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source, ...(container ? { image: container.image } : {}) };
   const key = snapshotKey(parts);
