@@ -147,7 +147,7 @@ export function describeSource(meta: SnapshotMeta): string {
         : s.kind === 'synthesized'
           ? `synthesized from ${s.stats} at fraction ${s.fraction}`
           : 'none';
-  return `${what} (PostgreSQL ${meta.pgMajor})`;
+  return `${what} (PostgreSQL ${meta.pgMajor}${meta.parts.image ? `, ${meta.parts.image}` : ''})`;
 }
 
 export { formatBytes };
