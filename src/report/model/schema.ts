@@ -433,7 +433,9 @@ export const ReportSchema = z
         phaseMs: z.strictObject({ load: ms, vacuumAnalyze: ms, checkpoint: ms }).optional(),
         snapshot: z
           .strictObject({
-            key: z.string().describe('content key: dump bytes or fixture name/scale/seed/definition, PostgreSQL major, provider, container image (docs/snapshots.md)'),
+            key: z
+              .string()
+              .describe('content key: dump bytes or fixture name/scale/seed/definition, PostgreSQL major, provider, container image (docs/snapshots.md)'),
             hit: z.boolean().describe('true: the dataset was cloned from a saved snapshot (loadMs is the clone + server start)'),
             createdAt: isoTime.nullable().describe('when the snapshot was saved; null when this run saved none'),
             bytes: z.number().int().nullable().describe('size of the snapshot (data directory, its tar (container) or template database)'),
