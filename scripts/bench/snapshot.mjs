@@ -4,10 +4,12 @@
  * that starts from the dump's snapshot, for the embedded provider (data directory clone) and the
  * url provider (template database clone), side by side in one run.
  *
- *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--jobs 2]
+ *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--keep-dump file.dump]
+ *                                 [--providers embedded,url]
  *
  * 1. Without --dump: the shop fixture at --scale orders on an embedded PostgreSQL of the installed
- *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB).
+ *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB);
+ *    --keep-dump FILE writes it there and keeps it, for a later --dump FILE.
  * 2. Four `rehearse run`s (the CLI, as a user runs it) of the same three migrations — an index
  *    build, a backfill, a table rewrite — with the same dump:
  *      embedded: first run (restore, snapshot saved), second run (clone of the snapshot)
@@ -27,7 +29,7 @@ const { clientTool, clientConnection } = await import('../../src/load/client-too
 const { silentLogger } = await import('../../src/core/log.ts');
 
 const scale = Number(argv.scale ?? 8_000_000);
-const _jobs = Number(argv.jobs ?? 2);
+const providers = String(argv.providers ?? 'embedded,url').split(',');
 const say = (m) => process.stderr.write(`${m}\n`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
@@ -47,7 +49,7 @@ try {
   if (!dumpPath) {
     const pgDump = await clientTool('pg_dump');
     const major = Math.min(pgDump.major, bundledMajor());
-    dumpPath = path.join(tmp, `shop-${scale}.dump`);
+    dumpPath = argv['keep-dump'] ? path.resolve(argv['keep-dump']) : path.join(tmp, `shop-${scale}.dump`);
     say(`building the dump: shop fixture, scale ${scale}, on embedded PostgreSQL ${major}, pg_dump ${pgDump.version} -Fc -Z0`);
     const source = await provision({ provider: 'embedded', postgresMajor: major }, silentLogger);
     try {
@@ -94,17 +96,25 @@ try {
     runs.push(r);
     return r;
   }
-  const e1 = await run('embedded, first run (restore)', [], path.join(tmp, 'cache'));
-  const e2 = await run('embedded, second run (clone of the data directory)', [], path.join(tmp, 'cache'));
-  const u1 = await run('url, first run (restore into a scratch database)', ['--database-url', serverUrl], path.join(tmp, 'cache-url'));
-  const u2 = await run('url, second run (template clone)', ['--database-url', serverUrl], path.join(tmp, 'cache-url'));
+  const skipped = { ttfm: NaN, loadMs: NaN, snapshot: { hashMs: NaN, bytes: NaN, saveMs: NaN, cloneMs: NaN }, statements: [] };
+  const pair = async (name, first, second, extra, cache) =>
+    providers.includes(name) ? [await run(first, extra, cache), await run(second, extra, cache)] : [skipped, skipped];
+  const [e1, e2] = await pair('embedded', 'embedded, first run (restore)', 'embedded, second run (clone of the data directory)', [], path.join(tmp, 'cache'));
+  const [u1, u2] = await pair(
+    'url',
+    'url, first run (restore into a scratch database)',
+    'url, second run (template clone)',
+    ['--database-url', serverUrl],
+    path.join(tmp, 'cache-url'),
+  );
   // the template databases live on urlServer and go with it
 
   const ratio = (a, b) => `${(a.ttfm / b.ttfm).toFixed(1)}x`;
   const pct = (a, b) => `${(((b - a) / a) * 100).toFixed(0).padStart(4)} %`;
-  const rows = e1.statements.map(
+  const d = (list, i) => list[i]?.durationMs ?? NaN;
+  const rows = (e1.statements.length ? e1 : u1).statements.map(
     (s, i) =>
-      `  ${s.id.padEnd(40)} ${seconds(s.durationMs).padStart(8)} ${seconds(e2.statements[i].durationMs).padStart(8)} ${pct(s.durationMs, e2.statements[i].durationMs)}   ${seconds(u1.statements[i].durationMs).padStart(8)} ${seconds(u2.statements[i].durationMs).padStart(8)} ${pct(u1.statements[i].durationMs, u2.statements[i].durationMs)}`,
+      `  ${s.id.padEnd(40)} ${seconds(d(e1.statements, i)).padStart(8)} ${seconds(d(e2.statements, i)).padStart(8)} ${pct(d(e1.statements, i), d(e2.statements, i))}   ${seconds(d(u1.statements, i)).padStart(8)} ${seconds(d(u2.statements, i)).padStart(8)} ${pct(d(u1.statements, i), d(u2.statements, i))}`,
   );
   console.log(`
 snapshot benchmark: ${argv.dump ? path.basename(dumpPath) : `shop scale ${scale}, pg_dump -Fc -Z0`}, ${mb(dumpBytes)}, ${os.availableParallelism()} CPUs, pg_restore -j default
