@@ -5,11 +5,12 @@
  * provider (template database clone) and, with --providers …,container, the container provider
  * (tar of the data directory put into a new container), side by side in one run.
  *
- *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--jobs 2]
- *        [--providers embedded,url,container] [--image rehearse-local/postgres:17]
+ *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--keep-dump file.dump]
+ *                                 [--providers embedded,url,container] [--image rehearse-local/postgres:17]
  *
  * 1. Without --dump: the shop fixture at --scale orders on an embedded PostgreSQL of the installed
- *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB).
+ *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB);
+ *    --keep-dump FILE writes it there and keeps it, for a later --dump FILE.
  * 2. Four `rehearse run`s (the CLI, as a user runs it) of the same three migrations — an index
  *    build, a backfill, a table rewrite — with the same dump:
  *      embedded: first run (restore, snapshot saved), second run (clone of the snapshot)
@@ -32,7 +33,6 @@ const { clientTool, clientConnection } = await import('../../src/load/client-too
 const { silentLogger } = await import('../../src/core/log.ts');
 
 const scale = Number(argv.scale ?? 8_000_000);
-const _jobs = Number(argv.jobs ?? 2);
 const providers = String(argv.providers ?? 'embedded,url').split(',');
 const image = argv.image ?? 'rehearse-local/postgres:17';
 const say = (m) => process.stderr.write(`${m}\n`);
@@ -54,7 +54,7 @@ try {
   if (!dumpPath) {
     const pgDump = await clientTool('pg_dump');
     const major = Math.min(pgDump.major, bundledMajor());
-    dumpPath = path.join(tmp, `shop-${scale}.dump`);
+    dumpPath = argv['keep-dump'] ? path.resolve(argv['keep-dump']) : path.join(tmp, `shop-${scale}.dump`);
     say(`building the dump: shop fixture, scale ${scale}, on embedded PostgreSQL ${major}, pg_dump ${pgDump.version} -Fc -Z0`);
     const source = await provision({ provider: 'embedded', postgresMajor: major }, silentLogger);
     try {
