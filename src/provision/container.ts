@@ -105,7 +105,9 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
   };
   const unregister = onExitCleanup(stop);
 
-  const step = log.progress(`starting PostgreSQL container ${image}${hostNetwork ? ' (host network)' : network ? ` (network ${network})` : ''}`);
+  const step = log.progress(
+    `starting PostgreSQL container ${image}${hostNetwork ? ' (host network)' : network ? ` (network ${network})` : ''}${seed ? ' on a snapshot clone' : ''}`,
+  );
   if (!imagePresent) step.update(`pulling ${image}`);
   let started: StartedPostgreSqlContainer | undefined;
   let url = '';
