@@ -34,7 +34,10 @@ export function addSnapshotCommands(program: Command, setExitCode: (code: number
     .addOption(new Option('--container-network <mode>', 'container provider: "host" for engines where port publishing is unavailable'))
     .addOption(new Option('--database-url <url>', 'url provider: the server that keeps the template database'))
     .addOption(
-      new Option('--cache-dir <dir>', 'embedded, container: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
+      new Option(
+        '--cache-dir <dir>',
+        'embedded, container: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)',
+      ),
     )
     .addOption(new Option('--config <file>', 'config file (default: ./rehearse.config.* if present)'))
     .addOption(new Option('--quiet', 'no progress'))
