@@ -2,8 +2,6 @@ import { BUDGET_NAMES } from '../config/index.ts';
 import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 import { flag, oneOf, repeated, value, type OptionsOf } from './options.ts';
 
-/** The providers that keep snapshots (a container's data goes with it). */
-const SNAPSHOT_PROVIDERS = ['embedded', 'url'] as const;
 const DEFAULT_SNAPSHOT_DIRS = '$PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots';
 
 /**
@@ -16,6 +14,12 @@ const DEFAULT_SNAPSHOT_DIRS = '$PG_REHEARSE_CACHE/snapshots or node_modules/.cac
 const REGRESSION_OPTIONS = {
   regressionThreshold: value('--regression-threshold <pct>', 'a figure regressed when it grew more than this (default 50%)'),
   regressionMin: value('--regression-min <duration>', '… and by at least this much (default 25ms)'),
+};
+
+/** The container provider's image and network: run and prepare take the same two. */
+const CONTAINER_OPTIONS = {
+  image: value('--image <image>', 'container provider: the PostgreSQL image (default postgres:<--postgres or 17>)'),
+  containerNetwork: value('--container-network <mode>', 'container provider: "host" for engines where port publishing is unavailable'),
 };
 
 /** `rehearse run`: its options, in the order the help lists them. */
@@ -47,8 +51,7 @@ export const RUN_OPTIONS = {
   from: value('--from <version>', 'treat migrations up to and including this version as applied'),
   out: value('--out <dir>', 'where to write report.json (default reports/<timestamp>/)'),
   provider: oneOf('--provider <name>', 'where PostgreSQL runs: embedded (default), container (testcontainers), url (an existing server)', PROVIDERS),
-  image: value('--image <image>', 'container provider: the PostgreSQL image (default postgres:<--postgres or 17>)'),
-  containerNetwork: value('--container-network <mode>', 'container provider: "host" for engines where port publishing is unavailable'),
+  ...CONTAINER_OPTIONS,
   postgres: value('--postgres <major>', 'PostgreSQL major for the embedded server (default 17; others are installed on demand)'),
   pgSetting: repeated('--pg-setting <name=value>', 'server setting in force during the replay; repeat for more'),
   databaseUrl: value('--database-url <url>', 'an existing server (implies --provider url); the run works in a scratch database'),
@@ -149,10 +152,11 @@ export const PREPARE_OPTIONS = {
   fixture: value('--fixture <name>', 'a bundled synthetic dataset (shop)'),
   scale: value('--scale <n>', 'fixture size'),
   seed: value('--seed <n>', 'fixture random seed (default 42)'),
-  provider: oneOf('--provider <name>', 'embedded (default) or url', SNAPSHOT_PROVIDERS),
-  postgres: value('--postgres <major>', 'PostgreSQL major for the embedded server'),
+  provider: oneOf('--provider <name>', 'embedded (default), container or url', ['embedded', 'container', 'url'] as const),
+  postgres: value('--postgres <major>', 'PostgreSQL major for the embedded server (container: the image postgres:<major>)'),
+  ...CONTAINER_OPTIONS,
   databaseUrl: value('--database-url <url>', 'url provider: the server that keeps the template database'),
-  cacheDir: value('--cache-dir <dir>', `embedded: where snapshots are kept (default ${DEFAULT_SNAPSHOT_DIRS})`),
+  cacheDir: value('--cache-dir <dir>', `embedded, container: where snapshots are kept (default ${DEFAULT_SNAPSHOT_DIRS})`),
   config: value('--config <file>', 'config file (default: ./rehearse.config.* if present)'),
   quiet: flag('--quiet', 'no progress'),
 };

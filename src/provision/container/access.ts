@@ -29,5 +29,6 @@ export function containerAccess(docker: Docker, started: StartedPostgreSqlContai
       if (!containerPath.startsWith(COPY_PREFIX)) throw new Error(`not a copy made by copyIn: ${containerPath}`);
       await execInContainer(docker, id, ['rm', '-rf', path.posix.dirname(containerPath)], {});
     },
+    archive: (containerPath) => docker.getContainer(id).getArchive({ path: containerPath }),
   };
 }

@@ -44,6 +44,13 @@ export async function applyAndRestart(docker: Docker, id: string, url: string, s
  * image's STOPSIGNAL) and start the container again; the data stays in the container.
  */
 export async function restart(docker: Docker, id: string, url: string, what: string): Promise<void> {
+  await halt(docker, id);
+  await docker.getContainer(id).start();
+  await waitReady(docker, id, url, what);
+}
+
+/** Stop the server cleanly (a fast shutdown: a checkpoint is written); the container stays. */
+export async function halt(docker: Docker, id: string): Promise<void> {
   const ctr = docker.getContainer(id);
   const exited = ctr.wait();
   await ctr.kill({ signal: 'SIGINT' });
@@ -61,8 +68,6 @@ export async function restart(docker: Docker, id: string, url: string, what: str
     await ctr.kill().catch(() => undefined);
     await ctr.wait();
   }
-  await ctr.start();
-  await waitReady(docker, id, url, what);
 }
 
 /** Connect until the server answers; a container that stopped fails at once with its log. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { Wait } from 'testcontainers';
 import type { Logger } from '../../core/log.ts';
@@ -14,7 +15,7 @@ import { CONTAINER_PORT, RehearsalContainer } from './internals.ts';
 import { containerRun, runLabels, type ContainerRun } from './labels.ts';
 import { runLogLines } from './logs.ts';
 import { sweepOrphans } from './orphans.ts';
-import { applyAndRestart, STARTUP_TIMEOUT_MS, waitReady } from './restart.ts';
+import { applyAndRestart, halt, STARTUP_TIMEOUT_MS, waitReady } from './restart.ts';
 
 const USER = 'postgres';
 /** /dev/shm of the container: PostgreSQL's parallel workers share memory there (Docker's default is 64 MB). */
@@ -29,6 +30,8 @@ interface ContainerSpec {
   local: boolean;
   password: string;
   maxConnections: string;
+  /** a snapshot clone: its data directory, put in place before the server starts (src/snapshot) */
+  seed: ProvisionOptions['fromArchive'];
 }
 
 /** A started container and how to reach its server. */
@@ -56,9 +59,14 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
   const imagePresent = await hasImage(docker, image);
   await sweepOrphans(docker, log);
   const run = containerRun(docker);
-  const spec: ContainerSpec = { image, network, local, password: crypto.randomBytes(18).toString('base64url'), maxConnections: maxConnections(options) };
+  // a snapshot clone keeps the cluster's own password (src/snapshot)
+  const seed = options.fromArchive;
+  const password = seed?.password ?? crypto.randomBytes(18).toString('base64url');
+  const spec: ContainerSpec = { image, network, local, password, maxConnections: maxConnections(options), seed };
 
-  const step = log.progress(`starting PostgreSQL container ${image}${network === 'host' ? ' (host network)' : network ? ` (network ${network})` : ''}`);
+  const step = log.progress(
+    `starting PostgreSQL container ${image}${network === 'host' ? ' (host network)' : network ? ` (network ${network})` : ''}${seed ? ' on a snapshot clone' : ''}`,
+  );
   if (!imagePresent) step.update(`pulling ${image}`);
   let server: Booted;
   let release: { version: string; major: number };
@@ -66,8 +74,11 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
     server = await boot(docker, run, spec, imagePresent);
     if (run.stopped) throw interruptedError();
     await waitReady(docker, server.id, server.url, 'first start');
-    step.update('load settings');
-    await applyAndRestart(docker, server.id, server.url, { ...user, ...LOAD_SETTINGS }, 'load settings');
+    // a clone starts with the load settings it was saved with; nothing is loaded on it
+    if (!seed) {
+      step.update('load settings');
+      await applyAndRestart(docker, server.id, server.url, { ...user, ...LOAD_SETTINGS }, 'load settings');
+    }
     release = await serverRelease(server.url);
     step.done(`${urlHost(server.started.getHost())}:${new URL(server.url).port}, container ${server.id.slice(0, 12)}`);
   } catch (err) {
@@ -90,6 +101,17 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
       replayStep.done();
     },
     settingsInForce: () => readSettingsInForce(url, Object.keys(user)),
+    async whileStopped(fn) {
+      const env: string[] = (await docker.getContainer(id).inspect()).Config.Env ?? [];
+      const dataDir = env.find((e) => e.startsWith('PGDATA='))?.slice('PGDATA='.length) || '/var/lib/postgresql/data';
+      await halt(docker, id);
+      try {
+        return await fn(dataDir, spec.password);
+      } finally {
+        await docker.getContainer(id).start();
+        await waitReady(docker, id, url, 'load settings, after the snapshot copy');
+      }
+    },
     stop: run.stop,
     container: containerAccess(docker, server.started, image, pgEnv),
   };
@@ -100,7 +122,7 @@ async function boot(docker: Docker, run: ContainerRun, spec: ContainerSpec, imag
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const innerPort = spec.network === 'host' ? port : CONTAINER_PORT;
-    const container = rehearsalContainer(spec, run.runId, port, innerPort);
+    const container = await rehearsalContainer(spec, run.runId, port, innerPort);
     let started: StartedPostgreSqlContainer;
     try {
       started = await run.track(container.start());
@@ -115,8 +137,8 @@ async function boot(docker: Docker, run: ContainerRun, spec: ContainerSpec, imag
   }
 }
 
-/** The container of a run: its labels, the server's command line, the network or published port. */
-function rehearsalContainer(spec: ContainerSpec, runId: string, port: number, innerPort: number): RehearsalContainer {
+/** The container of a run: its labels, the server's command line, the network or published port, a snapshot's data. */
+async function rehearsalContainer(spec: ContainerSpec, runId: string, port: number, innerPort: number): Promise<RehearsalContainer> {
   const hostNetwork = spec.network === 'host';
   // on the host network the server shares the host's addresses: only loopback when the engine is here
   const base: PgSettings = {
@@ -141,6 +163,12 @@ function rehearsalContainer(spec: ContainerSpec, runId: string, port: number, in
   else {
     container.withPublishedPort(port, spec.local ? '127.0.0.1' : '');
     if (spec.network) container.withNetworkMode(spec.network);
+  }
+  // the snapshot's data directory is in place before the server starts: the entrypoint skips initdb
+  if (spec.seed) {
+    container
+      .withEnvironment({ PGDATA: spec.seed.dataDir })
+      .withCopyArchivesToContainer([{ tar: await spec.seed.open(), target: path.posix.dirname(spec.seed.dataDir) }]);
   }
   return container;
 }
