@@ -39,9 +39,17 @@ export const sleepUnlessInterrupted = (ms: number): Promise<void> =>
     interruption.signal.addEventListener('abort', done);
   });
 
+/** The event loop ran empty (a script or library use ending on its own, not bin/'s process.exit). */
+let endedNaturally = false;
+
 export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
   if (!hooked) {
     hooked = true;
+    // async-exit-hook runs its hooks with `done` on 'beforeExit' too, which is no signal: first in
+    // line (before its listener), so the hook below can tell
+    process.prependListener('beforeExit', () => {
+      endedNaturally = true;
+    });
     // async-exit-hook's own deadline exits with 128+signal; ours (130) comes first
     exitHook.forceExitTimeout(GRACE_MS + 3_000);
     // On Ctrl-C/SIGTERM the hook gets `done`; on the plain 'exit' event it is called without it
@@ -55,6 +63,11 @@ export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
       process.on('unhandledRejection', swallow);
       if (!done) {
         runNow();
+        return;
+      }
+      if (endedNaturally) {
+        // nothing interrupted it: the undos left, then the exit code the program set (async-exit-hook would say 0)
+        Promise.allSettled([...pending.keys()].map((u) => u())).finally(() => process.exit(process.exitCode ?? 0));
         return;
       }
       interruptedBy = 'signal';
