@@ -4,8 +4,13 @@ import { summarizeTables } from '../src/load/index.ts';
 import { replay } from '../src/replay/index.ts';
 import { reportMigrations } from '../src/report/index.ts';
 import { silentLogger } from '../src/core/log.ts';
+import { listScratchDatabases } from '../src/ownership/scratch.ts';
 import { freshDatabase, sql } from './helpers/db.ts';
 import { migrationOf } from './helpers/migrations.ts';
+
+// other test files calibrate on the same server meanwhile: this process's calibration clones only
+const ourCalibrationDbs = async (url: string) =>
+  (await listScratchDatabases(url)).filter((d) => d.owner.pid === process.pid && d.database.startsWith('rehearse_calib_')).map((d) => d.database);
 
 const ROWS = 10_000;
 
@@ -56,9 +61,7 @@ describe('predictions on real PostgreSQL: cost classes, calibration, transaction
       });
       predictions = out.statements;
       summary = out.summary;
-      calibrationDbsDuring = (await sql<{ datname: string }>(url, "SELECT datname FROM pg_database WHERE datname LIKE 'rehearse_calib_%'")).map(
-        (r) => r.datname,
-      );
+      calibrationDbsDuring = await ourCalibrationDbs(url);
     } finally {
       await calibration.drop();
     }
@@ -124,7 +127,6 @@ describe('predictions on real PostgreSQL: cost classes, calibration, transaction
 
   it('drops every calibration database', async () => {
     expect(calibrationDbsDuring.length).toBe(1); // the base clone, until drop()
-    const left = await sql(url, "SELECT datname FROM pg_database WHERE datname LIKE 'rehearse_calib_%'");
-    expect(left).toEqual([]);
+    expect(await ourCalibrationDbs(url)).toEqual([]);
   });
 });

@@ -143,7 +143,8 @@ describe('lock_timeout rehearsal', () => {
   it('retries the transaction after each lock timeout until the lock is free, listing the attempts', async () => {
     const db = await freshDatabase('locktimeout');
     await sql(db, 'CREATE TABLE t (id int)');
-    const release = await longReader(db, 1000);
+    // held 2 s from now: the replay's own start-up (slow on a loaded machine) must leave room for 3 attempts
+    const release = await longReader(db, 2000);
     const result = await replay({
       url: db,
       migrations: [migrationOf('001', ['ALTER TABLE t ADD COLUMN a int', 'ALTER TABLE t ADD COLUMN b int'])],

@@ -130,6 +130,19 @@ describe('embedded provider: data directory snapshots', () => {
       await second.instance.stop();
     }
 
+    // a snapshot that does not start (here: its pg_control gone) costs a load, not the run
+    await fs.rm(path.join(dir, key, 'data', 'global', 'pg_control'));
+    const warnings: string[] = [];
+    const third = await provisionDataset({ provider: 'embedded' }, load, { mode: 'always', dir }, { ...silentLogger, warn: (m) => warnings.push(m) });
+    try {
+      expect(third.dataset.snapshot).toMatchObject({ key, hit: false, createdAt: null });
+      expect(third.dataset.phaseMs).toBeDefined();
+      expect(await fingerprint(third.instance.url)).toEqual(restored);
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^snapshot ${key} did not start \\(.*\\); loading the dataset instead`))]);
+    } finally {
+      await third.instance.stop();
+    }
+
     const [entry] = await cacheList({ dir });
     expect(entry).toMatchObject({ key, provider: 'embedded', incomplete: false, bytes: first.dataset.snapshot!.bytes });
     expect(entry!.source).toContain('embedded.sql');

@@ -1,17 +1,23 @@
 #!/usr/bin/env zx
 /**
  * Restore once, rehearse many: time-to-first-migration of a run that restores a dump against one
- * that starts from the dump's snapshot, for the embedded provider (data directory clone) and the
- * url provider (template database clone), side by side in one run.
+ * that starts from the dump's snapshot, for the embedded provider (data directory clone), the url
+ * provider (template database clone) and, with --providers …,container, the container provider
+ * (tar of the data directory put into a new container), side by side in one run.
  *
- *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--jobs 2]
+ *   zx scripts/bench/snapshot.mjs [--scale 8000000] [--dump file.dump] [--keep-dump file.dump]
+ *                                 [--providers embedded,url,container] [--image rehearse-local/postgres:17]
  *
  * 1. Without --dump: the shop fixture at --scale orders on an embedded PostgreSQL of the installed
- *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB).
+ *    pg_dump's major, dumped with pg_dump -Fc -Z0 (uncompressed: 8M orders make a dump over 1 GB);
+ *    --keep-dump FILE writes it there and keeps it, for a later --dump FILE.
  * 2. Four `rehearse run`s (the CLI, as a user runs it) of the same three migrations — an index
  *    build, a backfill, a table rewrite — with the same dump:
  *      embedded: first run (restore, snapshot saved), second run (clone of the snapshot)
  *      url:      first run (restore into a scratch database, template saved), second run (clone)
+ *      container: first run (restore in the container, data directory tar saved), second run
+ *                (a new container on the tar); --image, on the host network (TESTCONTAINERS_*
+ *                as for the container tests)
  *    the url runs against an embedded server this script starts.
  * 3. Time to first migration = from spawning `rehearse run` to the start of its first statement
  *    (report.json); ratios first/second. Statement durations after a restore and after a clone
@@ -27,7 +33,8 @@ const { clientTool, clientConnection } = await import('../../src/load/client-too
 const { silentLogger } = await import('../../src/core/log.ts');
 
 const scale = Number(argv.scale ?? 8_000_000);
-const _jobs = Number(argv.jobs ?? 2);
+const providers = String(argv.providers ?? 'embedded,url').split(',');
+const image = argv.image ?? 'rehearse-local/postgres:17';
 const say = (m) => process.stderr.write(`${m}\n`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
@@ -47,7 +54,7 @@ try {
   if (!dumpPath) {
     const pgDump = await clientTool('pg_dump');
     const major = Math.min(pgDump.major, bundledMajor());
-    dumpPath = path.join(tmp, `shop-${scale}.dump`);
+    dumpPath = argv['keep-dump'] ? path.resolve(argv['keep-dump']) : path.join(tmp, `shop-${scale}.dump`);
     say(`building the dump: shop fixture, scale ${scale}, on embedded PostgreSQL ${major}, pg_dump ${pgDump.version} -Fc -Z0`);
     const source = await provision({ provider: 'embedded', postgresMajor: major }, silentLogger);
     try {
@@ -67,9 +74,12 @@ try {
   const runTmp = path.join(tmp, 'run');
   await fs.mkdir(runTmp, { mode: 0o755 });
 
-  urlServer = await provision({ provider: 'embedded' }, silentLogger);
-  await urlServer.prepareForReplay(); // production-like durability, as an existing server has
-  const serverUrl = urlServer.url.replace(/\/rehearse$/, '/postgres');
+  let serverUrl;
+  if (providers.includes('url')) {
+    urlServer = await provision({ provider: 'embedded' }, silentLogger);
+    await urlServer.prepareForReplay(); // production-like durability, as an existing server has
+    serverUrl = urlServer.url.replace(/\/rehearse$/, '/postgres');
+  }
 
   const runs = [];
   // each provider its own cache folder: the url pair hashes the dump on its first run too
@@ -94,32 +104,53 @@ try {
     runs.push(r);
     return r;
   }
-  const e1 = await run('embedded, first run (restore)', [], path.join(tmp, 'cache'));
-  const e2 = await run('embedded, second run (clone of the data directory)', [], path.join(tmp, 'cache'));
-  const u1 = await run('url, first run (restore into a scratch database)', ['--database-url', serverUrl], path.join(tmp, 'cache-url'));
-  const u2 = await run('url, second run (template clone)', ['--database-url', serverUrl], path.join(tmp, 'cache-url'));
-  // the template databases live on urlServer and go with it
+  // each pair: a first run (restore, snapshot saved) and a second (clone), with its own cache folder
+  const pairs = [];
+  if (providers.includes('embedded')) {
+    pairs.push({
+      name: 'embedded',
+      first: await run('embedded, first run (restore)', [], path.join(tmp, 'cache')),
+      second: await run('embedded, second run (clone of the data directory)', [], path.join(tmp, 'cache')),
+    });
+  }
+  if (providers.includes('url')) {
+    const extra = ['--database-url', serverUrl];
+    pairs.push({
+      name: 'url (template)',
+      first: await run('url, first run (restore into a scratch database)', extra, path.join(tmp, 'cache-url')),
+      second: await run('url, second run (template clone)', extra, path.join(tmp, 'cache-url')),
+    });
+    // the template databases live on urlServer and go with it
+  }
+  if (providers.includes('container')) {
+    const extra = ['--provider', 'container', '--image', image, '--container-network', 'host'];
+    pairs.push({
+      name: 'container (tar)',
+      first: await run(`container ${image}, first run (restore in the container)`, extra, path.join(tmp, 'cache-container')),
+      second: await run('container, second run (a new container on the data directory tar)', extra, path.join(tmp, 'cache-container')),
+    });
+  }
 
   const ratio = (a, b) => `${(a.ttfm / b.ttfm).toFixed(1)}x`;
   const pct = (a, b) => `${(((b - a) / a) * 100).toFixed(0).padStart(4)} %`;
-  const rows = e1.statements.map(
+  const rows = pairs[0].first.statements.map(
     (s, i) =>
-      `  ${s.id.padEnd(40)} ${seconds(s.durationMs).padStart(8)} ${seconds(e2.statements[i].durationMs).padStart(8)} ${pct(s.durationMs, e2.statements[i].durationMs)}   ${seconds(u1.statements[i].durationMs).padStart(8)} ${seconds(u2.statements[i].durationMs).padStart(8)} ${pct(u1.statements[i].durationMs, u2.statements[i].durationMs)}`,
+      `  ${s.id.padEnd(40)}` +
+      pairs.map((p) => ` ${seconds(p.first.statements[i].durationMs).padStart(8)} ${seconds(p.second.statements[i].durationMs).padStart(8)} ${pct(p.first.statements[i].durationMs, p.second.statements[i].durationMs)}  `).join(''),
   );
+  const line = (f) => pairs.map((p) => `  ${p.name.padEnd(22)}${f(p)}`).join('\n');
   console.log(`
 snapshot benchmark: ${argv.dump ? path.basename(dumpPath) : `shop scale ${scale}, pg_dump -Fc -Z0`}, ${mb(dumpBytes)}, ${os.availableParallelism()} CPUs, pg_restore -j default
-hashing the dump (first run of each pair; the second reuses it): ${seconds(e1.snapshot.hashMs)} (${(dumpBytes / 1e6 / (e1.snapshot.hashMs / 1000)).toFixed(0)} MB/s), ${seconds(u1.snapshot.hashMs)}; second runs ${seconds(e2.snapshot.hashMs)}, ${seconds(u2.snapshot.hashMs)}
+hashing the dump (first run of each pair; the second reuses it): ${pairs.map((p) => `${p.name} ${seconds(p.first.snapshot.hashMs)} (${(dumpBytes / 1e6 / (p.first.snapshot.hashMs / 1000)).toFixed(0)} MB/s), then ${seconds(p.second.snapshot.hashMs)}`).join('; ')}
 
 time to first migration   first run (restore)   second run (clone)   first / second
-  embedded                ${seconds(e1.ttfm).padStart(10)}            ${seconds(e2.ttfm).padStart(10)}         ${ratio(e1, e2)}
-  url (template)          ${seconds(u1.ttfm).padStart(10)}            ${seconds(u2.ttfm).padStart(10)}         ${ratio(u1, u2)}
+${line((p) => `  ${seconds(p.first.ttfm).padStart(10)}            ${seconds(p.second.ttfm).padStart(10)}         ${ratio(p.first, p.second)}`)}
 dataset ready (loadMs)
-  embedded                ${seconds(e1.loadMs).padStart(10)}            ${seconds(e2.loadMs).padStart(10)}
-  url (template)          ${seconds(u1.loadMs).padStart(10)}            ${seconds(u2.loadMs).padStart(10)}
-snapshot: embedded ${mb(e1.snapshot.bytes)} saved in ${seconds(e1.snapshot.saveMs)}, cloned in ${seconds(e2.snapshot.cloneMs)}; url ${mb(u1.snapshot.bytes)} saved in ${seconds(u1.snapshot.saveMs)}, cloned in ${seconds(u2.snapshot.cloneMs)}
+${line((p) => `  ${seconds(p.first.loadMs).padStart(10)}            ${seconds(p.second.loadMs).padStart(10)}`)}
+snapshot: ${pairs.map((p) => `${p.name} ${mb(p.first.snapshot.bytes)} saved in ${seconds(p.first.snapshot.saveMs)}, cloned in ${seconds(p.second.snapshot.cloneMs)}`).join('; ')}
 
 statement durations after a restore vs after a clone
-  statement                                 embedded: restore    clone   diff        url: restore    clone   diff
+  statement                               ${pairs.map((p) => `${p.name.padStart(12)}: restore  clone   diff  `).join('')}
 ${rows.join('\n')}
 `);
 } finally {

@@ -28,11 +28,16 @@ export function addSnapshotCommands(program: Command, setExitCode: (code: number
     .addOption(new Option('--fixture <name>', 'a bundled synthetic dataset (shop)'))
     .addOption(new Option('--scale <n>', 'fixture size'))
     .addOption(new Option('--seed <n>', 'fixture random seed (default 42)'))
-    .addOption(new Option('--provider <name>', 'embedded (default) or url').choices(['embedded', 'url']))
-    .addOption(new Option('--postgres <major>', 'PostgreSQL major for the embedded server'))
+    .addOption(new Option('--provider <name>', 'embedded (default), container or url').choices(['embedded', 'container', 'url']))
+    .addOption(new Option('--postgres <major>', 'PostgreSQL major for the embedded server (container: the image postgres:<major>)'))
+    .addOption(new Option('--image <image>', 'container provider: the PostgreSQL image (default postgres:<--postgres or 17>)'))
+    .addOption(new Option('--container-network <mode>', 'container provider: "host" for engines where port publishing is unavailable'))
     .addOption(new Option('--database-url <url>', 'url provider: the server that keeps the template database'))
     .addOption(
-      new Option('--cache-dir <dir>', 'embedded: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)'),
+      new Option(
+        '--cache-dir <dir>',
+        'embedded, container: where snapshots are kept (default $PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots)',
+      ),
     )
     .addOption(new Option('--config <file>', 'config file (default: ./rehearse.config.* if present)'))
     .addOption(new Option('--quiet', 'no progress'))

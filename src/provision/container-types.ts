@@ -34,4 +34,6 @@ export interface ContainerAccess {
   copyIn(hostPath: string): Promise<string>;
   /** Remove what copyIn put there (a path it returned). */
   removeCopy(containerPath: string): Promise<void>;
+  /** A tar of a path of the container (its top entry is the path's last name); works while it is stopped. */
+  archive(containerPath: string): Promise<NodeJS.ReadableStream>;
 }

@@ -83,7 +83,9 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
 
   await sweepOrphans(docker, log);
   const runId = crypto.randomBytes(8).toString('hex');
-  const password = crypto.randomBytes(18).toString('base64url');
+  // a snapshot clone keeps the cluster's own password (src/snapshot)
+  const seed = options.fromArchive;
+  const password = seed?.password ?? crypto.randomBytes(18).toString('base64url');
 
   // Everything this run starts is found by its label, so a stop while start() is still under way
   // (Ctrl-C during the health check) still finds and removes the container.
@@ -103,7 +105,9 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
   };
   const unregister = onExitCleanup(stop);
 
-  const step = log.progress(`starting PostgreSQL container ${image}${hostNetwork ? ' (host network)' : network ? ` (network ${network})` : ''}`);
+  const step = log.progress(
+    `starting PostgreSQL container ${image}${hostNetwork ? ' (host network)' : network ? ` (network ${network})` : ''}${seed ? ' on a snapshot clone' : ''}`,
+  );
   if (!imagePresent) step.update(`pulling ${image}`);
   let started: StartedPostgreSqlContainer | undefined;
   let url = '';
@@ -137,6 +141,10 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
         container.withPublishedPort(port, local ? '127.0.0.1' : '');
         if (network) container.withNetworkMode(network);
       }
+      // the snapshot's data directory is in place before the server starts: the entrypoint skips initdb
+      if (seed) {
+        container.withEnvironment({ PGDATA: seed.dataDir }).withCopyArchivesToContainer([{ tar: await seed.open(), target: path.posix.dirname(seed.dataDir) }]);
+      }
       starting = container.start();
       try {
         started = (await starting) as StartedPostgreSqlContainer;
@@ -154,9 +162,12 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
     }
     if (stopping) throw interruptedError();
     await waitReady(docker, started.getId(), url, 'first start');
-    step.update('load settings');
-    await applySettings(url, { ...user, ...LOAD_SETTINGS });
-    await restart(docker, started.getId(), url, 'load settings');
+    // a clone starts with the load settings it was saved with; nothing is loaded on it
+    if (!seed) {
+      step.update('load settings');
+      await applySettings(url, { ...user, ...LOAD_SETTINGS });
+      await restart(docker, started.getId(), url, 'load settings');
+    }
     version = await serverVersion(url);
     step.done(`${urlHost(started.getHost())}:${new URL(url).port}, container ${started.getId().slice(0, 12)}`);
   } catch (err) {
@@ -186,6 +197,7 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
       if (!containerPath.startsWith('/tmp/pg-rehearse-')) throw new Error(`not a copy made by copyIn: ${containerPath}`);
       await execInContainer(docker, containerId, ['rm', '-rf', path.posix.dirname(containerPath)], {});
     },
+    archive: (containerPath) => docker.getContainer(containerId).getArchive({ path: containerPath }),
   };
 
   return {
@@ -200,6 +212,17 @@ export async function startContainer(options: ProvisionOptions, log: Logger): Pr
       replayStep.done();
     },
     settingsInForce: () => readSettingsInForce(url, Object.keys(user)),
+    async whileStopped(fn) {
+      const env: string[] = (await docker.getContainer(containerId).inspect()).Config.Env ?? [];
+      const dataDir = env.find((e) => e.startsWith('PGDATA='))?.slice('PGDATA='.length) || '/var/lib/postgresql/data';
+      await halt(docker, containerId);
+      try {
+        return await fn(dataDir, password);
+      } finally {
+        await docker.getContainer(containerId).start();
+        await waitReady(docker, containerId, url, 'load settings, after the snapshot copy');
+      }
+    },
     stop,
     container: access,
   };
@@ -269,6 +292,13 @@ async function applySettings(url: string, settings: PgSettings): Promise<void> {
  * image's STOPSIGNAL) and start the container again; the data stays in the container.
  */
 async function restart(docker: Docker, id: string, url: string, what: string): Promise<void> {
+  await halt(docker, id);
+  await docker.getContainer(id).start();
+  await waitReady(docker, id, url, what);
+}
+
+/** Stop the server cleanly (a fast shutdown: a checkpoint is written); the container stays. */
+async function halt(docker: Docker, id: string): Promise<void> {
   const ctr = docker.getContainer(id);
   const exited = ctr.wait();
   await ctr.kill({ signal: 'SIGINT' });
@@ -286,8 +316,6 @@ async function restart(docker: Docker, id: string, url: string, what: string): P
     await ctr.kill().catch(() => undefined);
     await ctr.wait();
   }
-  await ctr.start();
-  await waitReady(docker, id, url, what);
 }
 
 /** Connect until the server answers; a container that stopped fails at once with its log. */

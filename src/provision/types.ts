@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ContainerAccess } from './container-types.ts';
 import type { ProviderName } from '../core/names.ts';
 
@@ -32,6 +33,9 @@ export interface ProvisionOptions {
   fromDataDir?: { fill(target: string): Promise<void>; password: string };
   /** url: create the scratch database as a copy of this template database */
   templateDatabase?: string;
+  /** container: start on a saved, stopped data directory (a tar whose top folder is basename(dataDir),
+   *  put into the container before its server starts, so the entrypoint skips initdb) */
+  fromArchive?: { open(): Promise<Readable>; dataDir: string; password: string };
 }
 
 /** A PostgreSQL database the run may change freely, and how to give it back. */
@@ -48,7 +52,8 @@ export interface Instance {
   settingsInForce(): Promise<PgSettings>;
   /** Stop/drop everything this instance started; safe to call twice. */
   stop(): Promise<void>;
-  /** embedded only: stop the server, let fn read its data directory, start it again (snapshots) */
+  /** stop the server, let fn read its data directory, start it again (snapshots). embedded: a host
+   *  folder; container: PGDATA inside the container (read it with container.archive) */
   whileStopped?<T>(fn: (dataDir: string, password: string) => Promise<T>): Promise<T>;
   /** container provider only: the server's container, to run its own pg_restore/psql/pg_dump */
   readonly container?: ContainerAccess;

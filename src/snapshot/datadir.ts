@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir, type Instance, type ProvisionOptions } from '../provision/index.ts';
-import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
+import { LOCK_PREFIX, WRITING_PREFIX, writeAside } from './aside.ts';
 import { copyTree, formatBytes, roomFor, treeBytes } from './disk.ts';
-import { pidAlive, readOwner, tryLock } from './lock.ts';
+import { pidAlive, readOwner } from './lock.ts';
 import type { CacheEntry, SnapshotMeta, SnapshotStore } from './types.ts';
 
 /**
@@ -13,13 +12,10 @@ import type { CacheEntry, SnapshotMeta, SnapshotStore } from './types.ts';
  *   <cache>/<key>/data        the cluster
  *   <cache>/<key>/meta.json   SnapshotMeta
  *   <cache>/<key>/password    the postgres role's password (0600; the clone keeps the cluster's)
- * A snapshot is written as <cache>/.writing-<key>-<pid>-<random>/ and renamed to <cache>/<key>
- * once complete, under the lock file <cache>/.lock-<key> (holding the writer's pid). Only a
- * folder named exactly <key> with a meta.json is ever used: a run killed while writing leaves a
- * .writing-* folder that no run uses and `rehearse cache prune` removes.
+ * written aside and renamed when complete (aside.ts). The container provider's snapshots share the
+ * folder (archive.ts); `rehearse cache` lists and removes both.
  */
-export const WRITING_PREFIX = '.writing-';
-export const LOCK_PREFIX = '.lock-';
+export { LOCK_PREFIX, WRITING_PREFIX };
 
 export function defaultCacheDir(): string {
   return path.join(cacheDir(), 'snapshots');
@@ -55,42 +51,26 @@ export function dataDirStore(root: string): SnapshotStore {
     },
 
     async save(instance: Instance, partial, log: Logger) {
-      if (!instance.whileStopped) return null;
-      await fs.mkdir(root, { recursive: true });
-      const lock = await tryLock(path.join(root, LOCK_PREFIX + partial.key));
-      if ('heldBy' in lock) {
-        log.info(`snapshot ${partial.key} is being saved by another run (pid ${lock.heldBy.pid}); this run saves none`);
-        return null;
-      }
-      const tmp = path.join(root, `${WRITING_PREFIX}${partial.key}-${process.pid}-${crypto.randomBytes(3).toString('hex')}`);
-      const removeTmp = () => fs.rm(tmp, { recursive: true, force: true });
-      const unregister = onExitCleanup(async () => {
-        await removeTmp();
-        await lock.release();
-      });
-      try {
-        const existing = await this.find(partial.key);
-        if (existing) return existing; // another run saved it while we loaded
-        return await instance.whileStopped(async (dataDir, password) => {
-          const bytes = await treeBytes(dataDir);
-          const problem = await roomFor(root, bytes);
-          if (problem) {
-            log.warn(`snapshot not saved: ${problem}`);
-            return null;
-          }
-          const meta: SnapshotMeta = { ...partial, bytes, createdAt: new Date().toISOString() };
-          await fs.mkdir(tmp);
-          await copyTree(dataDir, path.join(tmp, 'data'));
-          await fs.writeFile(path.join(tmp, 'password'), password, { mode: 0o600 });
-          await fs.writeFile(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-          await fs.rename(tmp, folder(partial.key));
-          return meta;
-        });
-      } finally {
-        unregister();
-        await removeTmp();
-        await lock.release();
-      }
+      const whileStopped = instance.whileStopped?.bind(instance);
+      if (!whileStopped || instance.provider !== 'embedded') return null;
+      return writeAside(
+        root,
+        partial.key,
+        log,
+        () => this.find(partial.key),
+        (tmp) =>
+          whileStopped(async (dataDir, password) => {
+            const bytes = await treeBytes(dataDir);
+            const problem = await roomFor(root, bytes);
+            if (problem) {
+              log.warn(`snapshot not saved: ${problem}`);
+              return null;
+            }
+            await copyTree(dataDir, path.join(tmp, 'data'));
+            await fs.writeFile(path.join(tmp, 'password'), password, { mode: 0o600 });
+            return { ...partial, bytes, createdAt: new Date().toISOString() };
+          }),
+      );
     },
 
     async touch(key) {
@@ -100,7 +80,7 @@ export function dataDirStore(root: string): SnapshotStore {
   };
 }
 
-async function readMeta(dir: string): Promise<SnapshotMeta | null> {
+export async function readMeta(dir: string): Promise<SnapshotMeta | null> {
   try {
     return JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
   } catch {
@@ -135,7 +115,7 @@ export async function listDataDirs(root: string): Promise<CacheEntry[]> {
     const used = await fs.stat(path.join(dir, 'meta.json')).catch(() => null);
     out.push({
       key: e.name,
-      provider: 'embedded',
+      provider: meta?.provider ?? 'embedded',
       source: meta ? describeSource(meta) : '?',
       bytes: meta?.bytes ?? (await treeBytes(dir).catch(() => 0)),
       createdAt: meta?.createdAt ?? null,
@@ -167,7 +147,7 @@ export function describeSource(meta: SnapshotMeta): string {
         : s.kind === 'synthesized'
           ? `synthesized from ${s.stats} at fraction ${s.fraction}`
           : 'none';
-  return `${what} (PostgreSQL ${meta.pgMajor})`;
+  return `${what} (PostgreSQL ${meta.pgMajor}${meta.parts.image ? `, ${meta.parts.image}` : ''})`;
 }
 
 export { formatBytes };

@@ -2,14 +2,16 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SEED, fixturesDir, inspectDump, knownFixtures, loadDataset, type DatasetSummary, type LoadSpec } from '../load/index.ts';
 import { bundledMajor, provision, type Instance, type ProvisionOptions } from '../provision/index.ts';
+import { interrupted } from '../core/cleanup.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { TOOL_VERSION } from '../core/version.ts';
+import { archiveStore, containerImage } from './archive.ts';
 import { dataDirStore, defaultCacheDir, describeSource } from './datadir.ts';
 import { formatBytes } from './disk.ts';
 import { hashContentRemembered, hashFiles, snapshotKey } from './key.ts';
 import { serverMajor, templateStore } from './template.ts';
-import { AUTO_MIN_LOAD_MS, type CachePlan, type KeyParts, type KeySource, type SnapshotStore, type SnapshotUse } from './types.ts';
+import { AUTO_MIN_LOAD_MS, type CachePlan, type KeyParts, type KeySource, type SnapshotMeta, type SnapshotStore, type SnapshotUse } from './types.ts';
 
 export type { CacheEntry, CacheMode, CachePlan, KeyParts, SnapshotMeta, SnapshotUse } from './types.ts';
 export { AUTO_MIN_LOAD_MS } from './types.ts';
@@ -50,42 +52,37 @@ export async function provisionDataset(
   const source = await keySource(load, path.join(cache.dir ?? defaultCacheDir(), '.dump-hashes.json'));
   const hashMs = Math.round(performance.now() - hashed);
   // url: the server's major; when it cannot be read, provisioning says why (with the URL masked)
-  const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (options.postgresMajor ?? bundledMajor());
+  const container = options.provider === 'container' ? containerImage(options) : null;
+  const pgMajor = options.provider === 'url' ? await serverMajor(options.databaseUrl!) : (container?.major ?? options.postgresMajor ?? bundledMajor());
   if (pgMajor === null) return loadFresh(options, load, log, onProvisioned);
-  const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source };
+  const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source, ...(container ? { image: container.image } : {}) };
   const key = snapshotKey(parts);
 
   const saved = await store.find(key);
   if (saved) {
-    const started = performance.now();
-    let copyMs = 0;
-    const cloneOptions = await store.cloneOptions(saved, options);
-    const fill = cloneOptions.fromDataDir?.fill;
-    if (fill && cloneOptions.fromDataDir) {
-      cloneOptions.fromDataDir = {
-        ...cloneOptions.fromDataDir,
-        fill: async (target) => {
-          const t = performance.now();
-          await fill(target);
-          copyMs = performance.now() - t;
+    const cloned = await cloneSnapshot(store, saved, options, log).catch((err: unknown) => err as Error);
+    if (!(cloned instanceof Error)) {
+      const { instance, readyMs, copyMs } = cloned;
+      onProvisioned?.(instance);
+      await store.touch(key);
+      log.info(`dataset cloned from snapshot ${key} (${formatBytes(saved.bytes)}, saved ${saved.createdAt}) in ${(readyMs / 1000).toFixed(1)} s`);
+      const { phaseMs: _phases, ...summary } = saved.dataset;
+      return {
+        instance,
+        dataset: {
+          ...summary,
+          source: load.kind === 'dump' && summary.source.kind === 'dump' ? { ...summary.source, path: load.path } : summary.source,
+          loadMs: readyMs,
+          snapshot: { key, hit: true, createdAt: saved.createdAt, bytes: saved.bytes, cloneMs: Math.round(copyMs || readyMs), saveMs: 0, hashMs },
         },
       };
     }
-    const instance = await provision(cloneOptions, log);
-    onProvisioned?.(instance);
-    const readyMs = Math.round(performance.now() - started);
-    await store.touch(key);
-    log.info(`dataset cloned from snapshot ${key} (${formatBytes(saved.bytes)}, saved ${saved.createdAt}) in ${(readyMs / 1000).toFixed(1)} s`);
-    const { phaseMs: _phases, ...summary } = saved.dataset;
-    return {
-      instance,
-      dataset: {
-        ...summary,
-        source: load.kind === 'dump' && summary.source.kind === 'dump' ? { ...summary.source, path: load.path } : summary.source,
-        loadMs: readyMs,
-        snapshot: { key, hit: true, createdAt: saved.createdAt, bytes: saved.bytes, cloneMs: Math.round(copyMs || readyMs), saveMs: 0, hashMs },
-      },
-    };
+    // a snapshot that no longer starts (an image rebuilt with other user ids, a damaged copy) costs
+    // a load, not the run: the dataset is loaded instead (and no snapshot saved: the key has one)
+    if (interrupted()) throw cloned;
+    log.warn(`snapshot ${key} did not start (${describeError(cloned)}); loading the dataset instead (rehearse cache rm ${key} removes the snapshot)`);
+    const fresh = await loadFresh(options, load, log, onProvisioned);
+    return { ...fresh, dataset: { ...fresh.dataset, snapshot: { key, hit: false, createdAt: null, bytes: null, cloneMs: 0, saveMs: 0, hashMs } } };
   }
 
   const { instance, dataset } = await loadFresh(options, load, log, onProvisioned);
@@ -110,15 +107,41 @@ export async function provisionDataset(
   return { instance, dataset: { ...dataset, snapshot } };
 }
 
-/** Snapshots apply to loads of a dump or fixture, on the embedded and url providers, unless --no-cache. */
+/** Start the run's server on a clone of a saved snapshot; readyMs: until it is up, copyMs: the copy (embedded). */
+async function cloneSnapshot(
+  store: SnapshotStore,
+  saved: SnapshotMeta,
+  options: ProvisionOptions,
+  log: Logger,
+): Promise<{ instance: Instance; readyMs: number; copyMs: number }> {
+  const started = performance.now();
+  let copyMs = 0;
+  const cloneOptions = await store.cloneOptions(saved, options);
+  const fill = cloneOptions.fromDataDir?.fill;
+  if (fill && cloneOptions.fromDataDir) {
+    cloneOptions.fromDataDir = {
+      ...cloneOptions.fromDataDir,
+      fill: async (target) => {
+        const t = performance.now();
+        await fill(target);
+        copyMs = performance.now() - t;
+      },
+    };
+  }
+  const instance = await provision(cloneOptions, log);
+  return { instance, readyMs: Math.round(performance.now() - started), copyMs };
+}
+
+/** Snapshots apply to loads of a dump, fixture or synthesis, on every provider, unless --no-cache (or a url run in the URL's own database). */
 export function snapshotsApply(options: ProvisionOptions, load: LoadSpec, cache: CachePlan): boolean {
   if (cache.mode === 'never' || load.kind === 'none') return false;
   if (options.provider === 'url') return !options.useExistingDatabase;
-  return options.provider === 'embedded';
+  return true;
 }
 
 function storeFor(options: ProvisionOptions, cache: CachePlan): SnapshotStore | null {
   if (options.provider === 'embedded') return dataDirStore(cache.dir ?? defaultCacheDir());
+  if (options.provider === 'container') return archiveStore(cache.dir ?? defaultCacheDir());
   if (options.provider === 'url' && options.databaseUrl) return templateStore(options.databaseUrl);
   return null;
 }

@@ -45,6 +45,8 @@ export interface KeyParts {
   provider: ProviderName;
   pgMajor: number;
   source: KeySource;
+  /** container: the image as given (its files, owner ids and locale are those of the data directory) */
+  image?: string;
 }
 
 /** Saved beside a snapshot (meta.json, or the template database's comment). */
@@ -59,6 +61,8 @@ export interface SnapshotMeta {
   /** the summary of the load that produced it (source, tables, loadMs of that load) */
   dataset: DatasetSummary;
   toolVersion: string;
+  /** container: PGDATA inside the container the data directory was taken from (data.tar holds its last name) */
+  containerDataDir?: string;
 }
 
 /** A snapshot as `rehearse cache ls` shows it. */

@@ -15,8 +15,10 @@ export type Rehearse = (plan: RehearsalPlan, log: Logger, argv?: string[]) => Pr
 /**
  * --suggest: write the mechanical rewrites of the findings to <out>/suggested/<folder> (the
  * original layout), rehearse them with the same plan — same dataset, same workload, a fresh server
- * (no snapshot: the dataset is loaded again) — write that run's report to <out>/suggested/, and
- * compare: before vs after. Null when no finding is mechanical (or the run replayed no folder).
+ * — write that run's report to <out>/suggested/, and compare: before vs after. The same plan means
+ * the same snapshot key (src/snapshot): when the run cloned a snapshot of its dataset or saved one,
+ * the suggestion starts from a clone of it; else the dataset is loaded again. Null when no finding
+ * is mechanical (or the run replayed no folder).
  */
 export async function rehearseSuggestion(
   plan: RehearsalPlan,
@@ -37,7 +39,7 @@ export async function rehearseSuggestion(
   const rewrites = await writeSuggestedFolder(folder, target, findings, sqlOf);
   if (rewrites.length === 0) return null;
   log.info(
-    `--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''}`,
+    `--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''} (${datasetSource(report)})`,
   );
 
   // a DDL that waited in the lock queue is rehearsed with the lock_timeout it now sets, and retries
@@ -72,6 +74,15 @@ export async function rehearseSuggestion(
     before: suggestionFigures(report),
     after: suggestionFigures(after),
   };
+}
+
+/** Where the suggestion's dataset comes from: the snapshot the run cloned or saved, or a second load. */
+function datasetSource(report: Report): string {
+  const snap = report.dataset?.snapshot;
+  if (snap && (snap.hit || snap.createdAt)) return `a clone of snapshot ${snap.key}`;
+  if (report.dataset?.source.kind === 'none') return 'no dataset to load';
+  if (snap) return 'loaded again: this run kept no snapshot of it; --cache keeps one';
+  return 'loaded again';
 }
 
 /**

@@ -433,16 +433,18 @@ export const ReportSchema = z
         phaseMs: z.strictObject({ load: ms, vacuumAnalyze: ms, checkpoint: ms }).optional(),
         snapshot: z
           .strictObject({
-            key: z.string().describe('content key: dump bytes or fixture name/scale/seed/definition, PostgreSQL major, provider (docs/snapshots.md)'),
+            key: z
+              .string()
+              .describe('content key: dump bytes or fixture name/scale/seed/definition, PostgreSQL major, provider, container image (docs/snapshots.md)'),
             hit: z.boolean().describe('true: the dataset was cloned from a saved snapshot (loadMs is the clone + server start)'),
             createdAt: isoTime.nullable().describe('when the snapshot was saved; null when this run saved none'),
-            bytes: z.number().int().nullable().describe('size of the snapshot (data directory or template database)'),
-            cloneMs: ms.describe('hit: copying the data directory / creating the database from the template; miss: 0'),
+            bytes: z.number().int().nullable().describe('size of the snapshot (data directory, its tar (container) or template database)'),
+            cloneMs: ms.describe('hit: copying the data directory / starting a container on its tar / creating the database from the template; miss: 0'),
             saveMs: ms.describe('miss: saving the snapshot after the load (not in loadMs); hit: 0'),
             hashMs: ms.describe('hashing the dump (or fixture definition) into the key'),
           })
           .optional()
-          .describe('absent with --no-cache, no dataset, or the container provider'),
+          .describe('absent with --no-cache, no dataset, or --use-existing-database'),
         tables: z.array(z.strictObject({ name: z.string(), rows: z.number(), rowsEstimated: z.boolean(), bytes: z.number().int() })),
       })
       .nullable(),
