@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { RehearseError } from '../src/core/errors.ts';
 import { provision } from '../src/provision/index.ts';
 import { connectionsNeeded, describeNeed, parseWorkload, startTraffic } from '../src/traffic/index.ts';
-import { BatchMerger, planShards, type RecordBatch } from '../src/traffic/threads.ts';
+import { autoThreads, BatchMerger, planShards, type RecordBatch } from '../src/traffic/threads.ts';
 import type { Outcome } from '../src/traffic/stats.ts';
 import { silentLogger } from '../src/core/log.ts';
 import { listScratchDatabases } from '../src/ownership/scratch.ts';
@@ -90,6 +90,15 @@ describe('pools of hundreds of clients', () => {
 });
 
 describe('worker threads', () => {
+  it('how many: none for fewer than 8 clients or on 2 cores (which the server shares), else one per 4 clients up to the cores, at most 8', () => {
+    const apps = (clients: number) => parseWorkload(`apps:\n  a:\n    clients: ${clients}\n    queries: [{ name: q, sql: SELECT 1 }]\n`, 'a.yaml').apps;
+    expect(autoThreads(apps(7), 16)).toBe(0);
+    expect(autoThreads(apps(600), 2)).toBe(0);
+    expect(autoThreads(apps(12), 4)).toBe(3);
+    expect(autoThreads(apps(64), 4)).toBe(4);
+    expect(autoThreads(apps(600), 32)).toBe(8);
+  });
+
   it('split every app over the shards; small apps on fewer', () => {
     const plan = planShards(twoBigApps.apps, 3);
     expect(plan.map((s) => s.map((a) => `${a.spec.name}:${a.clients}@${a.slot}/${a.of}`))).toEqual([

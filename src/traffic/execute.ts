@@ -16,6 +16,8 @@ export async function runExecution(
   /** prepared: the statement name of each step (a named prepared statement, parsed once per connection) */
   names?: readonly string[],
 ): Promise<Outcome> {
+  // the common case, one statement on its own: no extra async frame on the hot path
+  if (mode !== 'transaction' && steps.length === 1) return runStep(client, steps[0]!, values[0] ?? [], names?.[0]);
   const tx = mode === 'transaction';
   try {
     if (tx) await client.query('BEGIN');
@@ -34,23 +36,41 @@ export async function runExecution(
   }
 }
 
-async function runStep(client: pg.ClientBase, step: Step, values: ParamValue[], name: string | undefined): Promise<Outcome> {
-  let res: pg.QueryResult;
-  try {
-    // without parameters (and not prepared) the simple query protocol: one message, as psql sends
-    res = await client.query(name !== undefined ? { name, text: step.sql, values } : values.length > 0 ? { text: step.sql, values } : step.sql);
-  } catch (err) {
-    return failure(err);
-  }
-  if (!step.expect) return { ok: true };
+const OK: Outcome = Object.freeze({ ok: true });
+
+/**
+ * One statement; resolves to its outcome, never rejects. Through pg's callback form: its promise
+ * form adds a promise per query and captures a stack trace per failure, which a break that fails
+ * every query (0A000 after a migration) pays thousands of times a second.
+ */
+function runStep(client: pg.ClientBase, step: Step, values: ParamValue[], name: string | undefined): Promise<Outcome> {
+  // without parameters (and not prepared) the simple query protocol: one message, as psql sends
+  const config: pg.QueryConfig | string = name !== undefined ? { name, text: step.sql, values } : values.length > 0 ? { text: step.sql, values } : step.sql;
+  return new Promise((resolve) => {
+    const done = (err: Error | null, res: pg.QueryResult) => {
+      if (err) resolve(failure(err));
+      else if (!step.expect) resolve(OK);
+      else resolve(expectation(step, res));
+    };
+    try {
+      if (typeof config === 'string') client.query(config, done);
+      else client.query(config, done);
+    } catch (err) {
+      // pg throws synchronously for a few misuses (e.g. a query on a client that ended)
+      resolve(failure(err));
+    }
+  });
+}
+
+function expectation(step: Step, res: pg.QueryResult): Outcome {
   const last = Array.isArray(res) ? (res as pg.QueryResult[]).at(-1)! : res;
   const columns = last.fields?.map((f) => f.name) ?? [];
-  const reason = checkExpectation(step.expect, {
+  const reason = checkExpectation(step.expect!, {
     columns,
     rows: last.rows ?? [],
     rowCount: columns.length > 0 ? (last.rows?.length ?? 0) : (last.rowCount ?? 0),
   });
-  return reason ? { ok: false, sqlstate: 'EXPECT', message: reason } : { ok: true };
+  return reason ? { ok: false, sqlstate: 'EXPECT', message: reason } : OK;
 }
 
 /** An error as an outcome: its SQLSTATE, or CLIENT for a connection or driver error. The message only

@@ -58,6 +58,11 @@ export class ConnectionPool {
     for (const r of results) if (r.status === 'fulfilled') this.idle.push(r.value);
   }
 
+  /** An idle connection now, or undefined (then acquire() to wait for one). */
+  take(): PooledConnection | undefined {
+    return this.idle.pop();
+  }
+
   acquire(): Promise<PooledConnection> {
     const conn = this.idle.pop();
     if (conn) return Promise.resolve(conn);

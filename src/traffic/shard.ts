@@ -60,7 +60,19 @@ export interface ShardOptions {
 
 interface RunningApp extends ShardApp {
   pool: ConnectionPool;
-  names: Map<QuerySpec, string[]>;
+  queries: RunningQuery[];
+}
+
+/** What the hot path needs of a query, worked out once. */
+interface RunningQuery {
+  spec: QuerySpec;
+  /** index in the app's queries */
+  index: number;
+  /** application_name while it runs */
+  tag: string;
+  mode: 'transaction' | 'autocommit';
+  /** prepared: its statement names */
+  names: string[] | undefined;
 }
 
 export class Shard {
@@ -88,7 +100,14 @@ export class Shard {
           onError: (err) => warn(`traffic ${app.spec.name}: connection lost: ${describeError(err)}`),
         });
         await pool.start();
-        opened.push({ ...app, pool, names: new Map(app.spec.queries.filter((q) => q.prepared).map((q) => [q, statementNames(q)])) });
+        const queries = app.spec.queries.map((spec, index) => ({
+          spec,
+          index,
+          tag: appTag(app.spec.name, spec.name),
+          mode: spec.transaction ? ('transaction' as const) : ('autocommit' as const),
+          names: spec.prepared ? statementNames(spec) : undefined,
+        }));
+        opened.push({ ...app, pool, queries });
       }
     } catch (err) {
       await Promise.allSettled(opened.map((a) => a.pool.end()));
@@ -100,7 +119,7 @@ export class Shard {
   /** Start issuing; t0 is the epoch ms open-loop schedules count from. */
   start(t0: number): void {
     for (const app of this.apps) {
-      const closed = app.spec.queries.filter((q) => q.rate === null);
+      const closed = app.queries.filter((q) => q.spec.rate === null);
       let next = 0;
       for (let w = 0; w < app.clients && closed.length > 0; w++) {
         this.loops.push(
@@ -113,18 +132,17 @@ export class Shard {
           })(),
         );
       }
-      app.spec.queries.forEach((q) => {
-        if (q.rate !== null) this.openLoop(app, q, t0);
-      });
+      for (const q of app.queries) if (q.spec.rate !== null) this.openLoop(app, q, t0);
     }
   }
 
-  private openLoop(app: RunningApp, q: QuerySpec, t0: number) {
+  private openLoop(app: RunningApp, q: RunningQuery, t0: number) {
     const { now } = this.options.clock;
-    const interval = (1000 / q.rate!) * app.of;
-    const first = t0 + (app.slot * 1000) / q.rate!;
-    const cap = Math.ceil(Math.max(100, Math.ceil(q.rate! * 30)) / app.of);
-    const qi = app.spec.queries.indexOf(q);
+    const rate = q.spec.rate!;
+    const interval = (1000 / rate) * app.of;
+    const first = t0 + (app.slot * 1000) / rate;
+    const cap = Math.ceil(Math.max(100, Math.ceil(rate * 30)) / app.of);
+    const qi = q.index;
     let k = 0;
     let waiting = 0;
     const tick = () => {
@@ -144,44 +162,41 @@ export class Shard {
   }
 
   /** One execution of q; `intended` is the scheduled start for open loop. Returns false when it did no I/O. */
-  private async execute(app: RunningApp, q: QuerySpec, intended: number | null): Promise<boolean> {
+  private async execute(app: RunningApp, q: RunningQuery, intended: number | null): Promise<boolean> {
     const { now, phase } = this.options.clock;
     const { sink, samples } = this.options;
     const issuedIn = phase();
-    const qi = app.spec.queries.indexOf(q);
-    const record = (endedAt: number, ms: number, outcome: Outcome) => sink.record(app.index, qi, issuedIn, endedAt, ms, outcome);
     let values;
     try {
-      values = drawExecution(q, samples);
+      values = drawExecution(q.spec, samples);
     } catch (err) {
       const e = err as SampleError;
-      record(now(), 0, { ok: false, sqlstate: e.sqlstate ?? 'SAMPLE', message: e.message });
+      sink.record(app.index, q.index, issuedIn, now(), 0, { ok: false, sqlstate: e.sqlstate ?? 'SAMPLE', message: e.message });
       return false;
     }
     let conn: PooledConnection;
     try {
-      conn = await app.pool.acquire();
+      conn = app.pool.take() ?? (await app.pool.acquire());
     } catch (err) {
       const t = now();
-      record(t, t - (intended ?? t), { ok: false, sqlstate: 'CLIENT', message: describeError(err) });
+      sink.record(app.index, q.index, issuedIn, t, t - (intended ?? t), { ok: false, sqlstate: 'CLIENT', message: describeError(err) });
       return false;
     }
     let outcome: Outcome;
     let start = now();
     try {
-      const tag = appTag(app.spec.name, q.name);
-      if (conn.tag !== tag) {
-        await conn.client.query('SELECT set_config($1, $2, false)', ['application_name', tag]);
-        conn.tag = tag;
+      if (conn.tag !== q.tag) {
+        await conn.client.query('SELECT set_config($1, $2, false)', ['application_name', q.tag]);
+        conn.tag = q.tag;
+        start = now();
       }
-      start = now();
-      outcome = await runExecution(conn.client, q.steps, values, q.transaction ? 'transaction' : 'autocommit', app.names.get(q));
+      outcome = await runExecution(conn.client, q.spec.steps, values, q.mode, q.names);
     } catch (err) {
       outcome = { ok: false, sqlstate: 'CLIENT', message: describeError(err) };
     }
     const end = now();
     app.pool.release(conn, isConnectionFailure(outcome));
-    record(end, end - (intended ?? start), outcome);
+    sink.record(app.index, q.index, issuedIn, end, end - (intended ?? start), outcome);
     return true;
   }
 
