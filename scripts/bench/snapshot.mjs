@@ -136,7 +136,12 @@ try {
   const rows = pairs[0].first.statements.map(
     (s, i) =>
       `  ${s.id.padEnd(40)}` +
-      pairs.map((p) => ` ${seconds(p.first.statements[i].durationMs).padStart(8)} ${seconds(p.second.statements[i].durationMs).padStart(8)} ${pct(p.first.statements[i].durationMs, p.second.statements[i].durationMs)}  `).join(''),
+      pairs
+        .map(
+          (p) =>
+            ` ${seconds(p.first.statements[i].durationMs).padStart(8)} ${seconds(p.second.statements[i].durationMs).padStart(8)} ${pct(p.first.statements[i].durationMs, p.second.statements[i].durationMs)}  `,
+        )
+        .join(''),
   );
   const line = (f) => pairs.map((p) => `  ${p.name.padEnd(22)}${f(p)}`).join('\n');
   console.log(`
