@@ -7,7 +7,7 @@ import type { ContainerAccess, Instance, ProvisionOptions } from '../provision/i
 import { DEFAULT_CONTAINER_MAJOR } from '../core/names.ts';
 import type { Logger } from '../core/log.ts';
 import { writeAside } from './aside.ts';
-import { readMeta } from './datadir.ts';
+import { findInFolder, readSnapshotPassword } from './datadir.ts';
 import { roomFor } from './disk.ts';
 import type { SnapshotStore } from './types.ts';
 
@@ -26,19 +26,11 @@ export const ARCHIVE_FILE = 'data.tar';
 export function archiveStore(root: string): SnapshotStore {
   const folder = (key: string) => path.join(root, key);
   return {
-    async find(key) {
-      const meta = await readMeta(folder(key));
-      if (!meta?.containerDataDir || meta.provider !== 'container') return null;
-      const ok = await fs.access(path.join(folder(key), ARCHIVE_FILE)).then(
-        () => true,
-        () => false,
-      );
-      return ok ? meta : null;
-    },
+    find: (key) => findInFolder(folder(key), (meta) => Boolean(meta.containerDataDir) && meta.provider === 'container', ARCHIVE_FILE),
 
     async cloneOptions(meta, options): Promise<ProvisionOptions> {
       const dir = folder(meta.key);
-      const password = (await fs.readFile(path.join(dir, 'password'), 'utf8')).trim();
+      const password = await readSnapshotPassword(dir);
       return {
         ...options,
         fromArchive: { password, dataDir: meta.containerDataDir!, open: async () => createReadStream(path.join(dir, ARCHIVE_FILE)) },

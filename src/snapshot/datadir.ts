@@ -24,19 +24,11 @@ export function defaultCacheDir(): string {
 export function dataDirStore(root: string): SnapshotStore {
   const folder = (key: string) => path.join(root, key);
   return {
-    async find(key) {
-      const meta = await readMeta(folder(key));
-      if (!meta) return null;
-      const ok = await fs.access(path.join(folder(key), 'data', 'PG_VERSION')).then(
-        () => true,
-        () => false,
-      );
-      return ok ? meta : null;
-    },
+    find: (key) => findInFolder(folder(key), () => true, path.join('data', 'PG_VERSION')),
 
     async cloneOptions(meta, options): Promise<ProvisionOptions> {
       const dir = folder(meta.key);
-      const password = (await fs.readFile(path.join(dir, 'password'), 'utf8')).trim();
+      const password = await readSnapshotPassword(dir);
       return {
         ...options,
         fromDataDir: {
@@ -79,6 +71,23 @@ export function dataDirStore(root: string): SnapshotStore {
     },
   };
 }
+
+/**
+ * The snapshot in a cache folder, if complete: its meta.json, accepted by `accepts`, and the file
+ * (relative path) that a finished save writes.
+ */
+export async function findInFolder(dir: string, accepts: (meta: SnapshotMeta) => boolean, file: string): Promise<SnapshotMeta | null> {
+  const meta = await readMeta(dir);
+  if (!meta || !accepts(meta)) return null;
+  const ok = await fs.access(path.join(dir, file)).then(
+    () => true,
+    () => false,
+  );
+  return ok ? meta : null;
+}
+
+/** The server password kept beside a snapshot (a clone starts with the snapshot's roles). */
+export const readSnapshotPassword = async (dir: string): Promise<string> => (await fs.readFile(path.join(dir, 'password'), 'utf8')).trim();
 
 export async function readMeta(dir: string): Promise<SnapshotMeta | null> {
   try {
