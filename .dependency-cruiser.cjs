@@ -9,7 +9,9 @@
 const STAGES = [
   ['core'],
   ['stats'],
+  ['ownership'],
   ['provision'],
+  ['cleanup'],
   ['load'],
   ['snapshot'],
   ['migrations'],
