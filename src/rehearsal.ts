@@ -37,6 +37,8 @@ import { TOOL_VERSION } from './core/version.ts';
 export interface RehearsalOutcome {
   report: Report;
   exitCode: number;
+  /** for the caller to run once the report is written: readies the next run's clone of the dataset (url snapshots) */
+  afterwards?: () => Promise<void>;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
   let calibration: Calibration | undefined;
   let prober: Prober | undefined;
   let exitCode: number = ExitCode.infrastructure;
+  let afterwards: (() => Promise<void>) | undefined;
   try {
     // Check the inputs first: a syntax error or a missing dump should not cost a server start.
     const folder = plan.migrations.folder;
@@ -80,6 +83,7 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
       report.postgres = describe(up);
     });
     instance = prepared.instance;
+    afterwards = prepared.afterwards;
     report.postgres = describe(instance);
     report.dataset = prepared.dataset;
 
@@ -266,5 +270,5 @@ export async function rehearse(plan: RehearsalPlan, log: Logger, argv: string[] 
   report.run.durationMs = Math.round(t1 - t0);
   report.run.exitCode = exitCode;
   report.run.status = exitCode === ExitCode.ok ? 'passed' : exitCode === ExitCode.migrationFailed ? 'failed' : 'error';
-  return { report, exitCode };
+  return { report, exitCode, ...(afterwards && !interrupted() ? { afterwards } : {}) };
 }

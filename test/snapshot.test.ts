@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionDataset, cacheList, cachePrune, cacheRemove, type PreparedDataset } from '../src/snapshot/index.ts';
-import { silentLogger } from '../src/core/log.ts';
+import { silentLogger, type Logger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
 
 /** A small plain-SQL dump (restored with psql): two tables, an index, a foreign key, 3,000 rows. */
@@ -49,12 +49,12 @@ describe('url provider: template database snapshots', () => {
       if (e.location.includes('_snap')) await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, e.key).catch(() => undefined);
     }
   });
-  const prepare = async (dump: string) => {
+  const prepare = async (dump: string, log: Logger = silentLogger) => {
     const p = await provisionDataset(
       { provider: 'url', databaseUrl: serverUrl() },
       { kind: 'dump', path: dump },
       { mode: 'always', dir: path.join(tmp, 'url-cache') },
-      silentLogger,
+      log,
     );
     open.push(p);
     return p;
@@ -79,6 +79,32 @@ describe('url provider: template database snapshots', () => {
     expect(restored.invoices!.rows).toBe(2000);
     expect(cloned).toEqual(restored);
 
+    // once a run's report is out, a ready clone (spare) for the next run; the next run takes it by a
+    // rename instead of copying the template, with the same rows, and the one after makes the next
+    const key = first.dataset.snapshot!.key;
+    const spares = async () =>
+      (await sql<{ datname: string }>(serverUrl(), 'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`rehearse\\_snapspare\\_${key}%`])).map(
+        (r) => r.datname,
+      );
+    expect(second.afterwards).toBeTypeOf('function');
+    await second.afterwards!();
+    await second.afterwards!(); // one spare at a time
+    const [spare] = await spares();
+    expect(await spares()).toEqual([spare]);
+    expect((await cacheList({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() })).find((e) => e.location.endsWith(spare!))).toMatchObject({
+      key,
+      incomplete: false,
+      source: expect.stringContaining('ready clone for the next run'),
+    });
+    const said: string[] = [];
+    const taken = await prepare(dump, { ...silentLogger, info: (m) => said.push(m), warn: (m) => said.push(m) });
+    expect(taken.dataset.snapshot).toMatchObject({ key, hit: true });
+    expect(said.join('\n')).toContain(`taken from the ready clone ${spare}`);
+    expect(await spares()).toEqual([]);
+    expect(await fingerprint(taken.instance.url)).toEqual(restored);
+    await taken.afterwards!();
+    expect(await spares()).toHaveLength(1);
+
     // one byte: the amount divisor 100.0 → 100.1, same size, and the file's times set back
     const { atime, mtime } = await fs.stat(dump);
     await fs.writeFile(dump, DUMP.replace('/ 100.0', '/ 100.1'));
@@ -92,6 +118,10 @@ describe('url provider: template database snapshots', () => {
     const listed = await cacheList({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() });
     const keys = listed.filter((e) => e.provider === 'url').map((e) => e.key);
     expect(keys).toEqual(expect.arrayContaining([first.dataset.snapshot!.key, third.dataset.snapshot!.key]));
+    // cache rm takes the template and its spare
+    const removedFirst = await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, key);
+    expect(removedFirst).toHaveLength(2);
+    expect(await spares()).toEqual([]);
     const removed = await cacheRemove({ dir: path.join(tmp, 'none'), databaseUrl: serverUrl() }, third.dataset.snapshot!.key);
     expect(removed.map((e) => e.location)).toEqual([expect.stringContaining(`rehearse_snap_${third.dataset.snapshot!.key}`)]);
     const [gone] = await sql<{ n: number }>(serverUrl(), 'SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [

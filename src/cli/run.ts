@@ -120,7 +120,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   try {
     const outcome = await rehearse(plan, log, process.argv.slice(2));
     startWriting();
-    return await finishRun(outcome, plan, outDir, baseline, log);
+    const code = await finishRun(outcome, plan, outDir, baseline, log);
+    // the report is out: now the next run's clone of the dataset (url snapshots), not before
+    if (!interrupted()) await outcome.afterwards?.();
+    return code;
   } finally {
     unregister();
     finished();

@@ -132,11 +132,12 @@ export async function prepareCommand(opts: PrepareOptions): Promise<number> {
   const plan = resolvePlan({ ...file, migrations: undefined, migrateCommand: undefined }, { ...flags, migrations: '.', cache: true });
   const log = createLogger({ quiet: Boolean(quiet) });
   const started = performance.now();
-  const { instance, dataset } = await provisionDataset(plan.provision, plan.load, plan.cache!, log);
+  const { instance, dataset, afterwards } = await provisionDataset(plan.provision, plan.load, plan.cache!, log);
   const stopping = onExitCleanup(() => instance.stop());
   await instance.stop();
   stopping();
   if (interrupted()) return ExitCode.interrupted;
+  await afterwards?.();
   const s = dataset.snapshot;
   const took = ((performance.now() - started) / 1000).toFixed(1);
   if (!s) process.stderr.write(`dataset loaded in ${took} s; no snapshot (this provider keeps none)\n`);

@@ -32,6 +32,39 @@ export async function createScratchDatabase(
   } finally {
     await admin.end();
   }
+  return scratchHandle(serverUrl, name);
+}
+
+/**
+ * Take a ready database (a snapshot's spare clone, connections disallowed) as the scratch database:
+ * renamed in one step (a concurrent claim of the same one fails here, and the caller clones
+ * instead), then opened and owner-marked like a created one.
+ */
+export async function claimScratchDatabase(serverUrl: string, ready: string, name: string): Promise<ScratchDatabase> {
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
+  await admin.connect();
+  try {
+    // an autovacuum worker visits a new database soon after it appears, and a database with a
+    // session in it cannot be renamed (55006): wait for it a little, as it is short on a fresh copy
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(ready)} RENAME TO ${pg.escapeIdentifier(name)}`);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006' || attempt >= 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH ALLOW_CONNECTIONS true`);
+    await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);
+  } finally {
+    await admin.end();
+  }
+  return scratchHandle(serverUrl, name);
+}
+
+/** The url of a scratch database, and its drop (at exit too, whatever happens). */
+function scratchHandle(serverUrl: string, name: string): ScratchDatabase {
   const url = new URL(serverUrl);
   url.pathname = '/' + name;
   let dropping: Promise<void> | undefined;

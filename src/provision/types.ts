@@ -33,6 +33,8 @@ export interface ProvisionOptions {
   fromDataDir?: { fill(target: string): Promise<void>; password: string };
   /** url: create the scratch database as a copy of this template database */
   templateDatabase?: string;
+  /** url: take this ready copy of the template (a spare clone, made at the end of an earlier run) by renaming it; the template is cloned when it is gone */
+  spareDatabase?: string;
   /** container: start on a saved, stopped data directory (a tar whose top folder is basename(dataDir),
    *  put into the container before its server starts, so the entrypoint skips initdb) */
   fromArchive?: { open(): Promise<Readable>; dataDir: string; password: string };

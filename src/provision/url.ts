@@ -2,7 +2,7 @@ import pg from 'pg';
 import { infraError, usageError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
-import { createScratchDatabase, scratchDatabaseName } from './scratch.ts';
+import { claimScratchDatabase, createScratchDatabase, scratchDatabaseName } from './scratch.ts';
 import { checkRoomForConnections, readSettingsInForce, serverRelease } from './settings.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
@@ -51,9 +51,18 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
   const major = options.templateDatabase ? Number((await admin.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000 : 0;
   await admin.end();
   const template = options.templateDatabase ? { name: options.templateDatabase, major: Math.floor(major) } : undefined;
-  const scratch = await createScratchDatabase(given, scratchDatabaseName(null), template);
+  const wanted = scratchDatabaseName(null);
+  // a snapshot's spare clone, made at the end of an earlier run, is taken as it is (a rename);
+  // when another run took it first, the template is cloned
+  const claimed = options.spareDatabase
+    ? await claimScratchDatabase(given, options.spareDatabase, wanted).catch((err: unknown) => {
+        log.info(`the ready clone ${options.spareDatabase} was not taken (${(err as Error).message}): cloning the template`);
+        return null;
+      })
+    : null;
+  const scratch = claimed ?? (await createScratchDatabase(given, wanted, template));
   const name = new URL(scratch.url).pathname.slice(1);
-  log.info(`scratch database ${name} created on ${parsed.host}`);
+  log.info(`scratch database ${name} ${claimed ? `taken from the ready clone ${options.spareDatabase}` : 'created'} on ${parsed.host}`);
   const url = scratch.url;
 
   let stopping: Promise<void> | undefined;

@@ -26,6 +26,8 @@ export type Dataset = DatasetSummary & { snapshot?: SnapshotUse };
 export interface PreparedDataset {
   instance: Instance;
   dataset: Dataset;
+  /** to run once the run's report is written (not after an interruption): readies the next run's clone (url) */
+  afterwards?: () => Promise<void>;
 }
 
 /**
@@ -58,6 +60,9 @@ export async function provisionDataset(
   const parts: KeyParts = { format: 1, provider: options.provider, pgMajor, source, ...(container ? { image: container.image } : {}) };
   const key = snapshotKey(parts);
 
+  const afterwards = store.prepareNext
+    ? () => store.prepareNext!(key, log).catch((err: unknown) => log.warn(`no ready clone made for the next run: ${describeError(err)}`))
+    : undefined;
   const saved = await store.find(key);
   if (saved) {
     const cloned = await cloneSnapshot(store, saved, options, log).catch((err: unknown) => err as Error);
@@ -69,6 +74,7 @@ export async function provisionDataset(
       const { phaseMs: _phases, ...summary } = saved.dataset;
       return {
         instance,
+        afterwards,
         dataset: {
           ...summary,
           source: load.kind === 'dump' && summary.source.kind === 'dump' ? { ...summary.source, path: load.path } : summary.source,
@@ -100,6 +106,7 @@ export async function provisionDataset(
       snapshot.bytes = meta.bytes;
       const where = options.provider === 'url' ? `template database rehearse_snap_${key}` : path.join(cache.dir ?? defaultCacheDir(), key);
       log.info(`snapshot saved: ${formatBytes(meta.bytes)} in ${where} (${describeSource(meta)}); the next run with this dataset starts from it`);
+      return { instance, afterwards, dataset: { ...dataset, snapshot } };
     }
   } catch (err) {
     log.warn(`snapshot not saved: ${describeError(err)}`);

@@ -93,4 +93,6 @@ export interface SnapshotStore {
   save(instance: Instance, meta: Omit<SnapshotMeta, 'bytes' | 'createdAt'>, log: Logger): Promise<SnapshotMeta | null>;
   /** mark a snapshot used now (prune --older-than goes by last use) */
   touch(key: string): Promise<void>;
+  /** after a run that used the snapshot, its report written: make the next run's start cheaper (url: a spare clone) */
+  prepareNext?(key: string, log: Logger): Promise<void>;
 }
