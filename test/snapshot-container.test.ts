@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from './helpers/fingerprint.ts';
 
 /**
  * Container provider snapshots (docs/snapshots.md): a tar of the stopped data directory, put into a
@@ -50,23 +51,6 @@ async function containersOf(pid: number): Promise<string[]> {
   const { docker } = await dockerEngine();
   const list = await docker.listContainers({ all: true, filters: { label: [`${PID_LABEL}=${pid}`] } });
   return list.map((c) => c.Id);
-}
-
-/** Row count and an md5 over every row (as text, sorted) of each user table. */
-async function fingerprint(url: string): Promise<Record<string, { rows: number; md5: string }>> {
-  const tables = await sql<{ t: string }>(
-    url,
-    "SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1",
-  );
-  const out: Record<string, { rows: number; md5: string }> = {};
-  for (const { t } of tables) {
-    const [r] = await sql<{ rows: number; md5: string }>(
-      url,
-      `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`,
-    );
-    out[t] = r!;
-  }
-  return out;
 }
 
 const DUMP = `

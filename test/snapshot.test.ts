@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionDataset, cacheList, cachePrune, cacheRemove, type PreparedDataset } from '../src/snapshot/index.ts';
 import { silentLogger, type Logger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
+import { fingerprint } from './helpers/fingerprint.ts';
 
 /** A small plain-SQL dump (restored with psql): two tables, an index, a foreign key, 3,000 rows. */
 const DUMP = `
@@ -14,23 +15,6 @@ INSERT INTO customers SELECT g, 'c' || g || '@example.com', timestamptz '2024-01
 INSERT INTO invoices SELECT g, 1 + g % 1000, (g * 7 % 10000) / 100.0, repeat('x', g % 50) FROM generate_series(1, 2000) g;
 CREATE INDEX invoices_customer ON invoices (customer_id);
 `;
-
-/** Row count and an md5 over every row (as text, sorted) of each user table: equal data, equal figures. */
-async function fingerprint(url: string): Promise<Record<string, { rows: number; md5: string }>> {
-  const tables = await sql<{ t: string }>(
-    url,
-    "SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY 1",
-  );
-  const out: Record<string, { rows: number; md5: string }> = {};
-  for (const { t } of tables) {
-    const [r] = await sql<{ rows: number; md5: string }>(
-      url,
-      `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`,
-    );
-    out[t] = r!;
-  }
-  return out;
-}
 
 let tmp: string;
 beforeAll(async () => {
