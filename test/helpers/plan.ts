@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import type { RehearsalPlan } from '../../src/config/index.ts';
 
 /** A plan for rehearse() on the shared test server (a scratch database per run). */
@@ -20,8 +20,18 @@ export function planOn(folder: string, extra: Partial<RehearsalPlan> = {}): Rehe
   };
 }
 
-/** A temp folder of files (migrations, dumps), removed by the caller's afterAll if it likes. */
-export function filesIn(files: Record<string, string>, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-files-'))): string {
+/** The temp folders filesIn made in this test file: removed after its tests. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp folder of files (migrations, dumps); one it makes itself is removed after the test file. */
+export function filesIn(files: Record<string, string>, dir?: string): string {
+  if (dir === undefined) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-files-'));
+    made.push(dir);
+  }
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
