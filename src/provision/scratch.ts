@@ -44,8 +44,8 @@ export async function claimScratchDatabase(serverUrl: string, ready: string, nam
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   try {
-    // an autovacuum worker visits a new database soon after it appears, and a database with a
-    // session in it cannot be renamed (55006): wait for it a little, as it is short on a fresh copy
+    // a database with a session in it cannot be renamed (55006): connections to a spare are
+    // disallowed, but a superuser's or a background worker's may still be there; wait a little
     for (let attempt = 1; ; attempt++) {
       try {
         await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(ready)} RENAME TO ${pg.escapeIdentifier(name)}`);
