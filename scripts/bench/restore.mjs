@@ -21,7 +21,7 @@ const { provision, bundledMajor } = await import('../../src/provision/index.ts')
 const { loadDataset } = await import('../../src/load/index.ts');
 const { clientTool, clientConnection } = await import('../../src/load/client-tools.ts');
 const { createLogger, silentLogger } = await import('../../src/core/log.ts');
-const pg = (await import('pg')).default;
+const { withClient } = await import('../../src/core/client.ts');
 
 const scale = Number(argv.scale ?? 200_000);
 const jobs = Number(argv.jobs ?? 2);
@@ -39,15 +39,7 @@ async function withServer(options, fn) {
   }
 }
 
-async function query(url, text) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = async (url, text) => (await withClient(url, 'bench', (c) => c.query(text))).rows;
 
 let tmp;
 let dumpPath = argv.dump;

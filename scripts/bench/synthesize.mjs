@@ -25,6 +25,7 @@ const { clientConnection } = await import('../../src/load/client-tools.ts');
 const { collectStats } = await import('../../src/stats/index.ts');
 const { createLogger, silentLogger } = await import('../../src/core/log.ts');
 const pg = (await import('pg')).default;
+const { withClient } = await import('../../src/core/client.ts');
 
 const scale = Number(argv.scale ?? 100_000);
 const jobs = argv.jobs !== undefined ? Number(argv.jobs) : undefined;
@@ -33,15 +34,7 @@ const say = (m) => process.stderr.write(`${m}\n`);
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (rows, ms) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} rows/s`;
 
-async function query(url, text) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const query = async (url, text) => (await withClient(url, 'bench', (c) => c.query(text))).rows;
 
 const dbUrl = (base, name) => {
   const u = new URL(base);
