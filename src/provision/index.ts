@@ -20,7 +20,7 @@ export function provision(options: ProvisionOptions, log: Logger): Promise<Insta
       return import('./container/index.ts').then((m) => m.startContainer(options, log));
   }
 }
-export { createScratchDatabase, scratchDatabaseName, type ScratchDatabase } from './scratch.ts';
+export { createScratchDatabase, scratchDatabaseName, templateClause, type ScratchDatabase } from './scratch.ts';
 export { checkProvisionPaths } from './paths-check.ts';
 export { cacheDir } from './embedded-binaries.ts';
 

@@ -11,6 +11,13 @@ export interface ScratchDatabase {
 }
 
 /**
+ * `TEMPLATE <name>` of a CREATE DATABASE that copies a database: file by file (15+: STRATEGY
+ * FILE_COPY, no WAL for every page; older majors always copy files).
+ */
+export const templateClause = (name: string, major: number, strategy: 'FILE_COPY' | 'WAL_LOG' = 'FILE_COPY'): string =>
+  `TEMPLATE ${pg.escapeIdentifier(name)}${major >= 15 ? ` STRATEGY ${strategy}` : ''}`;
+
+/**
  * An empty database on the server of `serverUrl` (the url provider's rehearsal database, the drift
  * check's and the expected schema's), dropped by drop() — or at exit, whatever happens.
  */
@@ -22,9 +29,8 @@ export async function createScratchDatabase(
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   try {
-    // a snapshot template is copied file by file (15+: STRATEGY FILE_COPY; older majors always do)
-    const from = template ? `${pg.escapeIdentifier(template.name)}${template.major >= 15 ? ` STRATEGY ${template.strategy ?? 'FILE_COPY'}` : ''}` : 'template0';
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${from}`);
+    const from = template ? templateClause(template.name, template.major, template.strategy) : 'TEMPLATE template0';
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ${from}`);
     // the owner (pid, start time, host, run) lets a later run or `rehearse cleanup` drop it if this one dies
     await admin.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(ownerComment())}`);
   } catch (err) {

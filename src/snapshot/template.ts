@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import type { Instance, ProvisionOptions } from '../provision/index.ts';
+import { templateClause, type Instance, type ProvisionOptions } from '../provision/index.ts';
 import { onExitCleanup } from '../core/cleanup.ts';
 import type { Logger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
@@ -61,28 +61,20 @@ export function templateStore(serverUrl: string): SnapshotStore {
     },
 
     async cloneOptions(meta, options): Promise<ProvisionOptions> {
-      const spare = await withAdmin(serverUrl, async (c) => {
-        const r = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname LIMIT 1`, [
-          `${SPARE_PREFIX}${meta.key}\\_%`,
-        ]);
-        return r.rows[0]?.datname;
-      });
+      const spare = await withAdmin(serverUrl, (c) => spareOf(c, meta.key));
       return { ...options, templateDatabase: templateName(meta.key), ...(spare ? { spareDatabase: spare } : {}) };
     },
 
     async prepareNext(key, log) {
       const started = performance.now();
       const made = await withAdmin(serverUrl, async (c) => {
-        const template = (await listTemplates(serverUrl, templateName(key)))[0];
-        if (!template?.meta) return null;
-        const existing = await c.query('SELECT 1 FROM pg_database WHERE datname LIKE $1', [`${SPARE_PREFIX}${key}\\_%`]);
-        if (existing.rowCount) return null;
+        const template = await this.find(key);
+        if (!template) return null;
+        if (await spareOf(c, key)) return null;
         const name = `${SPARE_PREFIX}${key}_${crypto.randomBytes(3).toString('hex')}`;
-        const version = Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v);
-        const strategy = version >= 150000 ? ' STRATEGY FILE_COPY' : '';
-        await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(templateName(key))}${strategy}`);
+        await c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} ${templateClause(templateName(key), await majorOn(c))}`);
         await c.query(`ALTER DATABASE ${pg.escapeIdentifier(name)} WITH ALLOW_CONNECTIONS false`);
-        const meta = { ...template.meta, spare: true, createdAt: new Date().toISOString() };
+        const meta = { ...template, spare: true, createdAt: new Date().toISOString() };
         await c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(JSON.stringify(meta))}`);
         return name;
       });
@@ -104,9 +96,7 @@ export function templateStore(serverUrl: string): SnapshotStore {
         const unregister = onExitCleanup(drop);
         let renamed = false;
         try {
-          const version = Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v);
-          const strategy = version >= 150000 ? ' STRATEGY FILE_COPY' : '';
-          await c.query(`CREATE DATABASE ${pg.escapeIdentifier(tmp)} TEMPLATE ${pg.escapeIdentifier(source)}${strategy}`);
+          await c.query(`CREATE DATABASE ${pg.escapeIdentifier(tmp)} ${templateClause(source, await majorOn(c))}`);
           const bytes = Number((await c.query<{ n: string }>('SELECT pg_database_size($1) AS n', [tmp])).rows[0]!.n);
           const meta: SnapshotMeta = { ...partial, bytes, createdAt: new Date().toISOString() };
           await c.query(`COMMENT ON DATABASE ${pg.escapeIdentifier(tmp)} IS ${pg.escapeLiteral(JSON.stringify(meta))}`);
@@ -204,10 +194,17 @@ export async function dropTemplate(serverUrl: string, entry: CacheEntry): Promis
   });
 }
 
+/** A ready clone of the key's template, if there is one. */
+const spareOf = async (c: pg.Client, key: string): Promise<string | undefined> =>
+  (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname LIMIT 1', [`${SPARE_PREFIX}${key}\\_%`])).rows[0]
+    ?.datname;
+
+const majorOn = async (c: pg.Client): Promise<number> => Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000);
+
 /** The major of the server behind a URL (null when it cannot be reached: provisioning says why). */
 export async function serverMajor(serverUrl: string): Promise<number | null> {
   try {
-    return await withAdmin(serverUrl, async (c) => Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000));
+    return await withAdmin(serverUrl, majorOn);
   } catch {
     return null;
   }
