@@ -48,9 +48,8 @@ export async function connectUrl(options: ProvisionOptions, log: Logger): Promis
     return urlInstance(given, async () => {});
   }
 
-  const major = options.templateDatabase ? Number((await admin.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000 : 0;
   await admin.end();
-  const template = options.templateDatabase ? { name: options.templateDatabase, major: Math.floor(major) } : undefined;
+  const template = options.templateDatabase ? { name: options.templateDatabase, major: (await serverRelease(given)).major } : undefined;
   const wanted = scratchDatabaseName(null);
   // a snapshot's spare clone, made at the end of an earlier run, is taken as it is (a rename);
   // when another run took it first, the template is cloned

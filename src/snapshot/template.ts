@@ -199,7 +199,9 @@ const spareOf = async (c: pg.Client, key: string): Promise<string | undefined> =
   (await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname LIMIT 1', [`${SPARE_PREFIX}${key}\\_%`])).rows[0]
     ?.datname;
 
-const majorOn = async (c: pg.Client): Promise<number> => Math.floor(Number((await c.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v) / 10000);
+// (SHOW names its column after the setting: `AS v` needs current_setting)
+const majorOn = async (c: pg.Client): Promise<number> =>
+  Math.floor(Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v) / 10000);
 
 /** The major of the server behind a URL (null when it cannot be reached: provisioning says why). */
 export async function serverMajor(serverUrl: string): Promise<number | null> {
