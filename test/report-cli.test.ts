@@ -116,8 +116,11 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
 
   it('--baseline: a statement slower than last night exits 1', async () => {
     const baseline = readJson(path.join(outA, 'report.json'));
+    // last night: 002's statement 10× faster; every other statement 10× slower, so that this run's
+    // noise (two test files at once on 2 cores) cannot make another one a regression too
+    for (const m of baseline.migrations) for (const st of m.statements) st.durationMs *= 10;
     const slow = baseline.migrations.find((m) => m.id === '002')!.statements[0]!;
-    Object.assign(slow, { durationMs: slow.durationMs / 10 });
+    Object.assign(slow, { durationMs: slow.durationMs / 100 });
     const file = path.join(work, 'fast-last-night.json');
     fs.writeFileSync(file, JSON.stringify(baseline));
     const out = path.join(work, 'regressed');
