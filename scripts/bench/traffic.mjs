@@ -7,13 +7,14 @@
  *
  * 1. Throughput: on one embedded PostgreSQL (replay settings) with pgbench's tables at --scale,
  *    for each client count, side by side: `pgbench -S -c <clients> -j 2 -T <seconds>` (point
- *    selects, closed loop) with its simple query protocol and with -M prepared, and the tool's
- *    driver with the same number of clients running the same point select, closed loop, for the
- *    same time: as an app without `prepared` (extended protocol, unnamed statement: parsed and
- *    planned each time, like pgbench's simple protocol) and as an app with `prepared: true`
- *    (like pgbench -M prepared). Prints each rate, the ratios like for like (aim: >= 0.8), and the
- *    client-side CPU per query (this process's threads vs pgbench's), which a machine busy with
- *    other work changes less than the rates.
+ *    selects, closed loop) with its simple query protocol, with -M extended and with -M prepared,
+ *    and the tool's driver with the same number of clients running the same point select, closed
+ *    loop, for the same time: as an app without `prepared` (extended protocol, unnamed statement:
+ *    parsed and planned each time, as node-postgres sends a query with parameters: like for like
+ *    with -M extended; also shown against the simple protocol, which costs the server less) and as
+ *    an app with `prepared: true` (like for like with -M prepared). Prints each rate, the ratios
+ *    (aim: >= 0.8), and the client-side CPU per query (this process's threads vs pgbench's), which
+ *    a machine busy with other work changes less than the rates.
  * 2. Memory: the driver with --soak-clients clients for --soak-minutes minutes, printing this
  *    process's RSS at the start, every minute, and at the end (flat is the aim: latencies go to
  *    HDR histograms and fixed per-second buckets, nothing grows per query).
@@ -103,22 +104,24 @@ try {
 
   const rows = [];
   for (const n of clientCounts) {
-    say(`${n} clients: pgbench -S (simple, then prepared), driver (unnamed, then prepared), ${seconds} s each …`);
+    say(`${n} clients: pgbench -S (simple, extended, prepared), driver (unnamed, prepared), ${seconds} s each …`);
     const simple = await pgbench(url, n, 'simple');
-    const prepared = await pgbench(url, n, 'prepared');
+    const extended = await pgbench(url, n, 'extended');
     const unnamed = await drive(url, n, seconds * 1000);
+    const prepared = await pgbench(url, n, 'prepared');
     const named = await drive(url, n, seconds * 1000, undefined, true);
-    rows.push({ n, simple, prepared, unnamed, named });
+    rows.push({ n, simple, extended, prepared, unnamed, named });
   }
   const rate = (d) => d.count / d.seconds;
-  const f = (x) => x.toFixed(0).padStart(7);
+  const cell = (tps, cpuUs) => `${tps.toFixed(0).padStart(6)} (${cpuUs.toFixed(0).padStart(2)})`;
+  const ratio = (a, b) => (a / b).toFixed(2).padStart(5);
   console.log(
     `point selects, closed loop, ${seconds} s each, pgbench scale ${scale}, driver threads ${threads ?? 'auto'}; per second (client CPU µs per query)`,
   );
-  console.log(`clients | pgbench -S | driver     | ratio | pgbench -S -M prepared | driver prepared | ratio`);
-  for (const { n, simple, prepared, unnamed, named } of rows) {
+  console.log(`clients | pgbench -S    | -S -M extended | driver        | ratio ext | ratio simple | -S -M prepared | driver prepared | ratio`);
+  for (const { n, simple, extended, prepared, unnamed, named } of rows) {
     console.log(
-      `${String(n).padStart(7)} | ${f(simple.tps)} (${simple.cpuUs.toFixed(0)}) | ${f(rate(unnamed))} (${unnamed.cpuUs.toFixed(0)}) | ${(rate(unnamed) / simple.tps).toFixed(2)}  | ${f(prepared.tps)} (${prepared.cpuUs.toFixed(0)})          | ${f(rate(named))} (${named.cpuUs.toFixed(0)})     | ${(rate(named) / prepared.tps).toFixed(2)}`,
+      `${String(n).padStart(7)} | ${cell(simple.tps, simple.cpuUs)}  | ${cell(extended.tps, extended.cpuUs)}   | ${cell(rate(unnamed), unnamed.cpuUs)}  | ${ratio(rate(unnamed), extended.tps)}     | ${ratio(rate(unnamed), simple.tps)}        | ${cell(prepared.tps, prepared.cpuUs)}   | ${cell(rate(named), named.cpuUs)}    | ${ratio(rate(named), prepared.tps)}`,
     );
     for (const d of [unnamed, named]) if (Object.keys(d.errors).length) console.log(`  driver errors: ${JSON.stringify(d.errors)}`);
   }

@@ -10,6 +10,7 @@ import { cancelBackends, Shard, type RecordSink, type ShardClock } from './shard
 import { QueryStats, type Outcome } from './stats.ts';
 import { autoThreads, BatchMerger, planShards, serializeSamples, spawnShard, type MainMessage } from './threads.ts';
 import type { BackgroundResult, BackgroundSpec, PhaseSpan, TrafficResult, TrafficRun, Workload } from './types.ts';
+import { WireConnection } from './wire.ts';
 import { round } from '../core/numbers.ts';
 
 export interface TrafficOptions {
@@ -81,15 +82,10 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
     log,
   );
 
-  let backgroundClients: pg.Client[];
+  let backgroundClients: WireConnection[];
   try {
     backgroundClients = await Promise.all(
-      workload.background.map(async (b) => {
-        const client = new pg.Client({ connectionString: url, application_name: appTag(b.app, b.name) });
-        client.on('error', () => undefined);
-        await client.connect();
-        return client;
-      }),
+      workload.background.map((b) => WireConnection.open({ connectionString: url, application_name: appTag(b.app, b.name) })),
     );
   } catch (err) {
     await shards.stop(0);
@@ -140,7 +136,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
     backgroundScheduled = true;
     workload.background.forEach((b, i) => scheduleAt(origin + b.atMs, () => void track(runBackground(b, backgroundClients[i]!, background[i]!))));
   };
-  const runBackground = async (b: BackgroundSpec, client: pg.Client, result: BackgroundResult) => {
+  const runBackground = async (b: BackgroundSpec, client: WireConnection, result: BackgroundResult) => {
     if (stopping) return;
     result.startedAt = now();
     let outcome: Outcome;
@@ -193,7 +189,10 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       const pending = () => Promise.allSettled([...inFlight]);
       if ((await Promise.race([pending().then(() => true), sleep(drainMs).then(() => false)])) === false) {
         log.warn(`traffic: background transactions still running ${drainMs} ms after stop; cancelling them`);
-        await cancelBackends(url, backgroundClients.map(pidOf));
+        await cancelBackends(
+          url,
+          backgroundClients.map((c) => c.pid),
+        );
         await pending();
       }
       await Promise.allSettled(backgroundClients.map((c) => c.end()));
@@ -256,8 +255,6 @@ async function openShards(
     stop,
   };
 }
-
-const pidOf = (client: pg.ClientBase) => (client as unknown as { processID: number }).processID;
 
 /** Sample every sampled column once. A column that cannot be sampled is warned about: its queries fail. */
 async function sampleOnce(url: string, workload: Workload, limit: number, log: Logger): Promise<Samples> {

@@ -89,25 +89,28 @@ const quoteRelation = (relation: string) =>
  * column: a TABLESAMPLE of about 3 × limit rows on a big table, ORDER BY random() on a small one.
  * A column that cannot be read (missing, no rows) gets a SampleError, not an exception.
  */
-export async function loadSamples(client: pg.ClientBase, specs: Extract<ParamSpec, { kind: 'sample' }>[], limit: number): Promise<Samples> {
+/** Where samples are read: pg.Client or the traffic's WireConnection. */
+export interface SampleSource {
+  query(sql: string, values?: ParamValue[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+export async function loadSamples(client: SampleSource, specs: Extract<ParamSpec, { kind: 'sample' }>[], limit: number): Promise<Samples> {
   const samples: Samples = new Map();
   for (const spec of specs) {
     const rel = quoteRelation(spec.relation);
     const col = pg.escapeIdentifier(spec.column);
     try {
-      const est = await client.query<{ n: number | null }>('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass($1)', [rel]);
+      const est = await client.query('SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass($1)', [rel]);
       const rows = Number(est.rows[0]?.n ?? -1);
       let values: ParamValue[] = [];
       if (rows > limit * 10) {
         const percent = Math.min(100, (100 * limit * 3) / rows);
-        const res = await client.query<{ v: string }>(
-          `SELECT ${col}::text AS v FROM ${rel} TABLESAMPLE SYSTEM (${percent}) WHERE ${col} IS NOT NULL LIMIT ${limit}`,
-        );
-        values = res.rows.map((r) => r.v);
+        const res = await client.query(`SELECT ${col}::text AS v FROM ${rel} TABLESAMPLE SYSTEM (${percent}) WHERE ${col} IS NOT NULL LIMIT ${limit}`);
+        values = res.rows.map((r) => r.v as string);
       }
       if (values.length < Math.min(limit, 100)) {
-        const res = await client.query<{ v: string }>(`SELECT ${col}::text AS v FROM ${rel} WHERE ${col} IS NOT NULL ORDER BY random() LIMIT ${limit}`);
-        values = res.rows.map((r) => r.v);
+        const res = await client.query(`SELECT ${col}::text AS v FROM ${rel} WHERE ${col} IS NOT NULL ORDER BY random() LIMIT ${limit}`);
+        values = res.rows.map((r) => r.v as string);
       }
       samples.set(spec.key, values.length > 0 ? values : new SampleError(spec.key, 'SAMPLE', `no non-null values to sample in ${spec.key}`));
     } catch (err) {

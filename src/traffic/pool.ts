@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { WireConnection } from './wire.ts';
 
 /** Why a caller waiting for a connection did not get one: the pool was closed (the traffic stopped). */
 export class PoolClosed extends Error {
@@ -9,7 +9,7 @@ export class PoolClosed extends Error {
 
 /** One pooled connection: its client, backend pid, current application_name, and when it opened. */
 export interface PooledConnection {
-  readonly client: pg.Client;
+  readonly client: WireConnection;
   readonly pid: number;
   readonly openedAt: number;
   /** the application_name it carries now (set per query by the driver) */
@@ -121,14 +121,15 @@ export class ConnectionPool {
 
   private async connect(): Promise<PooledConnection> {
     const { url, applicationName, statementTimeoutMs, now, onError } = this.options;
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: applicationName,
-      ...(statementTimeoutMs !== null ? { statement_timeout: statementTimeoutMs } : {}),
-    });
-    client.on('error', onError);
-    await client.connect();
-    const pid = (client as unknown as { processID: number }).processID;
+    const client = await WireConnection.open(
+      {
+        connectionString: url,
+        application_name: applicationName,
+        ...(statementTimeoutMs !== null ? { statement_timeout: statementTimeoutMs } : {}),
+      },
+      onError,
+    );
+    const pid = client.pid;
     const conn: PooledConnection = { client, pid, openedAt: now(), tag: applicationName };
     this.pids.add(pid);
     this.open.add(conn);
@@ -137,6 +138,6 @@ export class ConnectionPool {
 
   private async close(conn: PooledConnection) {
     this.open.delete(conn);
-    await conn.client.end().catch(() => undefined);
+    await conn.client.end();
   }
 }

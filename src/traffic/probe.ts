@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { probeTag } from '../observe/index.ts';
 import { runExecution, statementNames } from './execute.ts';
 import { drawExecution, loadSamples, type SampleError, sampleSpecs, type Samples } from './params.ts';
 import type { AppSpec, ParamValue, ProbeResult, QuerySpec, Workload } from './types.ts';
+import { WireConnection } from './wire.ts';
 
 export interface ProbeOptions {
   /** values read per sampled column (default 100: a probe needs one) */
@@ -50,18 +50,15 @@ export async function probeAll(url: string, workload: Workload, options: ProbeOp
  */
 export async function openProber(url: string, workload: Workload, options: ProbeOptions = {}): Promise<Prober> {
   const connect = async (tag: string) => {
-    const client = new pg.Client({
+    return WireConnection.open({
       connectionString: url,
       application_name: tag,
       lock_timeout: options.lockTimeoutMs ?? 5000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
     });
-    client.on('error', () => undefined);
-    await client.connect();
-    return client;
   };
   const setup = await connect(probeTag('setup'));
-  const longLived = new Map<AppSpec, pg.Client>();
+  const longLived = new Map<AppSpec, WireConnection>();
   try {
     for (const app of workload.apps) if (app.queries.some((q) => q.prepared)) longLived.set(app, await connect(probeTag(app.name)));
   } catch (err) {
@@ -69,11 +66,11 @@ export async function openProber(url: string, workload: Workload, options: Probe
     throw err;
   }
 
-  const runOn = async (client: pg.Client, app: AppSpec, q: QuerySpec, values: ParamValue[][]) => {
-    await client.query('SELECT set_config($1, $2, false)', ['application_name', probeTag(app.name, q.name)]);
-    await client.query('BEGIN');
+  const runOn = async (client: WireConnection, app: AppSpec, q: QuerySpec, values: ParamValue[][]) => {
+    await client.exec('SELECT set_config($1, $2, false)', ['application_name', probeTag(app.name, q.name)]);
+    await client.exec('BEGIN');
     const outcome = await runExecution(client, q.steps, values, 'inside', q.prepared ? statementNames(q) : undefined);
-    await client.query('ROLLBACK');
+    await client.exec('ROLLBACK');
     return outcome;
   };
 
@@ -106,7 +103,7 @@ export async function openProber(url: string, workload: Workload, options: Probe
             try {
               if ((await runOn(fresh, app, q, values)).ok) result.healsOnReconnect = true;
             } finally {
-              await fresh.end().catch(() => undefined);
+              await fresh.end();
             }
           }
           results.push(result);

@@ -186,7 +186,7 @@ export class Shard {
     let start = now();
     try {
       if (conn.tag !== q.tag) {
-        await conn.client.query('SELECT set_config($1, $2, false)', ['application_name', q.tag]);
+        await conn.client.exec('SELECT set_config($1, $2, false)', ['application_name', q.tag]);
         conn.tag = q.tag;
         start = now();
       }
