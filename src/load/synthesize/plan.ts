@@ -3,6 +3,7 @@ import { usageError } from '../../core/errors.ts';
 import type { ColumnStats, StatsFile, TableStats } from '../../stats/index.ts';
 import type { CatalogColumn, CatalogTable, SynthCatalog } from './types.ts';
 import { domainSize, unsupportedPart, valueSql, type ValueContext } from './values.ts';
+import { SAFE, valueJs } from './values-js.ts';
 
 /**
  * The plan: per table, how many rows and one SQL expression per column, each a pure function of
@@ -25,8 +26,9 @@ export interface TablePlan {
   table: CatalogTable;
   rows: number;
   statsRows: number;
-  /** the written columns, in order, each its SQL */
-  columns: { name: string; sql: string; domain: string | null }[];
+  /** the written columns, in order, each its SQL and, when the client can make the same values, its
+   *  COPY text per row number (values-js.ts) */
+  columns: { name: string; sql: string; domain: string | null; js: RowJs | null }[];
   /** CHECK expressions a row must meet (redrawn up to DRAWS times) */
   checks: { name: string; expression: string }[];
   overridingSystemValue: boolean;
@@ -35,6 +37,33 @@ export interface TablePlan {
 }
 
 export const DRAWS = 8;
+
+/** A column's COPY text (`\\N` for NULL) for row number k. */
+export type RowJs = (k: number) => string;
+
+/**
+ * An int8 expression of the row number: its SQL, the same function in JS when a JS number holds
+ * it exactly (null otherwise), and an upper bound of its values.
+ */
+interface IntExpr {
+  sql: string;
+  js: ((k: number) => number) | null;
+  max: number;
+}
+
+const K = (n: number): IntExpr => ({ sql: '_k', js: (k) => k, max: Math.max(0, n - 1) });
+
+/** The table's rows made in the client (COPY text lines), when every column can be and no CHECK or domain needs a redraw. */
+export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
+  if (plan.checks.length > 0 || plan.columns.length === 0 || plan.columns.some((c) => c.js === null || c.domain !== null)) return null;
+  const fns = plan.columns.map((c) => c.js!);
+  if (fns.length === 1) return (k) => `${fns[0]!(k)}\n`;
+  return (k) => {
+    let line = fns[0]!(k);
+    for (let i = 1; i < fns.length; i++) line += `\t${fns[i]!(k)}`;
+    return `${line}\n`;
+  };
+}
 
 type ColumnRole = { role: 'key' } | { role: 'unique' } | { role: 'free' } | { role: 'default' } | { role: 'generated' } | { role: 'fk'; group: FkGroup };
 
@@ -87,7 +116,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
     });
 
     // key(row) of any table's key column: its own value, or, when it is itself a foreign key, its parent's
-    const keyAt = (t: CatalogTable, column: string, row: string, depth = 0): string => {
+    const keyAt = (t: CatalogTable, column: string, row: IntExpr, depth = 0): { sql: string; js: RowJs | null } => {
       const col = t.columns.find((c) => c.name === column)!;
       const group = t.constraints.find((c) => c.type === 'foreign key' && c.columns.includes(column) && c.references);
       if (group && depth < 8) {
@@ -105,15 +134,16 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
             "a table keyed by its parent's key (1:1) cannot have more rows than the parent: check the row counts of the statistics file",
           );
         }
-        const j = nt <= np ? row : `((${row}) % ${Math.max(1, np)})`;
+        const j = nt <= np ? row : modulo(row, Math.max(1, np));
         return keyAt(parent, group.references!.columns[i]!, j, depth + 1);
       }
-      return valueSql(col.type, row, ctx(t, col, stats.tables[t.name]?.columns?.[column]?.avgWidth ?? null));
+      const c = ctx(t, col, stats.tables[t.name]?.columns?.[column]?.avgWidth ?? null);
+      return { sql: valueSql(col.type, row.sql, c), js: compose(row, valueJs(col.type, c, row.max)) };
     };
 
     const columns: TablePlan['columns'] = [];
     const hasChecks = table.constraints.some((c) => c.type === 'check');
-    const groupsDone = new Map<FkGroup, Map<string, string>>();
+    const groupsDone = new Map<FkGroup, Map<string, { sql: string; js: RowJs | null }>>();
     for (const column of table.columns) {
       const role = roles.get(column.name)!;
       if (role.role === 'default' || role.role === 'generated') continue;
@@ -132,7 +162,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
             'the constraints of this table cannot be met at this size: lower --fraction, or widen the type in the schema',
           );
         }
-        columns.push({ name: column.name, sql: keyAt(table, column.name, '_k'), domain });
+        columns.push({ name: column.name, ...keyAt(table, column.name, K(n)), domain });
         continue;
       }
       if (role.role === 'fk') {
@@ -143,7 +173,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
           );
           groupsDone.set(role.group, values);
         }
-        columns.push({ name: column.name, sql: values.get(column.name)!, domain });
+        columns.push({ name: column.name, ...values.get(column.name)!, domain });
         continue;
       }
       const unique = role.role === 'unique';
@@ -157,11 +187,11 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
         );
       }
       const d = unique ? nn : Math.max(1, Math.min(resolveDistinct(cs.nDistinct, n), nn, cap));
-      const place = placeSql(n, cs.correlation ?? null, saltN, input.seed);
-      let idx = indexSql(place, nf, nn, d, cs.correlation ?? null);
-      if (hasChecks && !unique && d > 1) idx = `((${idx}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`;
-      const value = valueSql(column.type, idx, ctx(table, column, cs.avgWidth ?? null));
-      columns.push({ name: column.name, sql: nf > 0 ? `CASE WHEN ${isNullSql(place, nf)} THEN NULL ELSE ${value} END` : value, domain });
+      const place = placeExpr(n, cs.correlation ?? null, saltN, input.seed);
+      const idx = redrawn(indexExpr(place, nf, nn, d, cs.correlation ?? null), hasChecks && !unique, d, saltN);
+      const c = ctx(table, column, cs.avgWidth ?? null);
+      const value = { sql: valueSql(column.type, idx.sql, c), js: compose(idx, valueJs(column.type, c, idx.max)) };
+      columns.push({ name: column.name, ...orNull(value, place, nf), domain });
     }
     plans.push({
       table,
@@ -303,13 +333,13 @@ function fkGroupValues(
   parentRows: number,
   seed: number,
   redraw: boolean,
-  parentKey: (column: string, row: string) => string,
-): Map<string, string> {
+  parentKey: (column: string, row: IntExpr) => { sql: string; js: RowJs | null },
+): Map<string, { sql: string; js: RowJs | null }> {
   const first = group.columns[0]!;
   const cs: ColumnStats = tstats.columns?.[first] ?? {};
   const notNull = group.columns.some((c) => table.columns.find((x) => x.name === c)?.notNull);
   const saltN = salt(`${table.name}.${group.constraint}`);
-  const out = new Map<string, string>();
+  const out = new Map<string, { sql: string; js: RowJs | null }>();
   if (parentRows === 0) {
     // no parent row to point at: NULL if allowed (an empty parent with a NOT NULL child cannot be met)
     if (notNull && n > 0) {
@@ -318,27 +348,31 @@ function fkGroupValues(
         'give the parent table rows in the statistics file, or this one 0 rows',
       );
     }
-    group.columns.forEach((c) => out.set(c, 'NULL'));
+    group.columns.forEach((c) => out.set(c, { sql: 'NULL', js: () => '\\N' }));
     return out;
   }
-  let j: string;
-  let nullSql: string | null = null;
+  let j: IntExpr;
+  let nulls: { place: IntExpr; nf: number } | null = null;
   if (group.radix) {
-    j = `((_k / ${group.radix.divisor}::int8) % ${group.radix.d})`;
+    const { divisor, d } = group.radix;
+    j = {
+      sql: `((_k / ${divisor}::int8) % ${d})`,
+      js: n - 1 <= SAFE ? (k) => Math.floor(k / divisor) % d : null,
+      max: d - 1,
+    };
   } else {
     const nf = notNull ? 0 : clamp01(cs.nullFrac ?? 0);
     const nn = n - Math.floor(n * nf);
     const d = Math.max(1, Math.min(resolveDistinct(cs.nDistinct, n, parentRows), nn, parentRows));
-    const place = placeSql(n, cs.correlation ?? null, saltN, seed);
-    let idx = indexSql(place, nf, nn, d, cs.correlation ?? null);
-    if (redraw && d > 1) idx = `((${idx}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`;
+    const place = placeExpr(n, cs.correlation ?? null, saltN, seed);
+    const idx = redrawn(indexExpr(place, nf, nn, d, cs.correlation ?? null), redraw, d, saltN);
     // the d parents used are spread over all of the parent's rows
-    j = d === parentRows ? `(${idx})` : `((${idx}) * ${parentRows}::int8 / ${d})`;
-    if (nf > 0) nullSql = isNullSql(place, nf);
+    j = d === parentRows ? { ...idx, sql: `(${idx.sql})` } : scaled(idx, parentRows, d);
+    if (nf > 0) nulls = { place, nf };
   }
   group.columns.forEach((c, i) => {
     const v = parentKey(group.parentColumns[i]!, j);
-    out.set(c, nullSql ? `CASE WHEN ${nullSql} THEN NULL ELSE ${v} END` : v);
+    out.set(c, nulls ? orNull(v, nulls.place, nulls.nf) : v);
   });
   return out;
 }
@@ -351,25 +385,72 @@ export function resolveDistinct(nDistinct: number | undefined, rows: number, fal
 }
 
 /** The row's place: `_k` for a correlated column (reversed for a negative correlation), else a permutation of it. */
-function placeSql(n: number, correlation: number | null, saltN: number, seed: number): string {
-  if (n <= 1) return '_k';
-  if (correlation !== null && correlation >= 0.5) return '_k';
-  if (correlation !== null && correlation <= -0.5) return `(${n - 1} - _k)`;
+function placeExpr(n: number, correlation: number | null, saltN: number, seed: number): IntExpr {
+  if (n <= 1 || (correlation !== null && correlation >= 0.5)) return K(n);
+  if (correlation !== null && correlation <= -0.5) return { sql: `(${n - 1} - _k)`, js: (k) => n - 1 - k, max: n - 1 };
   let a = PRIMES[saltN % PRIMES.length]!;
   for (let i = 1; n % a === 0; i++) a = PRIMES[(saltN + i) % PRIMES.length]!;
   const b = Math.abs((seed * 7919 + saltN * 104_729) % n);
-  return `((_k * ${a}::int8 + ${b}) % ${n})`;
+  return { sql: `((_k * ${a}::int8 + ${b}) % ${n})`, js: (n - 1) * a + b <= SAFE ? (k) => (k * a + b) % n : null, max: n - 1 };
 }
 
-function isNullSql(place: string, nf: number): string {
-  return `(floor((${place} + 1) * ${nf}::float8) > floor(${place} * ${nf}::float8))`;
+/** Whether the row at `place` is NULL: exactly floor(n·nf) of them, spread evenly (float8 arithmetic, the same in JS). */
+function orNull(value: { sql: string; js: RowJs | null }, place: IntExpr, nf: number): { sql: string; js: RowJs | null } {
+  if (nf <= 0) return value;
+  const sql = `CASE WHEN (floor((${place.sql} + 1) * ${nf}::float8) > floor(${place.sql} * ${nf}::float8)) THEN NULL ELSE ${value.sql} END`;
+  const p = place.js;
+  const v = value.js;
+  if (!p || !v) return { sql, js: null };
+  return {
+    sql,
+    js: (k) => {
+      const x = p(k);
+      return Math.floor((x + 1) * nf) > Math.floor(x * nf) ? '\\N' : v(k);
+    },
+  };
 }
 
-function indexSql(place: string, nf: number, nn: number, d: number, correlation: number | null): string {
-  const rank = nf > 0 ? `(${place} - floor(${place} * ${nf}::float8)::int8)` : place;
+function indexExpr(place: IntExpr, nf: number, nn: number, d: number, correlation: number | null): IntExpr {
+  const p = place.js;
+  const rank: IntExpr =
+    nf > 0 ? { sql: `(${place.sql} - floor(${place.sql} * ${nf}::float8)::int8)`, js: p && ((k) => p(k) - Math.floor(p(k) * nf)), max: place.max } : place;
   if (d >= nn) return rank;
-  if (correlation !== null && Math.abs(correlation) >= 0.5) return `(${rank} * ${d}::int8 / ${nn})`;
-  return `(${rank} % ${d})`;
+  if (correlation !== null && Math.abs(correlation) >= 0.5) return scaled(rank, d, nn);
+  const r = rank.js;
+  return { sql: `(${rank.sql} % ${d})`, js: r && ((k) => r(k) % d), max: d - 1 };
+}
+
+/** e · mul / div in int8 (truncating; every value here is ≥ 0). */
+function scaled(e: IntExpr, mul: number, div: number): IntExpr {
+  const f = e.js;
+  return {
+    sql: `((${e.sql}) * ${mul}::int8 / ${div})`,
+    js: f && e.max * mul <= SAFE ? (k) => Math.floor((f(k) * mul) / div) : null,
+    max: Math.floor((e.max * mul) / div),
+  };
+}
+
+function modulo(e: IntExpr, m: number): IntExpr {
+  const f = e.js;
+  return { sql: `((${e.sql}) % ${m})`, js: f && ((k) => f(k) % m), max: Math.min(e.max, m - 1) };
+}
+
+/** A table with CHECKs redraws: the index moves with the draw `_t` (made in SQL only). */
+function redrawn(idx: IntExpr, redraw: boolean, d: number, saltN: number): IntExpr {
+  if (!redraw || d <= 1) return idx;
+  return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`, js: null, max: d - 1 };
+}
+
+/** A value of an index expression, per row: both in JS, or none. */
+function compose(idx: IntExpr, value: ((i: number) => string) | null): RowJs | null {
+  const f = idx.js;
+  if (!f || !value) return null;
+  if (idx.max === 0) {
+    // one value for every row (n_distinct 1): made once
+    const v = value(0);
+    return () => v;
+  }
+  return (k) => value(f(k));
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));

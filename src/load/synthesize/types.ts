@@ -1,5 +1,5 @@
 /**
- * Synthesis: a restored schema + a statistics file → rows of the same shape, made server-side.
+ * Synthesis: a restored schema + a statistics file → rows of the same shape.
  * What the catalog says about the schema (SynthCatalog), what each column will be (the plan), and
  * what was made (SynthesisResult, which the report's dataset carries).
  */
@@ -99,6 +99,9 @@ export interface SynthesisSpec {
   jobs?: number;
   /** how rows travel from the generating connection to the loading one (default text: progress counts rows; binary measured no faster, docs/synthesis.md) */
   copyFormat?: 'text' | 'binary';
+  /** where rows are made: in this process straight into COPY (default, for every table whose types
+   *  values-js.ts makes and that has no CHECK or domain to redraw), or by a second backend (server) */
+  generator?: 'client' | 'server';
   /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 5,000,000) */
   chunkRows?: number;
 }

@@ -1,0 +1,173 @@
+import { hash } from 'node:crypto';
+import type { TypeInfo } from './types.ts';
+import { textLength, type ValueContext } from './values.ts';
+
+/**
+ * The same values as values.ts's SQL, made in the client: `valueJs(type, ctx, max)` is a function
+ * of the index giving the COPY text of exactly what `valueSql(type, idx, ctx)` gives the server, for
+ * every index in [0, max]; null for a type (or a range of indexes) it does not make, whose table
+ * is then made by the server as before. test/synthesize-client.test.ts compares both, value by
+ * value, on a real server.
+ *
+ * Rows made here go straight into COPY FROM STDIN (as pgbench -i makes its rows): no second
+ * backend evaluating SQL per column per row (docs/synthesis.md, "Speed").
+ */
+export type ValueJs = (idx: number) => string;
+
+/** Above this, a JS number no longer holds every integer: such expressions stay in SQL. */
+export const SAFE = Number.MAX_SAFE_INTEGER;
+
+export function valueJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null {
+  if (!(max >= 0 && max < 2 ** 45)) return null;
+  switch (type.kind) {
+    case 'int':
+      return (i) => String(1 + i);
+    case 'numeric': {
+      // unconstrained numeric: the server's division keeps 20 digits of scale; left to it
+      if (type.precision === null) return null;
+      const whole = type.precision - type.scale;
+      const s = type.scale;
+      const unit = 10 ** s;
+      if (s === 0) return (i) => String(1 + i);
+      if (whole < 1) return (i) => `${Math.floor((1 + i) / unit)}.${String((1 + i) % unit).padStart(s, '0')}`;
+      const u = uniformJs(ctx);
+      return (i) => `${1 + i}.${String(Math.floor(u(i) * unit)).padStart(s, '0')}`;
+    }
+    case 'float': {
+      const u = uniformJs(ctx);
+      // the double the server computes, as text that reads back as that double (or its float4)
+      return type.sql === 'real' ? (i) => String(Math.fround(1 + i + u(i) * 0.5)) : (i) => String(1 + i + u(i) * 0.5);
+    }
+    case 'bool':
+      return (i) => (i % 2 === 1 ? 't' : 'f');
+    case 'text': {
+      if (type.fixed) return (i) => String(i);
+      const want = Math.min(textLength(ctx.width), type.maxLength ?? Infinity);
+      const h = hexJs(ctx);
+      return (i) => {
+        const token = String(i);
+        const length = Math.max(want, token.length);
+        return rpad(`${token}-`, length, length > token.length + 1 ? h(i) : '');
+      };
+    }
+    case 'char1':
+      return (i) => String.fromCharCode(65 + (i % 26));
+    case 'date':
+      // years past 9999 are written differently: left to the server
+      if (max > 2_900_000) return null;
+      return (i) => isoDate(DAY_2000 + i * 86_400_000);
+    case 'timestamp': {
+      if (max > 2.5e11) return null;
+      const tz = /with time zone/.test(type.sql) || type.sql === 'timestamptz';
+      return (i) => {
+        const ms = SECOND_2020 + i * 1000;
+        return `${isoDate(ms)} ${new Date(ms).toISOString().slice(11, 19)}${tz ? '+00' : ''}`;
+      };
+    }
+    case 'uuid': {
+      const h = hexJs(ctx);
+      return (i) => h(i).slice(0, 16) + i.toString(16).padStart(16, '0');
+    }
+    case 'json': {
+      const pad = Math.max(0, textLength(ctx.width) - 24);
+      const h = hexJs(ctx);
+      // json keeps its text as json_build_object writes it; jsonb reads any spelling
+      return (i) => `{"id" : ${i}, "v" : "${pad > 0 ? rpad('', pad, h(i)) : ''}"}`;
+    }
+    case 'enum': {
+      if (max >= type.labels.length) return null;
+      const labels = type.labels.map(copyText);
+      return (i) => labels[i]!;
+    }
+    default:
+      return null;
+  }
+}
+
+/** PostgreSQL's rpad: cut to `length`, or filled with `fill` repeated. */
+function rpad(s: string, length: number, fill: string): string {
+  if (s.length >= length) return s.slice(0, length);
+  if (fill.length === 0) return s;
+  return s + fill.repeat(Math.ceil((length - s.length) / fill.length)).slice(0, length - s.length);
+}
+
+/** md5(seed::text || ':salt:' || idx::text), as values.ts's hex. */
+function hexJs(ctx: ValueContext): (i: number) => string {
+  const prefix = `${ctx.seed}:${ctx.salt}:`;
+  return (i) => hash('md5', prefix + String(i));
+}
+
+const DAY_2000 = Date.UTC(2000, 0, 1);
+const SECOND_2020 = Date.UTC(2020, 0, 1);
+const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** A value as COPY text: backslash, tab, newline and carriage return escaped. */
+export const copyText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+
+/**
+ * values.ts's `uniform`: ((hashint8extended(idx * 64 + salt % 64, seed + salt) & (2^52 − 1)) / 2^52,
+ * PostgreSQL's hashint8extended (src/backend/access/hash/hashfunc.c) over hash_uint32_extended
+ * (src/common/hashfn.c, Bob Jenkins's lookup3 mix and final) in 32-bit arithmetic.
+ */
+export function uniformJs(ctx: Pick<ValueContext, 'seed' | 'salt'>): (idx: number) => number {
+  const seed = BigInt.asUintN(64, BigInt(ctx.seed) + BigInt(ctx.salt));
+  const seedHi = Number(seed >> 32n) >>> 0;
+  const seedLo = Number(seed & 0xffffffffn) >>> 0;
+  const s = ctx.salt % 64;
+  return (idx) => {
+    const val = idx * 64 + s; // < 2^51: exact
+    const hi = Math.floor(val / 4294967296) >>> 0;
+    const lo = (val >>> 0) ^ hi; // val ≥ 0: lohalf ^= hihalf
+    const [b, c] = hashUint32Extended(lo >>> 0, seedHi, seedLo, seed !== 0n);
+    return ((b & 0xfffff) * 4294967296 + c) / 4503599627370496;
+  };
+}
+
+const rot = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** hash_uint32_extended(k, seed): the high and low 32 bits of the result. */
+function hashUint32Extended(k: number, seedHi: number, seedLo: number, seeded: boolean): [number, number] {
+  let a = (0x9e3779b9 + 4 + 3923095) >>> 0;
+  let b = a;
+  let c = a;
+  if (seeded) {
+    a = (a + seedHi) >>> 0;
+    b = (b + seedLo) >>> 0;
+    // mix(a, b, c)
+    a = (a - c) >>> 0;
+    a = (a ^ rot(c, 4)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rot(a, 6)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rot(b, 8)) >>> 0;
+    b = (b + a) >>> 0;
+    a = (a - c) >>> 0;
+    a = (a ^ rot(c, 16)) >>> 0;
+    c = (c + b) >>> 0;
+    b = (b - a) >>> 0;
+    b = (b ^ rot(a, 19)) >>> 0;
+    a = (a + c) >>> 0;
+    c = (c - b) >>> 0;
+    c = (c ^ rot(b, 4)) >>> 0;
+    b = (b + a) >>> 0;
+  }
+  a = (a + k) >>> 0;
+  // final(a, b, c)
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 14)) >>> 0;
+  a = (a ^ c) >>> 0;
+  a = (a - rot(c, 11)) >>> 0;
+  b = (b ^ a) >>> 0;
+  b = (b - rot(a, 25)) >>> 0;
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 16)) >>> 0;
+  a = (a ^ c) >>> 0;
+  a = (a - rot(c, 4)) >>> 0;
+  b = (b ^ a) >>> 0;
+  b = (b - rot(a, 14)) >>> 0;
+  c = (c ^ b) >>> 0;
+  c = (c - rot(b, 24)) >>> 0;
+  return [b, c];
+}

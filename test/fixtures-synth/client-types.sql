@@ -1,0 +1,15 @@
+-- every type values-js.ts makes in the client, no CHECK or domain: each table is made in the client
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'tab	and\back');
+CREATE TABLE parents (id bigint PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, born date);
+CREATE TABLE kids (
+  id serial PRIMARY KEY,
+  parent_id bigint NOT NULL REFERENCES parents,
+  other_parent bigint REFERENCES parents,
+  i2 smallint, i4 integer, i8 bigint,
+  n10 numeric(10,2), n33 numeric(3,3), n5 numeric(5,0),
+  r real, d double precision,
+  b boolean, ch "char", fixed char(6), vc varchar(12), t text, wide text,
+  dt date, ts timestamp, tstz timestamptz, ts3 timestamp(3) with time zone,
+  u uuid, j json, jb jsonb, m mood
+);
+CREATE TABLE pairs (a bigint NOT NULL REFERENCES parents, b integer NOT NULL REFERENCES kids, note text, PRIMARY KEY (a, b));

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { synthesize } from '../src/load/index.ts';
+import { planSynthesis, readSynthCatalog } from '../src/load/synthesize/index.ts';
+import { rowsInClient } from '../src/load/synthesize/plan.ts';
+import { uniformJs } from '../src/load/synthesize/values-js.ts';
+import { uniform } from '../src/load/synthesize/values.ts';
+import { readStatsFile } from '../src/stats/index.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { freshDatabase, sql } from './helpers/db.ts';
+
+/**
+ * Rows made in the client (values-js.ts, straight into COPY) must be exactly the rows the server
+ * makes from the plan's SQL: both generators on the same schema and statistics, table by table,
+ * row by row.
+ */
+const dir = path.resolve('test/fixtures-synth');
+const schema = path.join(dir, 'client-types.sql');
+const stats = path.join(dir, 'client-types.stats.json');
+
+/** Every row of a table as text, in one order: an md5 and the count. */
+const digest = async (url: string, table: string) =>
+  (await sql<{ n: number; md5: string }>(url, `SELECT count(*)::int AS n, md5(string_agg(_r::text, E'\\n' ORDER BY _r::text)) AS md5 FROM ${table} _r`))[0];
+
+describe('--synthesize rows made in the client', () => {
+  it("PostgreSQL's hashint8extended, ported: the same uniform numbers as the server's", async () => {
+    const url = await freshDatabase('synclienthash');
+    for (const ctx of [
+      { seed: '42', salt: 123_457 },
+      { seed: '0', salt: 0 },
+      { seed: '7', salt: 999_999 },
+      { seed: '-5', salt: 77 },
+    ]) {
+      const rows = await sql<{ i: string; u: number }>(
+        url,
+        `SELECT i::text AS i, ${uniform('i', ctx)} AS u FROM unnest(ARRAY[0, 1, 2, 63, 64, 1000, 99999, 4294967295, 4294967296, 35184372088831]::int8[]) i`,
+      );
+      const u = uniformJs(ctx);
+      for (const r of rows) expect(u(Number(r.i)), `seed ${ctx.seed} salt ${ctx.salt} idx ${r.i}`).toBe(r.u);
+    }
+  });
+
+  it('every type it makes, NULLs, keys, foreign keys and a composite key: the same rows as the server makes', async () => {
+    const server = await freshDatabase('synclient_server');
+    const client = await freshDatabase('synclient_client');
+    await synthesize(server, { schema, stats, fraction: 1, seed: 42, generator: 'server' }, silentLogger);
+    await synthesize(client, { schema, stats, fraction: 1, seed: 42 }, silentLogger);
+    // every table of this schema is one the client makes
+    const plans = planSynthesis({ catalog: await readSynthCatalog(client), stats: await readStatsFile(stats), statsFile: stats, fraction: 1, seed: 42 });
+    expect(Object.fromEntries(plans.map((p) => [p.table.name, rowsInClient(p) !== null]))).toEqual({
+      'public.parents': true,
+      'public.kids': true,
+      'public.pairs': true,
+    });
+    for (const table of ['parents', 'kids', 'pairs']) {
+      const [a, b] = [await digest(server, table), await digest(client, table)];
+      expect(b, table).toEqual(a);
+    }
+    expect((await digest(client, 'kids'))!.n).toBe(5000);
+    // a few values as the server made them, to see the families are all there
+    const [row] = await sql<Record<string, unknown>>(
+      client,
+      `SELECT count(*) FILTER (WHERE i4 IS NULL)::int AS i4_nulls, count(DISTINCT m)::int AS moods, count(DISTINCT u)::int AS uuids,
+              min(length(wide))::int AS wide, count(DISTINCT parent_id)::int AS parents, count(*) FILTER (WHERE jb IS NULL)::int AS jb_nulls
+         FROM kids`,
+    );
+    expect(row).toEqual({ i4_nulls: 500, moods: 4, uuids: 5000, wide: 296, parents: 300, jb_nulls: 1500 });
+  });
+});
