@@ -23,6 +23,19 @@ const run = (args: string[], extraEnv: Record<string, string> = {}) => {
   started.push(r);
   return { r, out };
 };
+/** Backends of the server `pm` whose process title says they run a SELECT. */
+const selectingBackends = (pm: number): string[] =>
+  fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const ppid = Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        return ppid === pm && / SELECT\b/.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
 const report = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
 const scratchName = (r: SpawnedRun) => /scratch database (rehearse_\w+) created/.exec(r.stderr())?.[1];
 
@@ -53,6 +66,16 @@ describe.concurrent('faults mid-run', () => {
     await r.waitFor(/applying 001/, LONG);
     const dir = runDirOf(root, r.pid)!;
     const pm = Number(fs.readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // "applying 001" is printed before the statement is sent: kill once a backend of this server has
+    // been running a SELECT (the pg_sleep) for two polls in a row, not in between (a kill before it
+    // fails some other connection first, and the message cannot name the statement)
+    let seen: string | undefined;
+    await until(() => {
+      const now = selectingBackends(pm);
+      const steady = seen !== undefined && now.includes(seen);
+      seen = now[0];
+      return steady ? [] : [1];
+    }, 60_000);
     process.kill(pm, 'SIGKILL');
     const res = await r.child;
     expect(res.exitCode, r.stderr()).toBe(3);
