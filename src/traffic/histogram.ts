@@ -3,13 +3,15 @@ import { round } from '../core/numbers.ts';
 
 /**
  * An HDR histogram of latencies in microseconds: 3 significant digits from 1 µs to an hour (it
- * grows past that), packed buckets, a few kB whatever the number of values.
+ * grows past that). Packed buckets take a few kB whatever the number of values, for the many
+ * (one per query and phase); dense ones (32-bit counts, 93 kB) record 4–8× faster (0.1–0.2 µs
+ * against 0.9), for the one or two per query on every execution's path (overall, timeline).
  */
 export type Histogram = ReturnType<typeof hdr.build>;
 
-export function newHistogram(): Histogram {
+export function newHistogram(buckets: 'packed' | 'dense' = 'packed'): Histogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    bitBucketSize: buckets === 'packed' ? 'packed' : 32,
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,
     numberOfSignificantValueDigits: 3,

@@ -15,13 +15,17 @@ const MAX_FAILURE_SAMPLES = 20;
 
 /** Counts and an HDR histogram: constant memory however many executions. */
 export class LatencyRecorder {
-  private readonly hist: Histogram = newHistogram();
+  private readonly hist: Histogram;
   private count = 0;
   private ok = 0;
   private timeouts = 0;
   private maxMs = 0;
   private sumMs = 0;
   private readonly errors = new Map<string, number>();
+
+  constructor(buckets: 'packed' | 'dense' = 'packed') {
+    this.hist = newHistogram(buckets);
+  }
 
   record(ms: number, outcome: Outcome): void {
     this.hist.recordValue(toMicros(ms));
@@ -55,7 +59,7 @@ export class LatencyRecorder {
 
 /** Everything measured of one query: overall, per phase, per second, and its distinct failures. */
 export class QueryStats {
-  private readonly overall = new LatencyRecorder();
+  private readonly overall = new LatencyRecorder('dense');
   private readonly phases = new Map<string, LatencyRecorder>();
   private readonly failures: FailureSample[] = [];
   private readonly timeline: TimelineRecorder;

@@ -10,7 +10,7 @@ import type { Timeline, TimelineBucket } from './types.ts';
 export class TimelineRecorder {
   private bucketMs: number;
   private readonly buckets: TimelineBucket[] = [];
-  private readonly hist: Histogram = newHistogram();
+  private readonly hist: Histogram = newHistogram('dense');
   private count = 0;
   private errors = 0;
   private maxMs = 0;
