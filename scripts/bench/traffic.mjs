@@ -2,7 +2,7 @@
 /**
  * How fast and how lean the traffic driver is.
  *
- *   zx scripts/bench/traffic.mjs [--clients 8,64] [--seconds 20] [--scale 10] [--threads auto|N]
+ *   zx scripts/bench/traffic.mjs [--clients 8,64] [--seconds 20] [--rounds 4] [--scale 10] [--threads auto|N]
  *                                [--soak-minutes 10] [--soak-clients 50] [--skip-soak]
  *
  * 1. Throughput: on one embedded PostgreSQL (replay settings) with pgbench's tables at --scale,
@@ -14,7 +14,9 @@
  *    with -M extended; also shown against the simple protocol, which costs the server less) and as
  *    an app with `prepared: true` (like for like with -M prepared). Prints each rate, the ratios
  *    (aim: >= 0.8), and the client-side CPU per query (this process's threads vs pgbench's), which
- *    a machine busy with other work changes less than the rates.
+ *    a machine busy with other work changes less than the rates. The --seconds of each cell are
+ *    run as --rounds slices, the five variants taking turns, so a load that drifts during the run
+ *    (other work on a shared machine) weighs on all of them alike; each figure sums its slices.
  * 2. Memory: the driver with --soak-clients clients for --soak-minutes minutes, printing this
  *    process's RSS at the start, every minute, and at the end (flat is the aim: latencies go to
  *    HDR histograms and fixed per-second buckets, nothing grows per query).
@@ -32,6 +34,8 @@ const clientCounts = String(argv.clients ?? '8,64')
   .map(Number);
 const threads = argv.threads === undefined || argv.threads === 'auto' ? undefined : Number(argv.threads);
 const seconds = Number(argv.seconds ?? 20);
+const rounds = Math.max(1, Number(argv.rounds ?? 4));
+const slice = Math.max(1, Math.round(seconds / rounds));
 const scale = Number(argv.scale ?? 10);
 const soakMinutes = Number(argv['soak-minutes'] ?? 10);
 const soakClients = Number(argv['soak-clients'] ?? 50);
@@ -88,12 +92,23 @@ async function childCpuMs() {
 
 async function pgbench(url, n, mode) {
   const before = await childCpuMs();
-  const out = (await $`pgbench -S -n -M ${mode} -c ${n} -j 2 -T ${seconds} ${url}`.quiet()).stdout;
+  const out = (await $`pgbench -S -n -M ${mode} -c ${n} -j 2 -T ${slice} ${url}`.quiet()).stdout;
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const txns = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) say(`pgbench -M ${mode} -c ${n}: no tps in its output:\n${out.split('\n').slice(-8).join('\n')}`);
-  return { tps, cpuUs: (((await childCpuMs()) - before) * 1000) / txns };
+  return { count: txns, seconds: txns / tps, cpuUs: (((await childCpuMs()) - before) * 1000) / txns };
 }
+
+/** Slices of one variant as one figure: queries over seconds, CPU over queries. */
+const total = (slices) => {
+  const count = slices.reduce((a, d) => a + d.count, 0);
+  return {
+    count,
+    seconds: slices.reduce((a, d) => a + d.seconds, 0),
+    cpuUs: slices.reduce((a, d) => a + d.cpuUs * d.count, 0) / count,
+    errors: Object.assign({}, ...slices.map((d) => d.errors ?? {})),
+  };
+};
 
 const instance = await provision({ provider: 'embedded', settings: { max_connections: '300' } }, silentLogger);
 try {
@@ -104,24 +119,28 @@ try {
 
   const rows = [];
   for (const n of clientCounts) {
-    say(`${n} clients: pgbench -S (simple, extended, prepared), driver (unnamed, prepared), ${seconds} s each …`);
-    const simple = await pgbench(url, n, 'simple');
-    const extended = await pgbench(url, n, 'extended');
-    const unnamed = await drive(url, n, seconds * 1000);
-    const prepared = await pgbench(url, n, 'prepared');
-    const named = await drive(url, n, seconds * 1000, undefined, true);
+    say(`${n} clients: pgbench -S (simple, extended, prepared), driver (unnamed, prepared), ${rounds} × ${slice} s each, taking turns …`);
+    const runs = { simple: [], extended: [], unnamed: [], prepared: [], named: [] };
+    for (let r = 0; r < rounds; r++) {
+      runs.simple.push(await pgbench(url, n, 'simple'));
+      runs.extended.push(await pgbench(url, n, 'extended'));
+      runs.unnamed.push(await drive(url, n, slice * 1000));
+      runs.prepared.push(await pgbench(url, n, 'prepared'));
+      runs.named.push(await drive(url, n, slice * 1000, undefined, true));
+    }
+    const [simple, extended, unnamed, prepared, named] = ['simple', 'extended', 'unnamed', 'prepared', 'named'].map((k) => total(runs[k]));
     rows.push({ n, simple, extended, prepared, unnamed, named });
   }
   const rate = (d) => d.count / d.seconds;
   const cell = (tps, cpuUs) => `${tps.toFixed(0).padStart(6)} (${cpuUs.toFixed(0).padStart(2)})`;
   const ratio = (a, b) => (a / b).toFixed(2).padStart(5);
   console.log(
-    `point selects, closed loop, ${seconds} s each, pgbench scale ${scale}, driver threads ${threads ?? 'auto'}; per second (client CPU µs per query)`,
+    `point selects, closed loop, ${seconds} s each (${rounds} turns of ${slice} s), pgbench scale ${scale}, driver threads ${threads ?? 'auto'}; per second (client CPU µs per query)`,
   );
   console.log(`clients | pgbench -S    | -S -M extended | driver        | ratio ext | ratio simple | -S -M prepared | driver prepared | ratio`);
   for (const { n, simple, extended, prepared, unnamed, named } of rows) {
     console.log(
-      `${String(n).padStart(7)} | ${cell(simple.tps, simple.cpuUs)}  | ${cell(extended.tps, extended.cpuUs)}   | ${cell(rate(unnamed), unnamed.cpuUs)}  | ${ratio(rate(unnamed), extended.tps)}     | ${ratio(rate(unnamed), simple.tps)}        | ${cell(prepared.tps, prepared.cpuUs)}   | ${cell(rate(named), named.cpuUs)}    | ${ratio(rate(named), prepared.tps)}`,
+      `${String(n).padStart(7)} | ${cell(rate(simple), simple.cpuUs)}  | ${cell(rate(extended), extended.cpuUs)}   | ${cell(rate(unnamed), unnamed.cpuUs)}  | ${ratio(rate(unnamed), rate(extended))}     | ${ratio(rate(unnamed), rate(simple))}        | ${cell(rate(prepared), prepared.cpuUs)}   | ${cell(rate(named), named.cpuUs)}    | ${ratio(rate(named), rate(prepared))}`,
     );
     for (const d of [unnamed, named]) if (Object.keys(d.errors).length) console.log(`  driver errors: ${JSON.stringify(d.errors)}`);
   }

@@ -125,49 +125,31 @@ export function uniformJs(ctx: Pick<ValueContext, 'seed' | 'salt'>): (idx: numbe
 
 const rot = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
 
+/** lookup3's mix: six steps, each `x -= z; x ^= rot(z, r); z += y` on (a, b, c) turned one place. */
+const MIX = [4, 6, 8, 16, 19, 4];
+/** lookup3's final: seven steps, each `x ^= y; x -= rot(y, r)` on (c, b), (a, c), (b, a), … */
+const FINAL = [14, 11, 25, 16, 4, 14, 24];
+/** a, b, c: 32-bit arithmetic wraps on every store */
+const abc = new Uint32Array(3);
+
 /** hash_uint32_extended(k, seed): the high and low 32 bits of the result. */
 function hashUint32Extended(k: number, seedHi: number, seedLo: number, seeded: boolean): [number, number] {
-  let a = (0x9e3779b9 + 4 + 3923095) >>> 0;
-  let b = a;
-  let c = a;
+  abc.fill(0x9e3779b9 + 4 + 3923095);
   if (seeded) {
-    a = (a + seedHi) >>> 0;
-    b = (b + seedLo) >>> 0;
-    // mix(a, b, c)
-    a = (a - c) >>> 0;
-    a = (a ^ rot(c, 4)) >>> 0;
-    c = (c + b) >>> 0;
-    b = (b - a) >>> 0;
-    b = (b ^ rot(a, 6)) >>> 0;
-    a = (a + c) >>> 0;
-    c = (c - b) >>> 0;
-    c = (c ^ rot(b, 8)) >>> 0;
-    b = (b + a) >>> 0;
-    a = (a - c) >>> 0;
-    a = (a ^ rot(c, 16)) >>> 0;
-    c = (c + b) >>> 0;
-    b = (b - a) >>> 0;
-    b = (b ^ rot(a, 19)) >>> 0;
-    a = (a + c) >>> 0;
-    c = (c - b) >>> 0;
-    c = (c ^ rot(b, 4)) >>> 0;
-    b = (b + a) >>> 0;
+    abc[0]! += seedHi;
+    abc[1]! += seedLo;
+    MIX.forEach((r, i) => {
+      const [x, y, z] = [i % 3, (i + 1) % 3, (i + 2) % 3];
+      abc[x]! -= abc[z]!;
+      abc[x]! ^= rot(abc[z]!, r);
+      abc[z]! += abc[y]!;
+    });
   }
-  a = (a + k) >>> 0;
-  // final(a, b, c)
-  c = (c ^ b) >>> 0;
-  c = (c - rot(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0;
-  a = (a - rot(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0;
-  b = (b - rot(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0;
-  c = (c - rot(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0;
-  a = (a - rot(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0;
-  b = (b - rot(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0;
-  c = (c - rot(b, 24)) >>> 0;
-  return [b, c];
+  abc[0]! += k;
+  FINAL.forEach((r, i) => {
+    const [x, y] = [(2 + i) % 3, (1 + i) % 3];
+    abc[x]! ^= abc[y]!;
+    abc[x]! -= rot(abc[y]!, r);
+  });
+  return [abc[1]!, abc[2]!];
 }
