@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint } from './helpers/fingerprint.ts';
+import { fingerprint, invoicesDump } from './helpers/fingerprint.ts';
 
 /**
  * Container provider snapshots (docs/snapshots.md): a tar of the stopped data directory, put into a
@@ -53,13 +53,8 @@ async function containersOf(pid: number): Promise<string[]> {
   return list.map((c) => c.Id);
 }
 
-const DUMP = `
-CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);
-CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), amount numeric(10,2), note text);
-INSERT INTO customers SELECT g, 'c' || g || '@example.com', timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(1, 1000) g;
-INSERT INTO invoices SELECT g, 1 + g % 1000, (g * 7 % 10000) / 100.0, repeat('x', g % 50) FROM generate_series(1, 20000) g;
-CREATE INDEX invoices_customer ON invoices (customer_id);
-`;
+/** customers and 20,000 invoices */
+const DUMP = invoicesDump(20_000);
 
 describe.skipIf(problem !== null)('container provider: data directory archives', () => {
   let tmp: string;

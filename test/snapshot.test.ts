@@ -5,16 +5,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { provisionDataset, cacheList, cachePrune, cacheRemove, type PreparedDataset } from '../src/snapshot/index.ts';
 import { silentLogger, type Logger } from '../src/core/log.ts';
 import { sql } from './helpers/db.ts';
-import { fingerprint } from './helpers/fingerprint.ts';
+import { fingerprint, invoicesDump } from './helpers/fingerprint.ts';
 
-/** A small plain-SQL dump (restored with psql): two tables, an index, a foreign key, 3,000 rows. */
-const DUMP = `
-CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);
-CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), amount numeric(10,2), note text);
-INSERT INTO customers SELECT g, 'c' || g || '@example.com', timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(1, 1000) g;
-INSERT INTO invoices SELECT g, 1 + g % 1000, (g * 7 % 10000) / 100.0, repeat('x', g % 50) FROM generate_series(1, 2000) g;
-CREATE INDEX invoices_customer ON invoices (customer_id);
-`;
+/** customers and 2,000 invoices */
+const DUMP = invoicesDump(2_000);
 
 let tmp: string;
 beforeAll(async () => {

@@ -84,16 +84,16 @@ const quoteRelation = (relation: string) =>
     .map((p) => pg.escapeIdentifier(p))
     .join('.');
 
-/**
- * Read up to `limit` existing non-null values of each sampled column (as text), in one pass per
- * column: a TABLESAMPLE of about 3 × limit rows on a big table, ORDER BY random() on a small one.
- * A column that cannot be read (missing, no rows) gets a SampleError, not an exception.
- */
 /** Where samples are read: pg.Client or the traffic's WireConnection. */
 export interface SampleSource {
   query(sql: string, values?: ParamValue[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
+/**
+ * Read up to `limit` existing non-null values of each sampled column (as text), in one pass per
+ * column: a TABLESAMPLE of about 3 × limit rows on a big table, ORDER BY random() on a small one.
+ * A column that cannot be read (missing, no rows) gets a SampleError, not an exception.
+ */
 export async function loadSamples(client: SampleSource, specs: Extract<ParamSpec, { kind: 'sample' }>[], limit: number): Promise<Samples> {
   const samples: Samples = new Map();
   for (const spec of specs) {

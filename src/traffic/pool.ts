@@ -7,10 +7,9 @@ export class PoolClosed extends Error {
   }
 }
 
-/** One pooled connection: its client, backend pid, current application_name, and when it opened. */
+/** One pooled connection: its client (with its backend pid), current application_name, and when it opened. */
 export interface PooledConnection {
   readonly client: WireConnection;
-  readonly pid: number;
   readonly openedAt: number;
   /** the application_name it carries now (set per query by the driver) */
   tag: string;
@@ -129,9 +128,8 @@ export class ConnectionPool {
       },
       onError,
     );
-    const pid = client.pid;
-    const conn: PooledConnection = { client, pid, openedAt: now(), tag: applicationName };
-    this.pids.add(pid);
+    const conn: PooledConnection = { client, openedAt: now(), tag: applicationName };
+    this.pids.add(client.pid);
     this.open.add(conn);
     return conn;
   }

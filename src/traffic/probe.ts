@@ -49,14 +49,13 @@ export async function probeAll(url: string, workload: Workload, options: ProbeOp
  * result says healsOnReconnect (restarting or re-preparing the app's connections heals it).
  */
 export async function openProber(url: string, workload: Workload, options: ProbeOptions = {}): Promise<Prober> {
-  const connect = async (tag: string) => {
-    return WireConnection.open({
+  const connect = (tag: string) =>
+    WireConnection.open({
       connectionString: url,
       application_name: tag,
       lock_timeout: options.lockTimeoutMs ?? 5000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
     });
-  };
   const setup = await connect(probeTag('setup'));
   const longLived = new Map<AppSpec, WireConnection>();
   try {

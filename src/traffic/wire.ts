@@ -34,7 +34,7 @@ export class WireConnection {
     const connection = (client as unknown as { connection?: { stream?: Socket } }).connection;
     const stream = connection?.stream;
     if (!stream || typeof stream.write !== 'function')
-      throw new Error(`pg ${PG_VERSION}: pg.Client has no connection.stream to drive (see src/traffic/wire.ts)`);
+      throw new Error(`pg.Client has no connection.stream to drive: src/traffic/wire.ts was checked against pg ${PG_CHECKED}`);
     this.stream = stream;
     // pg's parser stops here: from now on every message from the server comes to onMessage
     stream.removeAllListeners('data');
@@ -171,7 +171,6 @@ interface Pending {
 const SYNC = serialize.sync();
 /** The node-postgres release whose `connection.stream` this file was checked against (test/traffic-wire.test.ts). */
 export const PG_CHECKED = '8.23.1';
-const PG_VERSION = PG_CHECKED;
 
 /** A parameter as pg sends it: text, NULL as NULL, booleans as true/false. */
 const text = (v: ParamValue): string | null => (v === null ? null : typeof v === 'string' ? v : String(v));

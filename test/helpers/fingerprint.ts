@@ -16,3 +16,12 @@ export async function fingerprint(url: string): Promise<Record<string, { rows: n
   }
   return out;
 }
+
+/** A small plain-SQL dump (restored with psql): customers (1,000 rows) and `invoices` invoices, an index, a foreign key. */
+export const invoicesDump = (invoices: number) => `
+CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE invoices (id bigint PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), amount numeric(10,2), note text);
+INSERT INTO customers SELECT g, 'c' || g || '@example.com', timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(1, 1000) g;
+INSERT INTO invoices SELECT g, 1 + g % 1000, (g * 7 % 10000) / 100.0, repeat('x', g % 50) FROM generate_series(1, ${invoices}) g;
+CREATE INDEX invoices_customer ON invoices (customer_id);
+`;

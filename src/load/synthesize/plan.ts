@@ -57,7 +57,6 @@ const K = (n: number): IntExpr => ({ sql: '_k', js: (k) => k, max: Math.max(0, n
 export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
   if (plan.checks.length > 0 || plan.columns.length === 0 || plan.columns.some((c) => c.js === null || c.domain !== null)) return null;
   const fns = plan.columns.map((c) => c.js!);
-  if (fns.length === 1) return (k) => `${fns[0]!(k)}\n`;
   return (k) => {
     let line = fns[0]!(k);
     for (let i = 1; i < fns.length; i++) line += `\t${fns[i]!(k)}`;
