@@ -24,6 +24,19 @@ fs.writeFileSync(path.join(migrations, '002_slow.sql'), '-- a slow one\nSELECT p
 const rehearse = (args: string[], cwd = path.resolve('.')) => execa('node', [bin, ...args], { reject: false, cwd, env: { NO_COLOR: '' } });
 const source = () => ['--database-url', inject('pgUrl'), '--fixture', 'shop', '--scale', '2000', '--migrations', migrations];
 const readJson = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
+/**
+ * Last night ten times slower plus a second in every figure a regression is judged on (duration,
+ * lock hold, blocking): this run's noise (test files at once on 2 cores) cannot make one regress.
+ */
+const slowerLastNight = (baseline: Report) => {
+  const slower = (ms: number) => ms * 10 + 1000;
+  for (const m of baseline.migrations) {
+    for (const st of m.statements) {
+      Object.assign(st, { durationMs: slower(st.durationMs), lockHeldMs: slower(st.lockHeldMs) });
+      if (st.maxBlockedMs !== undefined) st.maxBlockedMs = slower(st.maxBlockedMs);
+    }
+  }
+};
 
 describe('rehearse run: formats, budgets, and rehearse report', () => {
   const outA = path.join(work, 'a');
@@ -94,9 +107,9 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
       path.join(dir, 'rehearse.config.ts'),
       `const config: Record<string, unknown> = {\n  databaseUrl: ${JSON.stringify(inject('pgUrl'))},\n  fixture: 'shop',\n  scale: 2000,\n  migrations: ${JSON.stringify(migrations)},\n  format: ['md'],\n  budgets: { maxRewriteRows: 1000, maxStatement: '200ms' },\n};\nexport default config;\n`,
     );
-    // last night was ten times slower: no regression
+    // last night was far slower: no regression
     const baseline = readJson(path.join(outA, 'report.json'));
-    for (const m of baseline.migrations) for (const s of m.statements) Object.assign(s, { durationMs: s.durationMs * 10, lockHeldMs: s.lockHeldMs * 10 });
+    slowerLastNight(baseline);
     fs.writeFileSync(path.join(dir, 'last.json'), JSON.stringify(baseline));
     const out = path.join(dir, 'out');
     const res = await rehearse(
@@ -116,11 +129,11 @@ describe('rehearse run: formats, budgets, and rehearse report', () => {
 
   it('--baseline: a statement slower than last night exits 1', async () => {
     const baseline = readJson(path.join(outA, 'report.json'));
-    // last night: 002's statement 10× faster; every other statement 10× slower, so that this run's
-    // noise (two test files at once on 2 cores) cannot make another one a regression too
-    for (const m of baseline.migrations) for (const st of m.statements) st.durationMs *= 10;
+    // last night: 002's statement 10× faster, every other figure far slower
+    slowerLastNight(baseline);
     const slow = baseline.migrations.find((m) => m.id === '002')!.statements[0]!;
-    Object.assign(slow, { durationMs: slow.durationMs / 100 });
+    const measured = readJson(path.join(outA, 'report.json')).migrations.find((m) => m.id === '002')!.statements[0]!;
+    Object.assign(slow, { durationMs: measured.durationMs / 10 });
     const file = path.join(work, 'fast-last-night.json');
     fs.writeFileSync(file, JSON.stringify(baseline));
     const out = path.join(work, 'regressed');
