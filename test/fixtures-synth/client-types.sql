@@ -13,3 +13,9 @@ CREATE TABLE kids (
   u uuid, j json, jb jsonb, m mood
 );
 CREATE TABLE pairs (a bigint NOT NULL REFERENCES parents, b integer NOT NULL REFERENCES kids, note text, PRIMARY KEY (a, b));
+CREATE TABLE more (
+  id bigint PRIMARY KEY,
+  nu numeric, tm time, tm0 time(0), ttz timetz, iv interval, by bytea, ip inet, cn cidr,
+  mac macaddr, mac8 macaddr8, tv tsvector, tq tsquery, x xml, lsn pg_lsn, o oid,
+  ia integer[], sa smallint[], ta text[], ja jsonb[], ea mood[], tsa timestamptz[], na numeric(6,2)[], ba bytea[], ua uuid[]
+);

@@ -10,7 +10,8 @@ export async function fingerprint(url: string): Promise<Record<string, { rows: n
   for (const { t } of tables) {
     const [r] = await sql<{ rows: number; md5: string }>(
       url,
-      `SELECT count(*)::int AS rows, md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) AS md5 FROM "${t}" x`,
+      // the whole row under an alias no column is named (a table's column x would win over alias x)
+      `SELECT count(*)::int AS rows, md5(coalesce(string_agg(fingerprint_row::text, E'\\n' ORDER BY fingerprint_row::text), '')) AS md5 FROM "${t}" fingerprint_row`,
     );
     out[t] = r!;
   }

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { TypeInfo } from './types.ts';
-import { textLength, type ValueContext } from './values.ts';
+import { arrayLength, BIG, domainSize, textLength, type ValueContext } from './values.ts';
 
 /**
  * The same values as values.ts's SQL, made in the client: `valueJs(type, ctx, max)` is a function
@@ -18,13 +18,29 @@ export type ValueJs = (idx: number) => string;
 export const SAFE = Number.MAX_SAFE_INTEGER;
 
 export function valueJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null {
+  if (type.kind === 'enum') {
+    if (!(max >= 0 && max < type.labels.length)) return null;
+    const labels = type.labels.map(copyText);
+    return (i) => labels[i]!;
+  }
+  const raw = textJs(type, ctx, max);
+  if (!raw) return null;
+  // bytea's \x, and an array's quoted elements, hold backslashes
+  return type.kind === 'bytea' || type.kind === 'array' ? (i) => copyText(raw(i)) : raw;
+}
+
+/** The value's text as the server reads it (not yet escaped for COPY). */
+function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null {
   if (!(max >= 0 && max < 2 ** 45)) return null;
   switch (type.kind) {
     case 'int':
       return (i) => String(1 + i);
     case 'numeric': {
-      // unconstrained numeric: the server's division keeps 20 digits of scale; left to it
-      if (type.precision === null) return null;
+      if (type.precision === null) {
+        // floor(u·100)::numeric / 100 has the division's 20 digits of scale, and so has the sum
+        const u = uniformJs(ctx);
+        return (i) => `${1 + i}.${String(Math.floor(u(i) * 100)).padStart(2, '0')}000000000000000000`;
+      }
       const whole = type.precision - type.scale;
       const s = type.scale;
       const unit = 10 ** s;
@@ -74,14 +90,74 @@ export function valueJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs
       // json keeps its text as json_build_object writes it; jsonb reads any spelling
       return (i) => `{"id" : ${i}, "v" : "${pad > 0 ? rpad('', pad, h(i)) : ''}"}`;
     }
-    case 'enum': {
-      if (max >= type.labels.length) return null;
-      const labels = type.labels.map(copyText);
-      return (i) => labels[i]!;
+    case 'enum':
+      return max < type.labels.length ? (i) => type.labels[i]! : null;
+    case 'time': {
+      // time '00:00' + i ms wraps at midnight; a time with time zone takes the session's (UTC)
+      const tz = /with time zone/.test(type.sql) || type.sql === 'timetz';
+      return (i) => `${new Date(i % 86_400_000).toISOString().slice(11, 23)}${tz ? '+00' : ''}`;
     }
+    case 'interval':
+      // i · interval '1 second' is computed in doubles: exact while i · 10^6 is
+      return max < 9e9 ? (i) => `${i} seconds` : null;
+    case 'bytea': {
+      const h = hexJs(ctx);
+      const pad = 2 * Math.max(0, textLength(ctx.width) - 8);
+      return (i) => `\\x${i.toString(16).padStart(16, '0')}${rpad('', pad, h(i))}`;
+    }
+    case 'inet': {
+      // '1.0.0.0'::inet + i: past 255.255.255.255 the server's error is the server's to give
+      if (max > 2 ** 32 - 1 - 2 ** 24) return null;
+      return (i) => {
+        const n = 2 ** 24 + i;
+        return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      };
+    }
+    case 'macaddr': {
+      const digits = type.hexDigits;
+      return max < 16 ** digits ? (i) => i.toString(16).padStart(digits, '0') : null;
+    }
+    case 'tsvector':
+      return (i) => `w${i} x${i % 97}`;
+    case 'tsquery':
+      return (i) => `w${i}`;
+    case 'xml':
+      return (i) => `<v>${i}</v>`;
+    case 'pg_lsn':
+      return (i) => `${i.toString(16)}/0`;
+    case 'oid':
+      return type.sql === 'oid' ? (i) => String(1 + i) : null;
+    case 'array':
+      return arrayJs(type, ctx, max);
     default:
       return null;
   }
+}
+
+/** values.ts's array: n elements, element k of index i made from (i / d^k) % d, or i + k when d is unbounded. */
+function arrayJs(type: Extract<TypeInfo, { kind: 'array' }>, ctx: ValueContext, max: number): ValueJs | null {
+  const n = arrayLength(type, ctx.width);
+  const d = domainSize(type.element);
+  const bounded = d < BIG;
+  const inner: ValueContext = { ...ctx, width: null };
+  // an element's index is at most the array's: (i / d^k) % d ≤ i
+  const element = textJs(type.element, inner, bounded ? Math.min(d - 1, max) : max + n);
+  if (!element) return null;
+  const divisors = Array.from({ length: n }, (_, k) => Math.min(BIG, d ** k));
+  return (i) => {
+    let out = '{';
+    for (let k = 0; k < n; k++) {
+      const idx = bounded ? Math.floor(i / divisors[k]!) % d : i + k;
+      out += (k > 0 ? ',' : '') + arrayElement(element(idx));
+    }
+    return `${out}}`;
+  };
+}
+
+/** An element as array_out writes it: quoted when empty, NULL, or holding a delimiter, brace, quote, backslash or space. */
+function arrayElement(s: string): string {
+  if (s !== '' && !/^null$/i.test(s) && !/[{}",\\\s]/.test(s)) return s;
+  return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 /** PostgreSQL's rpad: cut to `length`, or filled with `fill` repeated. */

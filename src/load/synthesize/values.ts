@@ -17,7 +17,7 @@ export interface ValueContext {
   width: number | null;
 }
 
-const BIG = 2 ** 52;
+export const BIG = 2 ** 52;
 
 /** How many different values valueSql can make for the type (the cap of a column's distinct count). */
 export function domainSize(type: TypeInfo): number {
@@ -119,7 +119,7 @@ export function textLength(width: number | null): number {
   return Math.max(1, Math.round(width <= 127 ? width - 1 : width - 4));
 }
 
-function arrayLength(type: Extract<TypeInfo, { kind: 'array' }>, width: number | null): number {
+export function arrayLength(type: Extract<TypeInfo, { kind: 'array' }>, width: number | null): number {
   if (width === null) return 3;
   const el = base(type.element);
   const each = el.kind === 'int' ? el.bytes : el.kind === 'text' ? 10 : 8;
