@@ -1,4 +1,5 @@
--- every type values-js.ts makes in the client, no CHECK or domain: each table is made in the client
+-- every type values-js.ts makes in the client: each table is made in the client; checked_ok's
+-- first draw meets its CHECKs and domains (kept), checked_redraw's does not (the server redraws)
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'tab	and\back');
 CREATE TABLE parents (id bigint PRIMARY KEY, code varchar(20) NOT NULL UNIQUE, born date);
 CREATE TABLE kids (
@@ -19,3 +20,10 @@ CREATE TABLE more (
   mac macaddr, mac8 macaddr8, tv tsvector, tq tsquery, x xml, lsn pg_lsn, o oid,
   ia integer[], sa smallint[], ta text[], ja jsonb[], ea mood[], tsa timestamptz[], na numeric(6,2)[], ba bytea[], ua uuid[]
 );
+CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+CREATE DOMAIN short_code AS varchar(10) NOT NULL;
+CREATE TABLE checked_ok (
+  id bigint PRIMARY KEY, qty integer NOT NULL CHECK (qty > 0), price numeric(8,2) CHECK (price >= 0),
+  p positive, code short_code, tags text[], CHECK (qty < 100000)
+);
+CREATE TABLE checked_redraw (id bigint PRIMARY KEY, n integer NOT NULL CHECK (n % 3 <> 0), note text);

@@ -11,7 +11,7 @@ import { inspectDump } from '../detect.ts';
 import { restoreArchive, restorePlain } from '../restore.ts';
 import { readSynthCatalog } from './catalog.ts';
 import { deferredObjects } from './defer.ts';
-import { copyInSql, DRAWS, insertSql, planSynthesis, rowsInClient, selectSql, type TablePlan } from './plan.ts';
+import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, selectSql, type TablePlan } from './plan.ts';
 import type { SynthesisResult, SynthesisSpec } from './types.ts';
 
 export type { SynthesisResult, SynthesisSpec, SynthesizedTable } from './types.ts';
@@ -24,7 +24,9 @@ export { readSynthCatalog } from './catalog.ts';
  *      or pg_restore;
  *   2. its foreign keys, keys and indexes dropped (they are built after the rows, as pg_restore does);
  *   3. every table filled by COPY FROM, its rows made in this process (values-js.ts) or, for types
- *      and CHECKs only SQL makes, by COPY (SELECT … generate_series) on a second connection; tables (and
+ *      only SQL makes, by COPY (SELECT … generate_series) on a second connection (for a table with
+ *      CHECKs or domains the client's rows are a first try: when one breaks a constraint, the
+ *      server makes the table with its redraws); tables (and
  *      chunks of very big tables) in parallel over `jobs` connections: no table reads another (a
  *      child computes its parents' keys), so the order is free; a table filled in one chunk is
  *      TRUNCATEd in the same transaction first (wal_level=minimal: no WAL; COPY FREEZE);
@@ -81,6 +83,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
         ),
       format,
       inClient,
+      log,
     );
     made += to - from;
     progress.update(
@@ -169,7 +172,33 @@ async function fillRange(
   format: 'text' | 'binary',
   /** the rows' COPY text lines made in the client (values-js.ts), or null: made by a second backend */
   inClient: ((k: number) => string) | null,
+  log: Logger,
 ): Promise<void> {
+  const args = [c, plan, from, to, truncate, canCheckDomains, url, onRows, format] as const;
+  if (inClient && redrawsOnServer(plan)) {
+    // the client's rows are the first draw: kept when every one meets the table's CHECKs and domains
+    const broken = await fillOnce(...args, inClient, true);
+    if (broken === null) return;
+    log.info(`${plan.table.name}: a row of the first draw breaks ${broken}; made by the server, with redraws`);
+    inClient = null;
+  }
+  await fillOnce(...args, inClient, false);
+}
+
+/** One try at rows [from, to) in one transaction; with `firstTry`, a broken constraint rolls it back and is returned by name. */
+async function fillOnce(
+  c: pg.Client,
+  plan: TablePlan,
+  from: number,
+  to: number,
+  truncate: boolean,
+  canCheckDomains: boolean,
+  url: string,
+  onRows: (rows: number) => void,
+  format: 'text' | 'binary',
+  inClient: ((k: number) => string) | null,
+  firstTry: boolean,
+): Promise<string | null> {
   await c.query('BEGIN');
   let source: pg.Client | undefined;
   try {
@@ -200,9 +229,13 @@ async function fillRange(
       );
     }
     await c.query('COMMIT');
+    return null;
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);
     if (err instanceof RehearseError) throw err;
+    const code = (err as { code?: string }).code;
+    // check_violation (a CHECK or a domain's), not_null_violation (a NOT NULL domain)
+    if (firstTry && (code === '23514' || code === '23502')) return (err as { constraint?: string }).constraint ?? code;
     throw usageError(
       `synthesizing ${plan.table.name} failed: ${describeError(err)}`,
       'the schema or the statistics ask for values this table cannot hold (see docs/synthesis.md); rehearse this table from a dump if it persists',

@@ -53,9 +53,14 @@ interface IntExpr {
 
 const K = (n: number): IntExpr => ({ sql: '_k', js: (k) => k, max: Math.max(0, n - 1) });
 
-/** The table's rows made in the client (COPY text lines), when every column can be and no CHECK or domain needs a redraw. */
+/**
+ * The table's rows made in the client (COPY text lines), when every column can be. For a table
+ * with CHECKs or domains these are the rows of the first draw (`_t = 0`): the same rows the server
+ * makes when each of them meets the constraints, and index.ts falls back to the server's redraws
+ * when one does not (`redrawsOnServer`).
+ */
 export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
-  if (plan.checks.length > 0 || plan.columns.length === 0 || plan.columns.some((c) => c.js === null || c.domain !== null)) return null;
+  if (plan.columns.length === 0 || plan.columns.some((c) => c.js === null)) return null;
   const fns = plan.columns.map((c) => c.js!);
   return (k) => {
     let line = fns[0]!(k);
@@ -63,6 +68,9 @@ export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
     return `${line}\n`;
   };
 }
+
+/** Whether the server may redraw or drop a row of the table (CHECKs, domains): the client's rows are then a first try. */
+export const redrawsOnServer = (plan: TablePlan) => plan.checks.length > 0 || plan.columns.some((c) => c.domain !== null);
 
 type ColumnRole = { role: 'key' } | { role: 'unique' } | { role: 'free' } | { role: 'default' } | { role: 'generated' } | { role: 'fk'; group: FkGroup };
 
@@ -434,10 +442,14 @@ function modulo(e: IntExpr, m: number): IntExpr {
   return { sql: `((${e.sql}) % ${m})`, js: f && ((k) => f(k) % m), max: Math.min(e.max, m - 1) };
 }
 
-/** A table with CHECKs redraws: the index moves with the draw `_t` (made in SQL only). */
+/**
+ * A table with CHECKs redraws: the index moves with the draw `_t`. Its JS is the first draw's
+ * (`_t = 0`), the client's first try (rowsInClient).
+ */
 function redrawn(idx: IntExpr, redraw: boolean, d: number, saltN: number): IntExpr {
   if (!redraw || d <= 1) return idx;
-  return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`, js: null, max: d - 1 };
+  const f = idx.js;
+  return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`, js: f && ((k) => f(k) % d), max: d - 1 };
 }
 
 /** A value of an index expression, per row: both in JS, or none. */

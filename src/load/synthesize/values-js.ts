@@ -18,16 +18,20 @@ export type ValueJs = (idx: number) => string;
 export const SAFE = Number.MAX_SAFE_INTEGER;
 
 export function valueJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null {
-  if (type.kind === 'enum') {
-    if (!(max >= 0 && max < type.labels.length)) return null;
-    const labels = type.labels.map(copyText);
+  // a domain's value is its base type's (the server checks it as the COPY reads it)
+  const base = baseType(type);
+  if (base.kind === 'enum') {
+    if (!(max >= 0 && max < base.labels.length)) return null;
+    const labels = base.labels.map(copyText);
     return (i) => labels[i]!;
   }
-  const raw = textJs(type, ctx, max);
+  const raw = textJs(base, ctx, max);
   if (!raw) return null;
   // bytea's \x, and an array's quoted elements, hold backslashes
-  return type.kind === 'bytea' || type.kind === 'array' ? (i) => copyText(raw(i)) : raw;
+  return base.kind === 'bytea' || base.kind === 'array' ? (i) => copyText(raw(i)) : raw;
 }
+
+const baseType = (t: TypeInfo): TypeInfo => (t.kind === 'domain' ? baseType(t.base) : t);
 
 /** The value's text as the server reads it (not yet escaped for COPY). */
 function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null {
@@ -75,9 +79,19 @@ function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null 
     case 'timestamp': {
       if (max > 2.5e11) return null;
       const tz = /with time zone/.test(type.sql) || type.sql === 'timestamptz';
+      const suffix = tz ? '+00' : '';
+      // the day's date once per day, the time of day from two-digit strings
+      let day = -1;
+      let date = '';
       return (i) => {
-        const ms = SECOND_2020 + i * 1000;
-        return `${isoDate(ms)} ${new Date(ms).toISOString().slice(11, 19)}${tz ? '+00' : ''}`;
+        const d = Math.floor(i / 86_400);
+        if (d !== day) {
+          day = d;
+          date = isoDate(SECOND_2020 + d * 86_400_000);
+        }
+        const s = i - d * 86_400;
+        const m = Math.floor(s / 60);
+        return `${date} ${TWO[Math.floor(m / 60)]}:${TWO[m % 60]}:${TWO[s % 60]}${suffix}`;
       };
     }
     case 'uuid': {
@@ -129,6 +143,8 @@ function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null 
       return type.sql === 'oid' ? (i) => String(1 + i) : null;
     case 'array':
       return arrayJs(type, ctx, max);
+    case 'domain':
+      return textJs(type.base, ctx, max);
     default:
       return null;
   }
@@ -176,6 +192,7 @@ function hexJs(ctx: ValueContext): (i: number) => string {
 const DAY_2000 = Date.UTC(2000, 0, 1);
 const SECOND_2020 = Date.UTC(2020, 0, 1);
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
 
 /** A value as COPY text: backslash, tab, newline and carriage return escaped. */
 export const copyText = (s: string) => s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
