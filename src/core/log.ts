@@ -26,16 +26,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const stream = options.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY);
   const periodicMs = options.periodicMs ?? 5000;
-  const write = (line: string) => {
-    if (!options.quiet) stream.write(maskSecrets(line) + '\n');
+  // a live progress line on a TTY (no newline yet): a line printed meanwhile clears it first,
+  // and the next update draws it again below
+  let live = false;
+  const line = (text: string) => {
+    stream.write(`${live ? '\r\x1b[2K' : ''}${maskSecrets(text)}\n`);
+    live = false;
+  };
+  const write = (text: string) => {
+    if (!options.quiet) line(text);
   };
   return {
     info: write,
-    warn: (m) => stream.write(maskSecrets(`warning: ${m}`) + '\n'),
+    warn: (m) => line(`warning: ${m}`),
     progress(label) {
       const started = Date.now();
       let lastPrinted = started;
-      let live = false;
       const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
       if (!options.quiet && !tty) write(`${label} …`);
       return {
@@ -51,7 +57,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         },
         done(detail) {
           if (options.quiet) return;
-          if (live) stream.write('\r\x1b[2K');
           write(`${label}: ${detail ?? 'done'} (${elapsed()})`);
         },
       };
