@@ -51,6 +51,11 @@ describe('--synthesize rows made in the client', () => {
       [{ kind: 'interval', sql: 'interval' }, 8_999_999_999],
       [{ kind: 'numeric', precision: null, scale: 0, sql: 'numeric' }, 249_999_999_999],
       [{ kind: 'inet', sql: 'inet' }, 2 ** 32 - 1 - 2 ** 24],
+      [{ kind: 'money', sql: 'money' }, 249_999_999_999],
+      [{ kind: 'bit', length: 8, sql: 'bit(8)' }, 249_999_999_999],
+      [{ kind: 'bit', length: 80, sql: 'bit(80)' }, 249_999_999_999],
+      [{ kind: 'bit', length: null, sql: 'bit varying' }, 249_999_999_999],
+      [{ kind: 'range', subtype: { kind: 'timestamp', sql: 'timestamp with time zone' }, sql: 'tstzrange' }, 124_999_999_999],
     ];
     const indexes = [
       0, 59, 60, 3599, 3600, 86_399, 86_400, 1_000_000, 2_000_000, 31_622_399, 31_622_400, 86_399_999, 123_456_789, 4_000_000_000, 249_999_999_999,
@@ -82,7 +87,7 @@ describe('--synthesize rows made in the client', () => {
     ]);
     // every table's rows (count and md5 over the sorted row texts) equal
     const made = await fingerprint(client);
-    expect(Object.keys(made).sort()).toEqual(['checked_ok', 'checked_redraw', 'kids', 'more', 'pairs', 'parents']);
+    expect(Object.keys(made).sort()).toEqual(['checked_ok', 'checked_redraw', 'kids', 'more', 'pairs', 'parents', 'shapes']);
     expect(made).toEqual(await fingerprint(server));
     expect(made.kids!.rows).toBe(5000);
     // a few values as the server made them, to see the families are all there

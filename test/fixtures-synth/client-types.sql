@@ -27,3 +27,9 @@ CREATE TABLE checked_ok (
   p positive, code short_code, tags text[], CHECK (qty < 100000)
 );
 CREATE TABLE checked_redraw (id bigint PRIMARY KEY, n integer NOT NULL CHECK (n % 3 <> 0), note text);
+CREATE TYPE pair AS (label text, n integer, at timestamptz, ok boolean);
+CREATE TABLE shapes (
+  id bigint PRIMARY KEY, cash money, b1 bit, b8 bit(8), b80 bit(80), vb varbit,
+  ir int4range, lr int8range, nr numrange, dr daterange, tr tsrange, tzr tstzrange, imr int4multirange, tzmr tstzmultirange,
+  pr pair, pra pair[]
+);

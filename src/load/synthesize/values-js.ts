@@ -27,9 +27,12 @@ export function valueJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs
   }
   const raw = textJs(base, ctx, max);
   if (!raw) return null;
-  // bytea's \x, and an array's quoted elements, hold backslashes
-  return base.kind === 'bytea' || base.kind === 'array' ? (i) => copyText(raw(i)) : raw;
+  // bytea's \x, and the quoted parts of arrays, ranges and records, hold backslashes
+  return ESCAPED.has(base.kind) ? (i) => copyText(raw(i)) : raw;
 }
+
+/** The kinds whose text can hold what COPY escapes (every other kind's text never does). */
+const ESCAPED = new Set<TypeInfo['kind']>(['bytea', 'array', 'range', 'multirange', 'composite']);
 
 const baseType = (t: TypeInfo): TypeInfo => (t.kind === 'domain' ? baseType(t.base) : t);
 
@@ -141,8 +144,33 @@ function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null 
       return (i) => `${i.toString(16)}/0`;
     case 'oid':
       return type.sql === 'oid' ? (i) => String(1 + i) : null;
+    case 'money':
+      // (1 + i)::numeric::money: whole units, which money's input reads in any locale
+      return (i) => String(1 + i);
+    case 'bit': {
+      // i::int8::bit(n) keeps the rightmost n of 64 bits, or fills zeros on the left past 64
+      const n = type.length;
+      const bits64 = (i: number) => i.toString(2).padStart(64, '0');
+      if (n === null) return bits64;
+      return n <= 64 ? (i) => bits64(i).slice(64 - n) : (i) => i.toString(2).padStart(n, '0');
+    }
     case 'array':
       return arrayJs(type, ctx, max);
+    case 'range': {
+      // type(value(2i), value(2i + 1)): the default bounds [)
+      const bound = textJs(type.subtype, { ...ctx, width: null }, 2 * max + 1);
+      return bound && ((i) => `[${quoted(bound(2 * i), RANGE_SPECIAL)},${quoted(bound(2 * i + 1), RANGE_SPECIAL)})`);
+    }
+    case 'multirange': {
+      const range = textJs(type.range, { ...ctx, width: null }, max);
+      return range && ((i) => `{${range(i)}}`);
+    }
+    case 'composite': {
+      // ROW(field k made with salt + k + 1, all of the same index)
+      const fields = type.fields.map((f, k) => textJs(f.type, { ...ctx, width: null, salt: ctx.salt + k + 1 }, max));
+      if (fields.some((f) => f === null)) return null;
+      return (i) => `(${fields.map((f) => quoted(f!(i), RECORD_SPECIAL)).join(',')})`;
+    }
     case 'domain':
       return textJs(type.base, ctx, max);
     default:
@@ -171,8 +199,16 @@ function arrayJs(type: Extract<TypeInfo, { kind: 'array' }>, ctx: ValueContext, 
 }
 
 /** An element as array_out writes it: quoted when empty, NULL, or holding a delimiter, brace, quote, backslash or space. */
-function arrayElement(s: string): string {
-  if (s !== '' && !/^null$/i.test(s) && !/[{}",\\\s]/.test(s)) return s;
+const arrayElement = (s: string) => (/^null$/i.test(s) ? `"${s}"` : quoted(s, ARRAY_SPECIAL));
+
+/** Characters that make array_out, range_out and record_out quote a value. */
+const ARRAY_SPECIAL = /[{}",\\\s]/;
+const RANGE_SPECIAL = /["\\()[\],\s]/;
+const RECORD_SPECIAL = /["\\(),\s]/;
+
+/** A value inside an array, range or record literal: as it is, or quoted with " and \ escaped. */
+function quoted(s: string, special: RegExp): string {
+  if (s !== '' && !special.test(s)) return s;
   return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
