@@ -31,7 +31,9 @@ export const PREPARE_COMMAND = defineCommand({
   name: 'prepare',
   description: 'load the dataset (--dump or --fixture, as for run) and save its snapshot, so that later runs start from a clone',
   options: PREPARE_OPTIONS,
-  help: '\nExample:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/',
+  help:
+    '\nExamples:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/\n' +
+    '  $ rehearse prepare --schema schema.sql --synthesize prod-stats.json --fraction 0.1   # runs of the same schema, statistics, fraction and seed clone it',
   run: (_args, opts) => prepareCommand(opts),
 });
 
@@ -126,8 +128,8 @@ export async function prepareCommand(opts: PrepareOptions): Promise<number> {
   const { config: file } = await readConfigFile(opts.config);
   const { config: _c, quiet, ...rest } = opts;
   const flags: RunConfig = validate(rest, 'flags');
-  if (!flags.dump && !flags.fixture && !file.dump && !file.fixture)
-    throw usageError('prepare needs --dump or --fixture', 'the dataset whose snapshot later runs start from');
+  if (!flags.dump && !flags.fixture && !flags.synthesize && !file.dump && !file.fixture && !file.synthesize)
+    throw usageError('prepare needs --dump, --fixture or --synthesize', 'the dataset whose snapshot later runs start from');
   // the dataset part of a run's plan; prepare replays nothing, so the migration folder is a placeholder
   const plan = resolvePlan({ ...file, migrations: undefined, migrateCommand: undefined }, { ...flags, migrations: '.', cache: true });
   const log = createLogger({ quiet: Boolean(quiet) });

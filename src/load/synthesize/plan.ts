@@ -37,6 +37,12 @@ export interface TablePlan {
 }
 
 export const DRAWS = 8;
+/**
+ * Draw t moves a column's index by t · step + DRAW_OFFSETS[t] (mod its distinct count): the
+ * offsets (0, 1, 2, 3, 5, 7, 11, 13) vary the shift's residue modulo small numbers even when the
+ * step shares a factor with the count, so a CHECK like `n % 3 <> 0` is escaped.
+ */
+const DRAW_OFFSETS = [0, 1, 2, 3, 5, 7, 11, 13];
 
 /** A column's COPY text (`\\N` for NULL) for row number k. */
 export type RowJs = (k: number) => string;
@@ -449,7 +455,7 @@ function modulo(e: IntExpr, m: number): IntExpr {
 function redrawn(idx: IntExpr, redraw: boolean, d: number, saltN: number): IntExpr {
   if (!redraw || d <= 1) return idx;
   const f = idx.js;
-  return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))}) % ${d}`, js: f && ((k) => f(k) % d), max: d - 1 };
+  return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))} + _o) % ${d}`, js: f && ((k) => f(k) % d), max: d - 1 };
 }
 
 /** A value of an index expression, per row: both in JS, or none. */
@@ -504,7 +510,7 @@ export function selectSql(plan: TablePlan, from: number, to: number, canCheckDom
   if (filters.length === 0) {
     return `SELECT ${plan.columns.map((c) => (c.domain ? `(${c.sql})::${c.domain}` : c.sql)).join(',\n       ')}\nFROM ${series}`;
   }
-  const draws = plan.checks.length ? `generate_series(0, ${DRAWS - 1}) AS _a(_t)` : `(VALUES (0)) AS _a(_t)`;
+  const draws = `(VALUES ${(plan.checks.length ? DRAW_OFFSETS : DRAW_OFFSETS.slice(0, 1)).map((o, t) => `(${t}, ${o})`).join(', ')}) AS _a(_t, _o)`;
   return (
     `SELECT ${plan.columns.map(cast).join(', ')}\nFROM ${series}\n` +
     `CROSS JOIN LATERAL (SELECT * FROM (SELECT ${plan.columns.map((c) => `${c.sql} AS ${pg.escapeIdentifier(c.name)}`).join(',\n       ')}\n  FROM ${draws}) AS _x\n` +
