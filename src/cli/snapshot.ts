@@ -29,7 +29,7 @@ import { defineCommand, registerCommand } from './options.ts';
 /** `rehearse prepare` (load a dataset and save its snapshot, nothing else), docs/snapshots.md. */
 export const PREPARE_COMMAND = defineCommand({
   name: 'prepare',
-  description: 'load the dataset (--dump or --fixture, as for run) and save its snapshot, so that later runs start from a clone',
+  description: 'load the dataset (--dump, --fixture or --synthesize, as for run) and save its snapshot, so that later runs start from a clone',
   options: PREPARE_OPTIONS,
   help:
     '\nExamples:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/\n' +
