@@ -77,7 +77,12 @@ describe('--synthesize rows made in the client', () => {
     const client = await freshDatabase('synclient_client');
     await synthesize(server, { schema, stats, fraction: 1, seed: 42, generator: 'server' }, silentLogger);
     const said: string[] = [];
-    await synthesize(client, { schema, stats, fraction: 1, seed: 42 }, { ...silentLogger, info: (m) => said.push(m) });
+    const done: string[] = [];
+    await synthesize(
+      client,
+      { schema, stats, fraction: 1, seed: 42 },
+      { info: (m) => said.push(m), warn: (m) => said.push(m), progress: () => ({ update: () => {}, done: (d) => done.push(d ?? '') }) },
+    );
     // every table of this schema is one the client makes (tables with CHECKs and domains: a first try)
     const plans = planSynthesis({ catalog: await readSynthCatalog(client), stats: await readStatsFile(stats), statsFile: stats, fraction: 1, seed: 42 });
     expect(plans.filter((p) => rowsInClient(p) === null).map((p) => p.table.name)).toEqual([]);
@@ -85,6 +90,7 @@ describe('--synthesize rows made in the client', () => {
     expect(said.filter((m) => /first draw/.test(m))).toEqual([
       'public.checked_redraw: a row of the first draw breaks checked_redraw_n_check; made by the server, with redraws',
     ]);
+    expect(done).toContainEqual(expect.stringMatching(/ rows, \d+ keys and indexes; made by the server: public\.checked_redraw$/));
     // every table's rows (count and md5 over the sorted row texts) equal
     const made = await fingerprint(client);
     expect(Object.keys(made).sort()).toEqual(['checked_ok', 'checked_redraw', 'kids', 'more', 'pairs', 'parents', 'shapes']);

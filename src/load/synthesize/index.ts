@@ -64,10 +64,12 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     const left = { n: chunks.length };
     return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
   });
+  // tables (some of) whose rows the server made: types only SQL makes, or a first draw that broke a CHECK
+  const byServer = new Set<string>();
   await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
     const format = spec.copyFormat ?? 'text';
     const inClient = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
-    await fillRange(
+    const madeBy = await fillRange(
       c,
       plan,
       from,
@@ -85,6 +87,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
       inClient,
       log,
     );
+    if (madeBy === 'server') byServer.add(plan.table.name);
     made += to - from;
     progress.update(
       `${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`,
@@ -96,7 +99,11 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
     if (jobs > 1) await c.query('SET max_parallel_maintenance_workers = 0');
     for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
   });
-  progress.done(`${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes`);
+  const server = [...byServer].sort();
+  progress.done(
+    `${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes; ` +
+      (server.length === 0 ? 'every table made in this process' : `made by the server: ${server.join(', ')}`),
+  );
   const rowsMs = performance.now() - t1;
 
   const t2 = performance.now();
@@ -173,16 +180,17 @@ async function fillRange(
   /** the rows' COPY text lines made in the client (values-js.ts), or null: made by a second backend */
   inClient: ((k: number) => string) | null,
   log: Logger,
-): Promise<void> {
+): Promise<'client' | 'server'> {
   const args = [c, plan, from, to, truncate, canCheckDomains, url, onRows, format] as const;
   if (inClient && redrawsOnServer(plan)) {
     // the client's rows are the first draw: kept when every one meets the table's CHECKs and domains
     const broken = await fillOnce(...args, inClient, true);
-    if (broken === null) return;
+    if (broken === null) return 'client';
     log.info(`${plan.table.name}: a row of the first draw breaks ${broken}; made by the server, with redraws`);
     inClient = null;
   }
   await fillOnce(...args, inClient, false);
+  return inClient ? 'client' : 'server';
 }
 
 /** One try at rows [from, to) in one transaction; with `firstTry`, a broken constraint rolls it back and is returned by name. */
