@@ -69,24 +69,13 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
     const format = spec.copyFormat ?? 'text';
     const inClient = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
-    const madeBy = await fillRange(
-      c,
-      plan,
-      from,
-      to,
-      single,
-      canCheckDomains,
-      url,
-      (n) =>
-        progress.update(
-          format === 'binary'
-            ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
-            : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
-        ),
-      format,
-      inClient,
-      log,
-    );
+    const onRows = (n: number) =>
+      progress.update(
+        format === 'binary'
+          ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
+          : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
+      );
+    const madeBy = await fillRange({ c, plan, from, to, truncate: single, canCheckDomains, url, onRows, format }, inClient, log);
     if (madeBy === 'server') byServer.add(plan.table.name);
     made += to - from;
     progress.update(
@@ -160,50 +149,51 @@ async function restoreSchema(file: string, url: string, log: Logger): Promise<vo
   else await restoreArchive(dump, url, 1, log);
 }
 
+/** Rows [from, to) of a table to fill on connection `c`, and what filling them needs. */
+interface Fill {
+  c: pg.Client;
+  plan: TablePlan;
+  from: number;
+  to: number;
+  /** the table's only chunk: TRUNCATEd first in the same transaction (no WAL, COPY FREEZE) */
+  truncate: boolean;
+  canCheckDomains: boolean;
+  url: string;
+  onRows: (rows: number) => void;
+  format: 'text' | 'binary';
+}
+
 /**
- * Rows [from, to) of a table in one transaction: `COPY (SELECT … generate_series …) TO STDOUT` on
- * a second connection piped into `COPY … FROM STDIN` (COPY inserts in batches, INSERT … SELECT
- * row by row: measured faster, docs/synthesis.md). When it is the table's only chunk the table is
- * TRUNCATEd first in the same transaction, so the rows skip the WAL (wal_level=minimal) and are
- * loaded frozen (COPY FREEZE), as VACUUM FREEZE would leave them.
+ * Rows [from, to) of a table, made in the client when `inClient` is given (for a table with CHECKs
+ * or domains: its first draw, else the server's redraws), otherwise by the server.
  */
 async function fillRange(
-  c: pg.Client,
-  plan: TablePlan,
-  from: number,
-  to: number,
-  truncate: boolean,
-  canCheckDomains: boolean,
-  url: string,
-  onRows: (rows: number) => void,
-  format: 'text' | 'binary',
+  fill: Fill,
   /** the rows' COPY text lines made in the client (values-js.ts), or null: made by a second backend */
   inClient: ((k: number) => string) | null,
   log: Logger,
 ): Promise<'client' | 'server'> {
-  const args = [c, plan, from, to, truncate, canCheckDomains, url, onRows, format] as const;
-  if (inClient && redrawsOnServer(plan)) {
+  if (inClient && redrawsOnServer(fill.plan)) {
     // the client's rows are the first draw: kept when every one meets the table's CHECKs and domains
-    const broken = await fillOnce(...args, inClient, true);
+    const broken = await fillOnce(fill, inClient, true);
     if (broken === null) return 'client';
-    log.info(`${plan.table.name}: a row of the first draw breaks ${broken}; made by the server, with redraws`);
+    log.info(`${fill.plan.table.name}: a row of the first draw breaks ${broken}; made by the server, with redraws`);
     inClient = null;
   }
-  await fillOnce(...args, inClient, false);
+  await fillOnce(fill, inClient, false);
   return inClient ? 'client' : 'server';
 }
 
-/** One try at rows [from, to) in one transaction; with `firstTry`, a broken constraint rolls it back and is returned by name. */
+/**
+ * One try at rows [from, to) in one transaction: COPY FROM STDIN of the client's rows, or of
+ * `COPY (SELECT … generate_series …) TO STDOUT` on a second connection (COPY inserts in batches,
+ * INSERT … SELECT row by row: measured faster, docs/synthesis.md). When it is the table's only
+ * chunk the table is TRUNCATEd first in the same transaction, so the rows skip the WAL
+ * (wal_level=minimal) and are loaded frozen (COPY FREEZE), as VACUUM FREEZE would leave them.
+ * With `firstTry`, a broken constraint rolls it back and is returned by name.
+ */
 async function fillOnce(
-  c: pg.Client,
-  plan: TablePlan,
-  from: number,
-  to: number,
-  truncate: boolean,
-  canCheckDomains: boolean,
-  url: string,
-  onRows: (rows: number) => void,
-  format: 'text' | 'binary',
+  { c, plan, from, to, truncate, canCheckDomains, url, onRows, format }: Fill,
   inClient: ((k: number) => string) | null,
   firstTry: boolean,
 ): Promise<string | null> {
