@@ -81,8 +81,7 @@ function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null 
       return (i) => isoDate(DAY_2000 + i * 86_400_000);
     case 'timestamp': {
       if (max > 2.5e11) return null;
-      const tz = /with time zone/.test(type.sql) || type.sql === 'timestamptz';
-      const suffix = tz ? '+00' : '';
+      const suffix = zoneSuffix(type.sql);
       // the day's date once per day, the time of day from two-digit strings
       let day = -1;
       let date = '';
@@ -111,8 +110,8 @@ function textJs(type: TypeInfo, ctx: ValueContext, max: number): ValueJs | null 
       return max < type.labels.length ? (i) => type.labels[i]! : null;
     case 'time': {
       // time '00:00' + i ms wraps at midnight; a time with time zone takes the session's (UTC)
-      const tz = /with time zone/.test(type.sql) || type.sql === 'timetz';
-      return (i) => `${new Date(i % 86_400_000).toISOString().slice(11, 23)}${tz ? '+00' : ''}`;
+      const suffix = zoneSuffix(type.sql);
+      return (i) => `${new Date(i % 86_400_000).toISOString().slice(11, 23)}${suffix}`;
     }
     case 'interval':
       // i · interval '1 second' is computed in doubles: exact while i · 10^6 is
@@ -228,6 +227,8 @@ function hexJs(ctx: ValueContext): (i: number) => string {
 const DAY_2000 = Date.UTC(2000, 0, 1);
 const SECOND_2020 = Date.UTC(2020, 0, 1);
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** '+00' for a type with time zone (the generating session's zone is UTC), '' otherwise. */
+const zoneSuffix = (sql: string) => (/with time zone/.test(sql) || sql === 'timestamptz' || sql === 'timetz' ? '+00' : '');
 const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
 
 /** A value as COPY text: backslash, tab, newline and carriage return escaped. */
