@@ -1,3 +1,4 @@
 export * from './schema.ts';
-export { readStatsFile } from './read.ts';
+export * from './traffic-schema.ts';
+export { readStatsFile, requireStatements } from './read.ts';
 export { collectStats, tablesWithoutColumnStats, SPEED_SETTINGS, type CollectOptions } from './collect.ts';

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { usageError } from '../core/errors.ts';
 import { StatsFileSchema, qualifiedTableName, type StatsFile } from './schema.ts';
+import type { TrafficStatement } from './traffic-schema.ts';
 
 /**
  * Read and validate a statistics file. Bad input is a usage error (exit 2) naming the file and,
@@ -34,4 +35,19 @@ export async function readStatsFile(file: string): Promise<StatsFile> {
   const tables: StatsFile['tables'] = {};
   for (const [name, t] of Object.entries(parsed.data.tables)) tables[qualifiedTableName(name)] = t;
   return { ...parsed.data, tables };
+}
+
+/**
+ * The statements of a statistics file's `traffic` section, or a usage error (exit 2) naming the
+ * file and how to record them: a file written without a window (or with --no-statements, or where
+ * pg_stat_statements could not be read) has none.
+ */
+export function requireStatements(stats: StatsFile, file: string): TrafficStatement[] {
+  const statements = stats.traffic?.statements;
+  if (statements?.length) return statements;
+  const why = stats.traffic?.statementsUnavailable ? ` (${stats.traffic.statementsUnavailable})` : '';
+  throw usageError(
+    `${file} holds no statements${why}: a workload is derived from the traffic section`,
+    'record it with `rehearse stats --window 60s --database-url URL --out prod-stats.json` (pg_stat_statements on, a role with pg_read_all_stats)',
+  );
 }

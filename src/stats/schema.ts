@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TrafficSectionSchema } from './traffic-schema.ts';
 
 /**
  * The production-statistics file (`rehearse stats --out prod-stats.json`, or written by hand).
@@ -13,6 +14,8 @@ export const STATS_VERSION = 1;
 
 export const ColumnStatsSchema = z
   .object({
+    /** the column's type as format_type writes it (`integer`, `character varying(80)`, `uuid`) */
+    type: z.string().optional(),
     /** pg_stats.null_frac: fraction of rows that are NULL (0..1) */
     nullFrac: z.number().min(0).max(1).optional(),
     /** pg_stats.n_distinct: > 0 a count, < 0 minus the fraction of rows (-1 = unique) */
@@ -72,6 +75,8 @@ export const StatsFileSchema = z
       .optional(),
     /** by qualified name, `schema.table` (an unqualified name means `public.`) */
     tables: z.record(z.string(), TableStatsSchema),
+    /** what the applications send (`rehearse stats --window`, `rehearse capture`): docs/stats.md */
+    traffic: TrafficSectionSchema.optional(),
   })
   .strict();
 
