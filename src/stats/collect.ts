@@ -1,5 +1,6 @@
 import { connectFor } from '../core/client.ts';
 import { describeError, infraError } from '../core/errors.ts';
+import { collectTraffic, type TrafficOptions } from './traffic.ts';
 import { STATS_KIND, STATS_VERSION, type ColumnStats, type IndexStats, type StatsFile, type TableStats } from './schema.ts';
 
 /**
@@ -13,6 +14,8 @@ export interface CollectOptions {
   includeValues?: boolean;
   /** for `takenAt`; tests pin it */
   now?: Date;
+  /** also watch the traffic over a window (pg_stat_statements, pg_stat_activity): the `traffic` section */
+  traffic?: TrafficOptions;
 }
 
 /** Settings that change how fast a migration runs (index builds, sorts, the buffer cache). */
@@ -56,6 +59,22 @@ SELECT DISTINCT ON (schemaname, tablename, attname)
   FROM pg_stats
  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
  ORDER BY schemaname, tablename, attname, inherited`;
+
+// every column's type, analysed or not (what a derived workload's INSERT values are made from)
+const TYPES = `
+SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a
+  JOIN pg_class c ON c.oid = a.attrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND ${USER_NAMESPACE}
+ ORDER BY 1, 2, a.attnum`;
+
+interface TypeRow {
+  schema: string;
+  table_name: string;
+  name: string;
+  type: string;
+}
 
 interface TableRow {
   schema: string;
@@ -109,8 +128,10 @@ export async function collectStats(url: string, options: CollectOptions = {}): P
     const tables = (await client.query<TableRow>(TABLES)).rows;
     const indexes = (await client.query<IndexRow>(INDEXES)).rows;
     const columns = (await client.query<ColumnRow>(columnsSql(options.includeValues ?? false))).rows;
+    const types = await client.query<TypeRow>(TYPES);
     await client.query('COMMIT');
     const version = server.rows[0]!.version.split(' ')[0]!;
+    const traffic = options.traffic ? await collectTraffic(url, options.traffic) : undefined;
     return {
       kind: STATS_KIND,
       version: STATS_VERSION,
@@ -121,7 +142,8 @@ export async function collectStats(url: string, options: CollectOptions = {}): P
         major: Math.floor(Number(server.rows[0]!.num) / 10000),
         settings: Object.fromEntries(settings.rows.map((s) => [s.name, s.setting])),
       },
-      tables: assemble(tables, indexes, columns, options.includeValues ?? false),
+      tables: assemble(tables, indexes, columns, types.rows, options.includeValues ?? false),
+      ...(traffic ? { traffic } : {}),
     };
   } catch (err) {
     throw infraError(`reading the statistics failed: ${describeError(err)}`, undefined, err);
@@ -131,7 +153,7 @@ export async function collectStats(url: string, options: CollectOptions = {}): P
 }
 
 /** Catalog rows → the file's `tables`, keyed `schema.table`. */
-export function assemble(tables: TableRow[], indexes: IndexRow[], columns: ColumnRow[], includeValues: boolean): StatsFile['tables'] {
+export function assemble(tables: TableRow[], indexes: IndexRow[], columns: ColumnRow[], types: TypeRow[], includeValues: boolean): StatsFile['tables'] {
   const out: StatsFile['tables'] = {};
   const key = (schema: string, name: string) => `${schema}.${name}`;
   for (const t of tables) {
@@ -170,6 +192,11 @@ export function assemble(tables: TableRow[], indexes: IndexRow[], columns: Colum
       ...(includeValues && c.histogram ? { histogramBounds: c.histogram } : {}),
     };
     t.columns![c.name] = column;
+  }
+  for (const c of types) {
+    const t = out[key(c.schema, c.table_name)];
+    if (!t) continue;
+    t.columnTypes = { ...t.columnTypes, [c.name]: c.type };
   }
   return out;
 }

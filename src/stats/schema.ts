@@ -14,8 +14,6 @@ export const STATS_VERSION = 1;
 
 export const ColumnStatsSchema = z
   .object({
-    /** the column's type as format_type writes it (`integer`, `character varying(80)`, `uuid`) */
-    type: z.string().optional(),
     /** pg_stats.null_frac: fraction of rows that are NULL (0..1) */
     nullFrac: z.number().min(0).max(1).optional(),
     /** pg_stats.n_distinct: > 0 a count, < 0 minus the fraction of rows (-1 = unique) */
@@ -54,6 +52,8 @@ export const TableStatsSchema = z
     indexes: z.record(z.string(), IndexStatsSchema).optional(),
     /** by column name */
     columns: z.record(z.string(), ColumnStatsSchema).optional(),
+    /** every column's type by name, as format_type writes it (`integer`, `character varying(80)`, `uuid`) */
+    columnTypes: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
