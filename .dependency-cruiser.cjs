@@ -23,7 +23,7 @@ const STAGES = [
   ['report'],
   ['config', 'doctor'],
   ['suggest'],
-  ['rehearsal'],
+  ['rehearsal', 'capture'],
   ['cli'],
 ];
 const FLAT = ['core', 'stats'];

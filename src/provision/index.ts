@@ -4,7 +4,7 @@ import { connectUrl } from './url.ts';
 import type { Instance, ProvisionOptions } from './types.ts';
 
 export type { Instance, ProvisionOptions, ProviderName, PgSettings } from './types.ts';
-export { parseSettingFlags } from './settings.ts';
+export { parseSettingFlags, withPreloadedLibrary } from './settings.ts';
 export { bundledMajor } from './embedded-binaries.ts';
 export type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from './container/types.ts';
 

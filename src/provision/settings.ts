@@ -64,6 +64,20 @@ export function parseSettingFlags(flags: string[]): PgSettings {
   return out;
 }
 
+/**
+ * `settings` with `library` added to shared_preload_libraries (after those already given, as
+ * --pg-setting shared_preload_libraries=… names them): for a server the run starts, e.g.
+ * pg_stat_statements for `rehearse capture`.
+ */
+export function withPreloadedLibrary(settings: PgSettings | undefined, library: string): PgSettings {
+  const given = (settings?.shared_preload_libraries ?? '')
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const libraries = given.some((l) => l.replace(/^"|"$/g, '') === library) ? given : [...given, library];
+  return { ...settings, shared_preload_libraries: libraries.join(',') };
+}
+
 export function toPostgresFlags(settings: PgSettings): string[] {
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
