@@ -165,7 +165,10 @@ export function tablesOf(tree: unknown): string[] {
   const ctes = new Set<string>();
   const tables = new Set<string>();
   const walk = (n: unknown): void => {
-    if (Array.isArray(n)) return n.forEach(walk);
+    if (Array.isArray(n)) {
+      for (const item of n) walk(item);
+      return;
+    }
     if (!n || typeof n !== 'object') return;
     const o = n as Record<string, unknown>;
     const cte = o.CommonTableExpr as { ctename?: string } | undefined;
