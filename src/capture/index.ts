@@ -6,4 +6,3 @@
  */
 export { capture, type CaptureOutcome, type CaptureRequest } from './capture.ts';
 export { checkCapturedCommand, describeCommand, type CapturedCommand, type CommandOutcome } from './command.ts';
-export { summarizeRecorded, statementShape, carriesConstant, tablesOf, type RecordedRow, type Recorded } from './statements.ts';
