@@ -13,3 +13,4 @@ export { parseDuration } from '../core/duration.ts';
 export { connectionsNeeded, describeNeed, type ConnectionNeed } from './connections.ts';
 export type * from './types.ts';
 export { checkWorkloadSyntax } from './syntax.ts';
+export { readTraffic, workloadSource, type TrafficSource } from './source.ts';

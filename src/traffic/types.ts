@@ -53,6 +53,12 @@ export interface QuerySpec {
   prepared: boolean;
   /** where it was defined, for messages: 'shop.yaml apps.old.queries[0]' or 'tpcb.sql' */
   source: string;
+  /** a log's statement: its normalized text (constants as $n), what the report shows of it */
+  text?: string;
+  /** false: not probed at each schema state (a log's statements other than one DML statement) */
+  probe?: boolean;
+  /** values masked in its failure messages (a log's literals: the report carries none) */
+  literals?: string[];
 }
 
 /** old: the version running before the rollout; new: the one deployed during it. */
@@ -85,6 +91,56 @@ export interface Workload {
   /** in file order */
   apps: AppSpec[];
   background: BackgroundSpec[];
+  /** scheduled sessions (a replayed log's): each on its own connection, its statements at their offsets */
+  sessions?: SessionSpec[];
+  /** the log the sessions were read from, and how to replay it */
+  replay?: ReplaySpec;
+}
+
+/**
+ * One statement of a scheduled session, as logged: `sql` and `params` carry the log's literals and
+ * never leave the traffic stage (reports name the statement by its query, whose text is normalized).
+ */
+export interface ScheduledStatement {
+  /** offset from the start of the log's window, ms (at the original speed) */
+  atMs: number;
+  sql: string;
+  /** extended protocol: the bound parameters as logged (text, null for NULL); null: simple protocol */
+  params: (string | null)[] | null;
+  /** index of its query (its normalized statement) in the session's app */
+  query: number;
+  /** where it was logged (1-based line of the log) */
+  line: number;
+}
+
+/** A session of a captured log: one connection, its statements in order at their offsets. */
+export interface SessionSpec {
+  /** unique, [A-Za-z0-9_.-]: the connection's application_name is rehearse/app/<app>/<name> */
+  name: string;
+  /** the app it counts under (one of workload.apps, with no clients of its own) */
+  app: string;
+  /** when it connected, ms from the start of the log's window (0 when it connected before) */
+  atMs: number;
+  /** when it disconnected (or its last statement), ms from the start of the log's window */
+  endMs: number;
+  user: string;
+  application: string | null;
+  statements: ScheduledStatement[];
+}
+
+/** What a log source read, and how the driver replays it. */
+export interface ReplaySpec {
+  file: string;
+  format: 'stderr' | 'csvlog' | 'jsonlog';
+  /** offsets are divided by it; 0: every session's statements back to back, as fast as possible */
+  speed: number;
+  /** span of the log's window (first to last statement), ms at the original speed */
+  windowMs: number;
+  lines: number;
+  /** lines (entries) read but not replayed, by reason: other database, the tool's own sessions, … */
+  skipped: Record<string, number>;
+  /** entries that could not be read: how many, and the first one's line and why */
+  unreadable: { count: number; first: { line: number; why: string } | null };
 }
 
 // ─── what running it measured ─────────────────────────────────────────────────────────────────
@@ -138,6 +194,8 @@ export interface Timeline {
 
 export interface QueryResult extends LatencySummary {
   name: string;
+  /** a log's statement: its normalized text */
+  text?: string;
   rate: number | null;
   /** open loop only: executions not issued because too many were already waiting for a connection */
   dropped: number;
@@ -180,6 +238,53 @@ export interface TrafficResult {
   phases: PhaseSpan[];
   apps: AppResult[];
   background: BackgroundResult[];
+  /** --replay-log: how the log's sessions were replayed */
+  replay?: ReplayResult;
+}
+
+/** Lag of statements behind their schedule (start − logged offset ÷ speed), ms. */
+export interface LagSummary {
+  count: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  /** share of the statements that started within 10 ms of their time (null: none, or --replay-speed 0) */
+  within10Ms: number | null;
+}
+
+/** One replayed session of the log. */
+export interface SessionResult {
+  name: string;
+  app: string;
+  /** as logged (an application_name is not a row value) */
+  user: string;
+  application: string | null;
+  /** its statements in the log, and how many were run before the traffic stopped */
+  statements: number;
+  replayed: number;
+  /** SQLSTATE (or CLIENT) → count */
+  errors: Record<string, number>;
+  /** null at --replay-speed 0 (no schedule) */
+  lag: LagSummary | null;
+}
+
+export interface ReplayResult {
+  file: string;
+  format: ReplaySpec['format'];
+  speed: number;
+  windowMs: number;
+  lines: number;
+  skipped: Record<string, number>;
+  unreadable: ReplaySpec['unreadable'];
+  statements: number;
+  replayed: number;
+  errors: Record<string, number>;
+  /** every statement's lag, and the baseline's alone (before the first migration: the replay's own pace) */
+  lag: LagSummary | null;
+  baselineLag: LagSummary | null;
+  /** set when the replay fell behind its schedule before any migration ran: figures understate production */
+  behind: string | null;
+  sessions: SessionResult[];
 }
 
 export interface TrafficRun {
