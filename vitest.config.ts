@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     globalSetup: ['test/global-setup.ts'],
     // runs through the CLI neither clone nor keep dataset snapshots (test/snapshot*.test.ts opt in)
-    env: { PG_REHEARSE_NO_CACHE: '1' },
+    // and bin/rehearse.js runs the TypeScript sources even where a built dist/ matches them
+    env: { PG_REHEARSE_NO_CACHE: '1', PG_REHEARSE_SOURCES: '1' },
   },
 });

@@ -1,5 +1,4 @@
-import { BUDGET_NAMES } from '../config/index.ts';
-import { BUDGETS_ON, PROVIDERS } from '../core/names.ts';
+import { BUDGET_NAMES, BUDGETS_ON, PROVIDERS } from '../core/names.ts';
 import { flag, oneOf, repeated, value, type OptionsOf } from './options.ts';
 
 const DEFAULT_SNAPSHOT_DIRS = '$PG_REHEARSE_CACHE/snapshots or node_modules/.cache/pg-rehearse/snapshots';
@@ -173,6 +172,7 @@ const CACHE_SCOPE = {
 export type CacheScopeOptions = OptionsOf<typeof CACHE_SCOPE>;
 
 export const CACHE_LS_OPTIONS = { json: flag('--json', 'as JSON'), ...CACHE_SCOPE };
+export type CacheLsOptions = OptionsOf<typeof CACHE_LS_OPTIONS>;
 export const CACHE_RM_OPTIONS = CACHE_SCOPE;
 export const CACHE_PRUNE_OPTIONS = {
   maxSize: value('--max-size <size>', 'keep at most this much, e.g. 20GB'),

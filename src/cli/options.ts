@@ -1,23 +1,30 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { usageError } from '../core/errors.ts';
 
 /**
  * One definition per option: its flag and help line (commander builds the help from them) and its
  * zod type (the command's options are parsed and typed by the schema built from the same table).
+ * The type is made when the command runs (zod is imported then, not for `--help`).
  */
+type Zod = typeof z;
 export interface OptionDef<T extends z.ZodType = z.ZodType> {
   flags: string;
   description: string;
-  type: T;
+  type: (zod: Zod) => T;
   /** repeatable: every occurrence collected into an array (default []) */
   repeat?: boolean;
   /** the allowed values, shown in the help and checked by commander */
   choices?: readonly string[];
 }
 
-export const opt = <T extends z.ZodType>(flags: string, description: string, type: T, extra: Pick<OptionDef, 'repeat' | 'choices'> = {}): OptionDef<T> => ({
+export const opt = <T extends z.ZodType>(
+  flags: string,
+  description: string,
+  type: (zod: Zod) => T,
+  extra: Pick<OptionDef, 'repeat' | 'choices'> = {},
+): OptionDef<T> => ({
   flags,
   description,
   type,
@@ -25,22 +32,23 @@ export const opt = <T extends z.ZodType>(flags: string, description: string, typ
 });
 
 /** A flag without a value: `--json` → true. */
-export const flag = (flags: string, description: string) => opt(flags, description, z.boolean().optional());
+export const flag = (flags: string, description: string) => opt(flags, description, (z) => z.boolean().optional());
 /** A flag with a value: `--out <dir>`. */
-export const value = (flags: string, description: string) => opt(flags, description, z.string().optional());
+export const value = (flags: string, description: string) => opt(flags, description, (z) => z.string().optional());
 /** A flag given any number of times: `--pg-setting a=1 --pg-setting b=2`. */
-export const repeated = (flags: string, description: string) => opt(flags, description, z.array(z.string()), { repeat: true });
+export const repeated = (flags: string, description: string) => opt(flags, description, (z) => z.array(z.string()), { repeat: true });
 /** A flag with a value from a closed set. */
 export const oneOf = <const V extends readonly [string, ...string[]]>(flags: string, description: string, values: V) =>
-  opt(flags, description, z.enum(values).optional(), { choices: values });
+  opt(flags, description, (z) => z.enum(values).optional(), { choices: values });
 
 export type OptionDefs = Record<string, OptionDef>;
-type Shape<D extends OptionDefs> = { [K in keyof D]: D[K]['type'] };
+type Shape<D extends OptionDefs> = { [K in keyof D]: ReturnType<D[K]['type']> };
 export type OptionsOf<D extends OptionDefs> = z.infer<z.ZodObject<Shape<D>>>;
 
 /** The zod schema of a command's options, from its definitions. */
-export function optionsSchema<D extends OptionDefs>(defs: D): z.ZodObject<Shape<D>> {
-  const shape = Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, d.type])) as Shape<D>;
+export async function optionsSchema<D extends OptionDefs>(defs: D): Promise<z.ZodObject<Shape<D>>> {
+  const { z } = await import('zod');
+  const shape = Object.fromEntries(Object.entries(defs).map(([k, d]) => [k, d.type(z)])) as Shape<D>;
   return z.object(shape);
 }
 
@@ -56,8 +64,8 @@ function addOptions(command: Command, defs: OptionDefs): Command {
 }
 
 /** Commander's option values, parsed by the command's schema (a mismatch is a usage error). */
-function parseOptions<D extends OptionDefs>(defs: D, values: unknown): OptionsOf<D> {
-  const parsed = optionsSchema(defs).safeParse(values);
+async function parseOptions<D extends OptionDefs>(defs: D, values: unknown): Promise<OptionsOf<D>> {
+  const parsed = (await optionsSchema(defs)).safeParse(values);
   if (parsed.success) return parsed.data as OptionsOf<D>;
   const issue = parsed.error.issues[0]!;
   throw usageError(`--${String(issue.path[0] ?? '')}: ${issue.message}`);
@@ -93,6 +101,6 @@ export function registerCommand<D extends OptionDefs>(program: Command, spec: Co
     .addHelpText('after', spec.help ?? '')
     .action(async (...received: unknown[]) => {
       const n = spec.args?.length ?? 0;
-      process.exitCode = await spec.run(received.slice(0, n) as string[], parseOptions(spec.options, received[n]));
+      process.exitCode = await spec.run(received.slice(0, n) as string[], await parseOptions(spec.options, received[n]));
     });
 }

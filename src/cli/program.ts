@@ -2,15 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, RehearseError } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { TOOL_VERSION } from '../core/version.ts';
-import { CLEANUP_COMMAND } from './cleanup.ts';
-import { COMPARE_COMMAND } from './compare.ts';
-import { DOCTOR_COMMAND } from './doctor.ts';
+import { addSnapshotCommands, CLEANUP_COMMAND, COMPARE_COMMAND, DOCTOR_COMMAND, REPORT_COMMAND, RUN_COMMAND, STATS_COMMAND } from './commands.ts';
 import { EXIT_CODES } from './help.ts';
 import { registerCommand } from './options.ts';
-import { REPORT_COMMAND } from './report.ts';
-import { RUN_COMMAND } from './run.ts';
-import { addSnapshotCommands } from './snapshot.ts';
-import { STATS_COMMAND } from './stats.ts';
 
 /** The program: one module per command (run, report, compare, stats, doctor, prepare and cache, cleanup), each with its option table. */
 export function buildProgram(): Command {

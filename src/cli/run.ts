@@ -22,54 +22,8 @@ import {
   serializeReport,
   writeFormats,
 } from '../report/index.ts';
-import { EXIT_CODES } from './help.ts';
-import { colorFor, defineCommand, shown } from './options.ts';
-import { RUN_OPTIONS, type RunOptions } from './flags.ts';
-
-const RUN_EXAMPLES = `
-Examples:
-  $ rehearse run --example
-      the bundled shop example: 30k orders, twelve migrations rehearsing the playbook cases, embedded PostgreSQL 17
-  $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
-      restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
-  $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
-  $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
-      production's shape without its rows: statistics from rehearse stats, schema from pg_dump --schema-only
-  $ rehearse run --empty --migrations migrations
-      a fresh install: every migration of the history (diesel, sqlx, goose, sqitch, Liquibase, Atlas, …) on an empty database
-  $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
-      a scratch database rehearse_<timestamp> on that server, dropped at the end
-  $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB
-
-  $ rehearse run --dump prod.dump --migrations db/migrations --format terminal,md,html,junit --baseline reports/last/report.json
-      every format, budgets checked, compared with last night's report
-  $ rehearse run --example --max-lock-hold 500ms --max-rewrite-rows off
-  $ rehearse run --dump sample.dump --migrations db/migrations --predict-for prod-stats.json
-      each statement's duration and lock hold predicted at production's table sizes, calibrated
-      by replaying on samples; budgets checked on the predictions too (docs/predictions.md)
-
-  $ rehearse run --dump prod.dump --migrate-command "npx node-pg-migrate up" --workload workload.yaml
-      command mode: your migration tool applies the migrations (DATABASE_URL, PGHOST… and
-      PGAPPNAME=rehearse/migration point it at the rehearsal database); every statement its
-      connections run, the locks they hold and the rewrites are sampled from pg_stat_activity/pg_locks
-
-What is measured, per statement: duration, every lock taken (PostgreSQL's mode names, read from
-pg_locks), how long the locks were held (until the transaction ended), tables and indexes rewritten
-(relfilenode changed), WAL written, rows affected. The report is <out>/report.json; a summary is printed.
-
-Budgets (docs/budgets.md), on by default: --max-lock-hold 1s (locks that block reads or writes),
---max-blocked 1s (app query waits), --max-statement 5m, --max-rewrite-rows 100000,
---max-p99-increase 100%, the old app passing every state before the contract step, no invalid
-index left. A failed budget exits 1; each violation names its migration, statement and file:line.
-${EXIT_CODES}`;
-
-export const RUN_COMMAND = defineCommand({
-  name: 'run',
-  description: 'restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report',
-  options: RUN_OPTIONS,
-  help: RUN_EXAMPLES,
-  run: (_args, opts) => runCommand(opts),
-});
+import { colorFor, shown } from './options.ts';
+import type { RunOptions } from './flags.ts';
 
 /** Budget flags become the `budgets` layer of the flags' config (flags override the file key by key). */
 function runFlags(values: Omit<RunOptions, 'config'>): Record<string, unknown> {

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { readConfigFile, resolvePlan, validate, type RunConfig } from '../config/index.ts';
 import { ExitCode, usageError } from '../core/errors.ts';
 import {
@@ -15,70 +14,25 @@ import {
 import { interrupted, onExitCleanup } from '../core/cleanup.ts';
 import { createLogger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
-import {
-  CACHE_LS_OPTIONS,
-  CACHE_PRUNE_OPTIONS,
-  CACHE_RM_OPTIONS,
-  PREPARE_OPTIONS,
-  type CachePruneOptions,
-  type CacheScopeOptions,
-  type PrepareOptions,
-} from './flags.ts';
-import { defineCommand, registerCommand } from './options.ts';
+import type { CacheLsOptions, CachePruneOptions, CacheScopeOptions, PrepareOptions } from './flags.ts';
 
-/** `rehearse prepare` (load a dataset and save its snapshot, nothing else), docs/snapshots.md. */
-export const PREPARE_COMMAND = defineCommand({
-  name: 'prepare',
-  description: 'load the dataset (--dump, --fixture or --synthesize, as for run) and save its snapshot, so that later runs start from a clone',
-  options: PREPARE_OPTIONS,
-  help:
-    '\nExamples:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/\n' +
-    '  $ rehearse prepare --schema schema.sql --synthesize prod-stats.json --fraction 0.1   # runs of the same schema, statistics, fraction and seed clone it',
-  run: (_args, opts) => prepareCommand(opts),
-});
-
-/** `rehearse cache ls|rm|prune`: the saved snapshots, listed and removed (docs/snapshots.md). */
-export const CACHE_LS_COMMAND = defineCommand({
-  name: 'ls',
-  description: 'list snapshots: key, source, size, age, last use, where',
-  options: CACHE_LS_OPTIONS,
-  async run(_args, opts) {
-    const entries = await cacheList(scopeOf(opts));
-    if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-    else process.stdout.write(renderEntries(entries, opts) + '\n');
-    return ExitCode.ok;
-  },
-});
-
-export const CACHE_RM_COMMAND = defineCommand({
-  name: 'rm',
-  description: 'remove the snapshot of a key (or a unique prefix of it)',
-  args: [['<key>', 'a key as cache ls lists it, or a unique prefix of it']],
-  options: CACHE_RM_OPTIONS,
-  async run([key], opts) {
-    const removed = await cacheRemove(scopeOf(opts), key!);
-    for (const e of removed) process.stderr.write(`removed ${e.key} (${formatBytes(e.bytes)}, ${e.location})\n`);
-    return ExitCode.ok;
-  },
-});
-
-export const CACHE_PRUNE_COMMAND = defineCommand({
-  name: 'prune',
-  description: 'remove unfinished snapshots left by killed runs, then the least recently used beyond --max-size or unused for --older-than',
-  options: CACHE_PRUNE_OPTIONS,
-  run: (_args, opts) => pruneCommand(opts),
-});
-
-/** prepare, and cache with its subcommands. */
-export function addSnapshotCommands(program: Command): void {
-  registerCommand(program, PREPARE_COMMAND);
-  const cache = program.command('cache').description('list and remove saved dataset snapshots (docs/snapshots.md)');
-  registerCommand(cache, CACHE_LS_COMMAND);
-  registerCommand(cache, CACHE_RM_COMMAND);
-  registerCommand(cache, CACHE_PRUNE_COMMAND);
+/** `rehearse cache ls`: the saved snapshots, listed (docs/snapshots.md). */
+export async function cacheLsCommand(opts: CacheLsOptions): Promise<number> {
+  const entries = await cacheList(scopeOf(opts));
+  if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+  else process.stdout.write(renderEntries(entries, opts) + '\n');
+  return ExitCode.ok;
 }
 
-async function pruneCommand(opts: CachePruneOptions): Promise<number> {
+/** `rehearse cache rm <key>`: the snapshot of a key (or a unique prefix of it) removed. */
+export async function cacheRmCommand(key: string, opts: CacheScopeOptions): Promise<number> {
+  const removed = await cacheRemove(scopeOf(opts), key);
+  for (const e of removed) process.stderr.write(`removed ${e.key} (${formatBytes(e.bytes)}, ${e.location})\n`);
+  return ExitCode.ok;
+}
+
+/** `rehearse cache prune`: unfinished snapshots, then the least recently used beyond a size or unused for an age. */
+export async function pruneCommand(opts: CachePruneOptions): Promise<number> {
   const maxBytes = opts.maxSize === undefined ? undefined : parseBytes(opts.maxSize);
   if (maxBytes === null) throw usageError(`--max-size ${opts.maxSize}: not a size`, 'e.g. --max-size 20GB');
   const olderThanMs = opts.olderThan === undefined ? undefined : parseAge(opts.olderThan);
@@ -124,6 +78,7 @@ function ago(ms: number): string {
   return `${Math.round(s / 86400)}d`;
 }
 
+/** `rehearse prepare`: load a dataset and save its snapshot, nothing else (docs/snapshots.md). */
 export async function prepareCommand(opts: PrepareOptions): Promise<number> {
   const { config: file } = await readConfigFile(opts.config);
   const { config: _c, quiet, ...rest } = opts;

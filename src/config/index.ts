@@ -106,12 +106,28 @@ export async function readConfigFile(explicit: string | undefined, cwd = process
   return { file, config: validate(raw ?? {}, file) };
 }
 
+/**
+ * A config module through tsx when it is installed (a clone: a dev dependency; a project that writes
+ * rehearse.config.ts has it or adds it), else Node's own import: .js/.mjs, and .ts where the Node
+ * strips types itself. The published package does not depend on a transpiler.
+ */
+async function importModule(href: string): Promise<unknown> {
+  let tsx: typeof import('tsx/esm/api') | undefined;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    if (/\.[cm]?ts$/.test(href) && !(process.features as { typescript?: unknown }).typescript)
+      throw new Error('a TypeScript config needs tsx (npm install --save-dev tsx) or Node.js 22.18 or later; or write it as .js, .json or .yaml');
+    return import(href);
+  }
+  return tsx.tsImport(href, import.meta.url);
+}
+
 async function importConfig(file: string): Promise<unknown> {
   if (!fs.existsSync(file)) throw usageError(`config file ${file} cannot be read`, 'check the --config path');
   let mod: { default?: unknown };
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown };
+    mod = (await importModule(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
   } catch (err) {
     throw usageError(
       `${file}: cannot be loaded: ${(err as Error).message.split('\n')[0]}`,

@@ -198,14 +198,16 @@ const OK: Outcome = { ok: true };
 // ─── spawning ────────────────────────────────────────────────────────────────────────────────
 
 /**
- * The project runs its TypeScript through tsx. A worker registers tsx's CommonJS hooks (they
- * transform in the worker's own thread; its ESM hooks run a loader thread that costs CPU all along)
- * and then requires its module.
+ * Compiled (dist/, the published package): the worker runs shard-worker.js as it is. From the
+ * TypeScript sources (a clone, the tests): the worker registers tsx's CommonJS hooks (they transform
+ * in the worker's own thread; its ESM hooks run a loader thread that costs CPU all along) and then
+ * requires its module.
  */
-function workerSource(): string {
+function newWorker(workerData: WorkerInput): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./shard-worker.js', import.meta.url), { workerData });
   const api = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const entry = fileURLToPath(new URL('./shard-worker.ts', import.meta.url));
-  return `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`;
+  return new Worker(`require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData });
 }
 
 export interface WorkerShard {
@@ -226,7 +228,7 @@ export function spawnShard(
 ): WorkerShard {
   // every thread's process.hrtime is the same monotonic clock: send our clock's offset from it
   const clockOffset = now() - hrMs();
-  const worker = new Worker(workerSource(), { eval: true, workerData: { ...input, clockOffset } satisfies WorkerInput });
+  const worker = newWorker({ ...input, clockOffset } satisfies WorkerInput);
   let onReady!: () => void;
   let onFailed!: (e: Error) => void;
   let onStopped!: () => void;

@@ -1,0 +1,202 @@
+import type { Command } from 'commander';
+import { EXIT_CODES } from './help.ts';
+import {
+  CACHE_LS_OPTIONS,
+  CACHE_PRUNE_OPTIONS,
+  CACHE_RM_OPTIONS,
+  CLEANUP_OPTIONS,
+  COMPARE_OPTIONS,
+  DOCTOR_OPTIONS,
+  PREPARE_OPTIONS,
+  REPORT_OPTIONS,
+  RUN_OPTIONS,
+  STATS_OPTIONS,
+} from './flags.ts';
+import { defineCommand, registerCommand } from './options.ts';
+
+/**
+ * Every command as the help shows it: name, arguments, options, help text. What a command does is
+ * in its own module (run.ts, report.ts, …), imported only when that command runs, so `--help` and
+ * `--version` load neither PostgreSQL's parser, nor the providers, nor pg (docs/development.md).
+ */
+
+const RUN_EXAMPLES = `
+Examples:
+  $ rehearse run --example
+      the bundled shop example: 30k orders, twelve migrations rehearsing the playbook cases, embedded PostgreSQL 17
+  $ rehearse run --dump prod.dump --migrations db/migrations --out reports/today
+      restore a pg_dump archive (custom, directory, tar, .sql or .sql.gz) and replay what is pending
+  $ rehearse run --fixture shop --scale 1000000 --migrations db/migrations --postgres 16
+  $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
+      production's shape without its rows: statistics from rehearse stats, schema from pg_dump --schema-only
+  $ rehearse run --empty --migrations migrations
+      a fresh install: every migration of the history (diesel, sqlx, goose, sqitch, Liquibase, Atlas, …) on an empty database
+  $ rehearse run --database-url postgresql://me@db-staging/app --dump prod.dump --migrations db/migrations
+      a scratch database rehearse_<timestamp> on that server, dropped at the end
+  $ rehearse run --dump prod.dump --migrations db/migrations --pg-setting shared_buffers=4GB --pg-setting work_mem=64MB
+
+  $ rehearse run --dump prod.dump --migrations db/migrations --format terminal,md,html,junit --baseline reports/last/report.json
+      every format, budgets checked, compared with last night's report
+  $ rehearse run --example --max-lock-hold 500ms --max-rewrite-rows off
+  $ rehearse run --dump sample.dump --migrations db/migrations --predict-for prod-stats.json
+      each statement's duration and lock hold predicted at production's table sizes, calibrated
+      by replaying on samples; budgets checked on the predictions too (docs/predictions.md)
+
+  $ rehearse run --dump prod.dump --migrate-command "npx node-pg-migrate up" --workload workload.yaml
+      command mode: your migration tool applies the migrations (DATABASE_URL, PGHOST… and
+      PGAPPNAME=rehearse/migration point it at the rehearsal database); every statement its
+      connections run, the locks they hold and the rewrites are sampled from pg_stat_activity/pg_locks
+
+What is measured, per statement: duration, every lock taken (PostgreSQL's mode names, read from
+pg_locks), how long the locks were held (until the transaction ended), tables and indexes rewritten
+(relfilenode changed), WAL written, rows affected. The report is <out>/report.json; a summary is printed.
+
+Budgets (docs/budgets.md), on by default: --max-lock-hold 1s (locks that block reads or writes),
+--max-blocked 1s (app query waits), --max-statement 5m, --max-rewrite-rows 100000,
+--max-p99-increase 100%, the old app passing every state before the contract step, no invalid
+index left. A failed budget exits 1; each violation names its migration, statement and file:line.
+${EXIT_CODES}`;
+
+export const RUN_COMMAND = defineCommand({
+  name: 'run',
+  description: 'restore or generate a dataset into a disposable PostgreSQL, replay the pending migrations, write the report',
+  options: RUN_OPTIONS,
+  help: RUN_EXAMPLES,
+  run: async (_args, opts) => (await import('./run.ts')).runCommand(opts),
+});
+
+const REPORT_EXAMPLES = `
+Examples:
+  $ rehearse report reports/2026-05-01T02-00-00/report.json --format md,html,junit --out out/
+  $ rehearse report report.json --format terminal
+
+The files are the same bytes the run wrote: report.md, report.html, junit.xml (report.json for json).`;
+
+export const REPORT_COMMAND = defineCommand({
+  name: 'report',
+  description: 'render a saved report.json again: md, html, junit, terminal — the same bytes the run wrote',
+  args: [['<report.json>', 'a report written by rehearse run']],
+  options: REPORT_OPTIONS,
+  help: REPORT_EXAMPLES,
+  run: async ([file], opts) => (await import('./report.ts')).reportCommand(file!, opts),
+});
+
+const COMPARE_EXAMPLES = `
+Examples:
+  $ rehearse compare reports/last-night/report.json reports/tonight/report.json
+  $ rehearse compare old.json new.json --regression-threshold 25 --regression-min 100ms --json
+
+Statements are matched by migration id and statement index. A figure (duration, lock hold,
+longest blocked wait, an app query's p99) regressed when it grew by more than the threshold
+(default 50 %) and by at least the minimum (default 25ms); a statement, budget or compatibility
+cell failing now and not before is a new failure. Exit code 1 when there is any, 0 otherwise.`;
+
+export const COMPARE_COMMAND = defineCommand({
+  name: 'compare',
+  description: 'compare two reports: per-statement deltas of duration, lock hold and blocking, new failures; exit 1 on any regression',
+  args: [
+    ['<old.json>', 'the earlier report (last night)'],
+    ['<new.json>', 'the later report (tonight)'],
+  ],
+  options: COMPARE_OPTIONS,
+  help: COMPARE_EXAMPLES,
+  run: async ([oldFile, newFile], opts) => (await import('./compare.ts')).compareCommand(oldFile!, newFile!, opts),
+});
+
+const DOCTOR_HELP = `
+Checks, each ok / warn / FAIL (-- when not relevant to the options) with what to fix:
+  node        Node.js 20 or later
+  dump        --dump: its format, format version and size (what rehearse run would detect)
+  postgres    the major a run starts, against the pg_dump that wrote the dump and its source
+  pg_restore  on PATH; reads the dump's archive version (header, then pg_restore -l)
+  psql        on PATH (plain SQL dumps)
+  docker      --provider container: an engine answers (DOCKER_HOST honoured); the image is on it
+  embedded    --provider embedded: the binaries of --postgres are bundled, cached, or installed on demand
+  disk        free space in the temp folder against the dump restored (custom/directory x5, tar/plain x2, .sql.gz x10)
+  root        as root: the postgres user exists or can be created; binaries reachable by it
+
+Examples:
+  $ rehearse doctor
+  $ rehearse doctor --dump prod.dump --postgres 16
+  $ rehearse doctor --dump prod.dump --provider container --image rehearse-local/postgres:15
+
+Exit codes: 0 nothing failed (warnings allowed), 3 a check failed, 2 bad flags.`;
+
+export const DOCTOR_COMMAND = defineCommand({
+  name: 'doctor',
+  description: 'check this machine for a rehearsal: client tools against the dump, Docker, embedded binaries, free disk, root; says what to fix',
+  options: DOCTOR_OPTIONS,
+  help: DOCTOR_HELP,
+  run: async (_args, opts) => (await import('./doctor.ts')).doctorCommand(opts),
+});
+
+const STATS_HELP = `
+Examples:
+  $ rehearse stats --database-url postgresql://readonly@prod/app --out prod-stats.json
+  $ pg_dump --schema-only --no-owner --no-privileges -f schema.sql postgresql://readonly@prod/app
+  $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
+
+Catalog only (pg_class, pg_stat_all_tables, pg_index, pg_stats), in one read-only transaction.`;
+
+export const STATS_COMMAND = defineCommand({
+  name: 'stats',
+  description:
+    "read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)",
+  options: STATS_OPTIONS,
+  help: STATS_HELP,
+  run: async (_args, opts) => (await import('./stats.ts')).statsCommand(opts),
+});
+
+export const CLEANUP_COMMAND = defineCommand({
+  name: 'cleanup',
+  description:
+    'remove what runs that ended abruptly (kill -9, OOM) left: servers and their data directories, containers, scratch databases; never what a live run owns',
+  options: CLEANUP_OPTIONS,
+  help: `
+Only what carries a pg-rehearse owner mark (pid + start time + host) whose process is gone is
+removed; a live run's server, another host's, and anything unmarked are left alone. Every run
+does the same sweep at its start; rehearse doctor lists leftovers.
+
+Exit codes: 0 done, 3 something could not be removed, 2 bad flags.`,
+  run: async (_args, opts) => (await import('./cleanup.ts')).cleanupCommand(opts),
+});
+
+export const PREPARE_COMMAND = defineCommand({
+  name: 'prepare',
+  description: 'load the dataset (--dump, --fixture or --synthesize, as for run) and save its snapshot, so that later runs start from a clone',
+  options: PREPARE_OPTIONS,
+  help:
+    '\nExamples:\n  $ rehearse prepare --dump prod.dump && rehearse run --dump prod.dump --migrations a/ && rehearse run --dump prod.dump --migrations b/\n' +
+    '  $ rehearse prepare --schema schema.sql --synthesize prod-stats.json --fraction 0.1   # runs of the same schema, statistics, fraction and seed clone it',
+  run: async (_args, opts) => (await import('./snapshot.ts')).prepareCommand(opts),
+});
+
+export const CACHE_LS_COMMAND = defineCommand({
+  name: 'ls',
+  description: 'list snapshots: key, source, size, age, last use, where',
+  options: CACHE_LS_OPTIONS,
+  run: async (_args, opts) => (await import('./snapshot.ts')).cacheLsCommand(opts),
+});
+
+export const CACHE_RM_COMMAND = defineCommand({
+  name: 'rm',
+  description: 'remove the snapshot of a key (or a unique prefix of it)',
+  args: [['<key>', 'a key as cache ls lists it, or a unique prefix of it']],
+  options: CACHE_RM_OPTIONS,
+  run: async ([key], opts) => (await import('./snapshot.ts')).cacheRmCommand(key!, opts),
+});
+
+export const CACHE_PRUNE_COMMAND = defineCommand({
+  name: 'prune',
+  description: 'remove unfinished snapshots left by killed runs, then the least recently used beyond --max-size or unused for --older-than',
+  options: CACHE_PRUNE_OPTIONS,
+  run: async (_args, opts) => (await import('./snapshot.ts')).pruneCommand(opts),
+});
+
+export function addSnapshotCommands(program: Command): void {
+  registerCommand(program, PREPARE_COMMAND);
+  const cache = program.command('cache').description('list and remove saved dataset snapshots (docs/snapshots.md)');
+  registerCommand(cache, CACHE_LS_COMMAND);
+  registerCommand(cache, CACHE_RM_COMMAND);
+  registerCommand(cache, CACHE_PRUNE_COMMAND);
+}
