@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT_CODES } from './help.ts';
 import {
   CACHE_LS_OPTIONS,
+  CAPTURE_OPTIONS,
   CACHE_PRUNE_OPTIONS,
   CACHE_RM_OPTIONS,
   CLEANUP_OPTIONS,
@@ -11,6 +12,7 @@ import {
   REPORT_OPTIONS,
   RUN_OPTIONS,
   STATS_OPTIONS,
+  WORKLOAD_OPTIONS,
 } from './flags.ts';
 import { defineCommand, registerCommand } from './options.ts';
 
@@ -145,6 +147,57 @@ export const STATS_COMMAND = defineCommand({
   options: STATS_OPTIONS,
   help: STATS_HELP,
   run: async (_args, opts) => (await import('./stats.ts')).statsCommand(opts),
+});
+
+const WORKLOAD_HELP = `
+Examples:
+  $ rehearse stats --database-url postgresql://readonly@prod/app --window 60s --out prod-stats.json
+  $ rehearse workload --from prod-stats.json --out workload.yaml
+  $ rehearse workload --from prod-stats.json --coverage 0.99 --top 50 --scale 2 --out workload.yaml
+  $ rehearse run --dump prod.dump --migrations db/migrations --workload-from prod-stats.json
+      the same, derived on the fly; the YAML is written beside the report
+
+App old is production: its commonest statements (until --coverage of the calls), each at its
+production rate, on as many clients as production had connections; background transactions from
+the longest transactions seen open. Parameters are bound from the parse tree (col = $1, IN,
+BETWEEN, ANY → values sampled from that column; LIMIT from rows per call; written columns from
+their type, fresh where a unique index would reject a repeat). A statement that cannot be bound is
+listed at the end of the file with the reason.`;
+
+export const WORKLOAD_COMMAND = defineCommand({
+  name: 'workload',
+  description: "derive a workload file from production's statements and transactions (rehearse stats --window): docs/workload.md",
+  options: WORKLOAD_OPTIONS,
+  help: WORKLOAD_HELP,
+  run: async (_args, opts) => (await import('./workload.ts')).workloadCommand(opts),
+});
+
+const CAPTURE_HELP = `
+Examples:
+  $ rehearse capture --out new-app.json --dump prod.dump --migrations db/migrations -- npm test
+      the new version's test suite against a scratch database of the dataset at the migrated schema
+  $ rehearse capture --example -- node smoke.js
+  $ rehearse workload --from prod-stats.json --new new-app.json --out workload.yaml
+      old (production's statements) and new (the captured ones, at the rate of the production
+      statement each matches, or a stated default) in one workload (docs/workload.md)
+
+The command gets DATABASE_URL and PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE; its output is
+passed through. pg_stat_statements records what it sends (the embedded server preloads it; a
+--database-url server must). The file holds normalized texts ($1, $2, …) only: no row value.
+
+Exit codes: 0 statements captured; 1 the command failed (the file is still written with what it
+sent) or sent no statement, or a migration failed; 2 bad input (no command after --, command not
+found, bad flags); 3 infrastructure (the server, pg_stat_statements unavailable); 130 interrupted.`;
+
+export const CAPTURE_COMMAND = defineCommand({
+  name: 'capture',
+  description:
+    "run the new version's command (its test suite) against a scratch database at the migrated schema and record the statements it sends, for rehearse workload --new",
+  args: [['[command...]', 'the command to run, after --']],
+  options: CAPTURE_OPTIONS,
+  help: CAPTURE_HELP,
+  // a variadic argument arrives as one array
+  run: async (args, opts) => (await import('./capture.ts')).captureCommand((args as unknown as (string | string[])[]).flat(), opts),
 });
 
 export const CLEANUP_COMMAND = defineCommand({

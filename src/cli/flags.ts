@@ -60,9 +60,20 @@ export const RUN_OPTIONS = {
     '--workload <file>',
     'old and new application versions to run during the replay (YAML/JSON, docs/workload.md): latency, blocking, compatibility',
   ),
+  workloadFrom: value(
+    '--workload-from <prod-stats.json>',
+    "derive the workload from production's statements (rehearse stats --window), written beside the report as workload.derived.yaml, and run it",
+  ),
   sampleMs: value('--sample-ms <n>', 'how often the blocking sampler polls pg_stat_activity (default 10)'),
   warmup: value('--warmup <duration>', 'traffic before the first migration, the latency baseline (default 2s)'),
   cooldown: value('--cooldown <duration>', 'traffic after the last migration (default 2s)'),
+  replayLog: value(
+    '--replay-log <file>',
+    "a captured PostgreSQL log (stderr with log_line_prefix '%m|%u|%d|%c|', csvlog or jsonlog; .gz too) replayed session by session at its timing during the migrations (docs/workload.md, Replaying a log)",
+  ),
+  replayDatabase: value('--replay-database <name>', "--replay-log: replay this database's statements (default: the one with most statements)"),
+  replaySpeed: value('--replay-speed <f>', '--replay-log: F times the original speed; 0 = as fast as possible (default 1)'),
+  replayByApplication: flag('--replay-by-application', '--replay-log: one app per application_name instead of one app "log"'),
   lockTimeout: value('--lock-timeout <duration>', 'run each statement with this lock_timeout (e.g. 2s), as production migrations should'),
   retries: value('--retries <n>', 'retry a transaction that hit lock_timeout this many times (default 0)'),
   retryBackoff: value('--retry-backoff <duration>', 'wait between retries (default 1s)'),
@@ -123,8 +134,25 @@ export const STATS_OPTIONS = {
   ),
   out: value('--out <file>', 'where to write the JSON (default: stdout)'),
   includeValues: flag('--include-values', 'also most_common_vals and histogram_bounds: ROW VALUES; the file says includesValues: true'),
+  window: value(
+    '--window <duration>',
+    'watch the traffic this long: pg_stat_statements read at both ends, pg_stat_activity sampled (default 10s; docs/stats.md)',
+  ),
+  statements: flag('--statements', 'with the traffic window (the default)'),
+  // commander stores --no-statements as statements: false
+  noStatements: flag('--no-statements', 'catalog only: no traffic window (no pg_stat_statements, no pg_stat_activity profile)'),
 };
 export type StatsCommandOptions = OptionsOf<typeof STATS_OPTIONS>;
+
+/** `rehearse workload`: a workload derived from a statistics file's traffic (docs/workload.md, "From production"). */
+export const WORKLOAD_OPTIONS = {
+  from: value('--from <prod-stats.json>', 'a statistics file with statements: rehearse stats --window'),
+  out: value('--out <workload.yaml>', 'where to write the workload (default: stdout)'),
+  coverage: value('--coverage <share>', 'keep the commonest statements until they make this share of calls (default 0.95)'),
+  top: value('--top <n>', 'and at most this many'),
+  scale: value('--scale <factor>', "multiply production's rates (and clients) by this (default 1)"),
+};
+export type WorkloadCommandOptions = OptionsOf<typeof WORKLOAD_OPTIONS>;
 
 /** `rehearse doctor` */
 export const DOCTOR_OPTIONS = {
@@ -163,6 +191,37 @@ export const PREPARE_OPTIONS = {
   quiet: flag('--quiet', 'no progress'),
 };
 export type PrepareOptions = OptionsOf<typeof PREPARE_OPTIONS>;
+
+/** `rehearse capture`: where the statements go, and the dataset, migrations and server as run takes them. */
+export const CAPTURE_OPTIONS = {
+  out: value('--out <file>', 'where to write the captured statements (default new-app.json)'),
+  example: RUN_OPTIONS.example,
+  dump: RUN_OPTIONS.dump,
+  fixture: RUN_OPTIONS.fixture,
+  scale: RUN_OPTIONS.scale,
+  empty: RUN_OPTIONS.empty,
+  seed: RUN_OPTIONS.seed,
+  synthesize: RUN_OPTIONS.synthesize,
+  schema: RUN_OPTIONS.schema,
+  fraction: RUN_OPTIONS.fraction,
+  migrations: value('--migrations <dir>', 'the migration folder: its pending migrations are applied before the command (the schema the new version runs on)'),
+  from: RUN_OPTIONS.from,
+  cache: RUN_OPTIONS.cache,
+  noCache: RUN_OPTIONS.noCache,
+  cacheDir: RUN_OPTIONS.cacheDir,
+  provider: RUN_OPTIONS.provider,
+  ...CONTAINER_OPTIONS,
+  postgres: RUN_OPTIONS.postgres,
+  pgSetting: RUN_OPTIONS.pgSetting,
+  databaseUrl: value(
+    '--database-url <url>',
+    'an existing server that preloads pg_stat_statements (implies --provider url); the command works in a scratch database',
+  ),
+  keep: RUN_OPTIONS.keep,
+  config: RUN_OPTIONS.config,
+  quiet: flag('--quiet', "no progress (the command's own output is still passed through)"),
+};
+export type CaptureCommandOptions = OptionsOf<typeof CAPTURE_OPTIONS>;
 
 /** `rehearse cache ls|rm|prune`: which snapshots (every subcommand takes these last). */
 const CACHE_SCOPE = {

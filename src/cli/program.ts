@@ -2,7 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, RehearseError } from '../core/errors.ts';
 import { maskSecrets } from '../core/mask.ts';
 import { TOOL_VERSION } from '../core/version.ts';
-import { addSnapshotCommands, CLEANUP_COMMAND, COMPARE_COMMAND, DOCTOR_COMMAND, REPORT_COMMAND, RUN_COMMAND, STATS_COMMAND } from './commands.ts';
+import {
+  addSnapshotCommands,
+  CAPTURE_COMMAND,
+  CLEANUP_COMMAND,
+  COMPARE_COMMAND,
+  DOCTOR_COMMAND,
+  REPORT_COMMAND,
+  RUN_COMMAND,
+  STATS_COMMAND,
+  WORKLOAD_COMMAND,
+} from './commands.ts';
 import { EXIT_CODES } from './help.ts';
 import { registerCommand } from './options.ts';
 
@@ -19,6 +29,8 @@ export function buildProgram(): Command {
   registerCommand(program, REPORT_COMMAND);
   registerCommand(program, COMPARE_COMMAND);
   registerCommand(program, STATS_COMMAND);
+  registerCommand(program, WORKLOAD_COMMAND);
+  registerCommand(program, CAPTURE_COMMAND);
   registerCommand(program, DOCTOR_COMMAND);
   addSnapshotCommands(program);
   registerCommand(program, CLEANUP_COMMAND);
