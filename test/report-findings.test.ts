@@ -116,8 +116,8 @@ describe('findings (issue 15): each pattern measured becomes a finding with its 
   });
 
   it('a rewrite by a type change: expand/contract', () => {
-    const [f] = of('rewrite-type-change');
-    expect(f).toMatchObject({ migrationId: '007', mechanical: false, evidence: { column: 'qty', rows: 60000 } });
+    const [f] = of('table-rewrite');
+    expect(f).toMatchObject({ migrationId: '007', mechanical: false, evidence: { cause: 'alter-column-type', column: 'qty', rows: 60000 } });
     expect(f!.evidence.rewritten).toBeGreaterThanOrEqual(1);
     expect(f!.advice).toMatch(/expand\/contract/i);
   });

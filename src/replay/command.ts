@@ -13,7 +13,7 @@ import { commandEnv, maskOutput, tail } from './command-env.ts';
 import { CommandTracker, dedupeLocks, type CapturedStatement } from './command-tracker.ts';
 import type { CommandRun } from './command-types.ts';
 import type { ReplayResult, TimeoutPolicy } from './replay.ts';
-import { resolveLockNames, takeSnapshot, type Snapshot } from './snapshot.ts';
+import { newStorage, resolveLockNames, takeSnapshot, type Snapshot } from './snapshot.ts';
 import type { MigrationTrace, Rewrite } from './types.ts';
 import { round } from '../core/numbers.ts';
 
@@ -223,7 +223,7 @@ async function attributeRewrites(
   const changed: { oid: number; rewrite: Rewrite }[] = [];
   for (const [oid, b] of before.files) {
     const a = after.files.get(oid);
-    if (a && a.relfilenode !== b.relfilenode) {
+    if (newStorage(b, a)) {
       changed.push({ oid, rewrite: { relation: a.name, relkind: a.relkind, relfilenodeBefore: b.relfilenode, relfilenodeAfter: a.relfilenode } });
     }
   }

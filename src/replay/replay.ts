@@ -8,7 +8,7 @@ import { MIGRATION_PREFIX } from '../observe/index.ts';
 import type { Logger } from '../core/log.ts';
 import { stripRowData } from '../core/mask.ts';
 import { closesTransaction, opensTransaction, planUnits, type Unit } from './units.ts';
-import { newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
+import { createdSince, newLocks, resolveLockNames, rewrites, sampleLocks, takeSnapshot, walBytes } from './snapshot.ts';
 import type { FailedAttempt, MigrationTrace, StatementError, StatementTrace, VerifyResult } from './types.ts';
 import { deadlockPartners } from './deadlock.ts';
 import { round } from '../core/numbers.ts';
@@ -148,8 +148,12 @@ async function runUnit(ctx: Ctx, migrationId: string, script: MigrationScript, u
     if (ours) await client.query('BEGIN');
     let inTx = ours;
     const traces: StatementTrace[] = [];
+    // the relations that existed when the current transaction began (set by its first statement)
+    const tx: TxStart = { oids: null };
     for (const stmt of unit.statements) {
-      const trace = await runStatement(ctx, migrationId, script, stmt, inTx && unit.mode !== 'single');
+      const inTransaction = inTx && unit.mode !== 'single';
+      if (!inTransaction) tx.oids = null;
+      const trace = await runStatement(ctx, migrationId, script, stmt, inTransaction, tx);
       traces.push(trace);
       if (trace.error) break;
       if (opensTransaction(stmt)) inTx = true;
@@ -205,9 +209,22 @@ function withAttempts(traces: StatementTrace[], failed: Map<number, FailedAttemp
   return traces;
 }
 
-async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScript, stmt: Statement, inTransaction: boolean): Promise<StatementTrace> {
+/** What existed when a transaction began: a relation not in it was created by that transaction. */
+interface TxStart {
+  oids: Set<number> | null;
+}
+
+async function runStatement(
+  ctx: Ctx,
+  migrationId: string,
+  script: MigrationScript,
+  stmt: Statement,
+  inTransaction: boolean,
+  tx: TxStart,
+): Promise<StatementTrace> {
   const { client, sampler, pid, names, log } = ctx;
   const before = await takeSnapshot(client, names);
+  tx.oids ??= new Set(before.files.keys());
   const sampling = stmt.transactional ? null : sampleLocks(sampler, pid, names);
   const watch = watchLongStatement(log, script, stmt);
   ctx.onStatementStart?.(migrationId, stmt.index);
@@ -255,6 +272,7 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
   const changed = rewrites(before, after);
   // TRUNCATE swaps in empty storage (new relfilenodes) but rewrites no row: not a rewrite
   const truncate = stmt.kind === 'TruncateStmt';
+  const created = createdSince(tx.oids, after);
   return {
     ...base,
     locks,
@@ -263,6 +281,7 @@ async function runStatement(ctx: Ctx, migrationId: string, script: MigrationScri
     lockHeldMs: sampled && locks.length > 0 ? base.durationMs : 0,
     rewrites: truncate ? [] : changed,
     ...(truncate && changed.length ? { truncated: changed } : {}),
+    ...(created.length ? { createdInTransaction: created } : {}),
     walBytes: walBytes(before.lsn, after.lsn),
   };
 }

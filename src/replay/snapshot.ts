@@ -9,7 +9,7 @@ export interface Snapshot {
   lsn: string;
   /** key `${oid}:${mode}` → lock */
   locks: Map<string, LockTaken>;
-  /** relation oid → [relfilenode, name, relkind] */
+  /** relation oid → [relfilenode, name, relkind], every user relation (relfilenode 0: no storage) */
   files: Map<number, { relfilenode: number; name: string; relkind: string }>;
 }
 
@@ -19,8 +19,9 @@ interface SnapshotRow {
   files: [string, string, string, string][] | null;
 }
 
-// One round trip: the WAL position, this backend's granted relation locks, and the files of every
-// user table, index, TOAST table and materialized view (relfilenode 0 = partitioned, no storage).
+// One round trip: the WAL position, this backend's granted relation locks, and every user relation
+// with its file (relfilenode 0 = no storage: partitioned, view). Rewrites are read from tables,
+// indexes, TOAST tables and materialized views; the others are there to know what a transaction created.
 const SNAPSHOT_SQL = `
 SELECT pg_current_wal_insert_lsn()::text AS lsn,
   (SELECT json_agg(json_build_array(l.relation::int8::text, l.mode, c.oid::regclass::text, c.relkind::text))
@@ -29,7 +30,7 @@ SELECT pg_current_wal_insert_lsn()::text AS lsn,
       AND l.relation >= ${FIRST_USER_OID}) AS locks,
   (SELECT json_agg(json_build_array(c.oid::int8::text, c.relfilenode::int8::text, c.oid::regclass::text, c.relkind::text))
      FROM pg_class c
-    WHERE c.oid >= ${FIRST_USER_OID} AND c.relkind IN ('r', 'i', 't', 'm') AND c.relfilenode <> 0) AS files`;
+    WHERE c.oid >= ${FIRST_USER_OID}) AS files`;
 
 export async function takeSnapshot(client: pg.Client | pg.PoolClient, names: Map<number, string>): Promise<Snapshot> {
   const { rows } = await client.query<SnapshotRow>(SNAPSHOT_SQL);
@@ -78,16 +79,28 @@ export function newLocks(before: Snapshot, after: Snapshot): LockTaken[] {
   return [...after.locks.entries()].filter(([k]) => !before.locks.has(k)).map(([, l]) => l);
 }
 
+const STORAGE_KINDS = new Set(['r', 'i', 't', 'm']);
+type File = Snapshot['files'] extends Map<number, infer F> ? F : never;
+
+/** A table, index, TOAST table or materialized view got a new file: PostgreSQL wrote a new copy of it. */
+export const newStorage = (b: File, a: File | undefined): a is File =>
+  a !== undefined && STORAGE_KINDS.has(a.relkind) && b.relfilenode !== 0 && a.relfilenode !== 0 && a.relfilenode !== b.relfilenode;
+
 /** Relations whose relfilenode changed: PostgreSQL wrote a new copy of them. */
 export function rewrites(before: Snapshot, after: Snapshot): Rewrite[] {
   const out: Rewrite[] = [];
   for (const [oid, b] of before.files) {
     const a = after.files.get(oid);
-    if (a && a.relfilenode !== b.relfilenode) {
+    if (newStorage(b, a)) {
       out.push({ relation: a.name, relkind: a.relkind, relfilenodeBefore: b.relfilenode, relfilenodeAfter: a.relfilenode });
     }
   }
   return out;
+}
+
+/** Relations in `after` that `base` (the snapshot when the transaction began) did not have: created by the transaction. */
+export function createdSince(base: ReadonlySet<number>, after: Snapshot): string[] {
+  return [...after.files].filter(([oid]) => !base.has(oid)).map(([, f]) => f.name);
 }
 
 export function walBytes(beforeLsn: string, afterLsn: string): number {

@@ -48,6 +48,9 @@ export interface StatementTrace {
   rewrites: Rewrite[];
   /** TRUNCATE: relations given new, empty storage (relfilenode changed, no row rewritten); absent otherwise */
   truncated?: Rewrite[];
+  /** relations that exist after the statement and did not when its transaction began (this statement's
+   *  transaction created them: no other session can see them until it commits); absent when none */
+  createdInTransaction?: string[];
   /** WAL written by the whole server while the statement ran (pg_current_wal_insert_lsn difference) */
   walBytes: number;
   /** rows reported by the command tag (INSERT/UPDATE/DELETE/COPY/SELECT), null for DDL */

@@ -10,7 +10,7 @@ export const FINDING_RULES = [
   'constraint-validated-under-lock',
   'set-not-null-scan',
   'full-table-update',
-  'rewrite-type-change',
+  'table-rewrite',
   'ddl-waited-in-lock-queue',
   'breaks-running-app',
 ] as const;

@@ -85,6 +85,12 @@ const Statement = z.strictObject({
     .array(z.strictObject({ relation: z.string(), relkind: z.string().nullable(), relfilenodeBefore: z.number().int(), relfilenodeAfter: z.number().int() }))
     .optional()
     .describe('TRUNCATE: relations given new, empty storage (relfilenode changed, no row rewritten: not counted as rewrites)'),
+  createdInTransaction: z
+    .array(z.string())
+    .optional()
+    .describe(
+      "relations that exist after the statement and did not when its transaction began: created by it, invisible to other sessions until it commits (the findings' lock rules leave them out)",
+    ),
   walBytes: z.number().int().describe('WAL written by the server while the statement ran'),
   rowsAffected: z.number().int().nullable(),
   error: z

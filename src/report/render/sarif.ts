@@ -17,7 +17,8 @@ const FINDING_DOCS: Record<FindingRule, string> = {
   'constraint-validated-under-lock': 'ADD CONSTRAINT (foreign key or CHECK) checked every row under the table lock',
   'set-not-null-scan': 'SET NOT NULL scanned the table under an AccessExclusiveLock',
   'full-table-update': 'One UPDATE of (nearly) every row held its row locks until it committed',
-  'rewrite-type-change': 'ALTER COLUMN TYPE rewrote the table under an AccessExclusiveLock',
+  'table-rewrite':
+    'A statement rewrote a table that held rows (ALTER COLUMN TYPE, a STORED generated column, a volatile default, SET LOGGED, VACUUM FULL, …) under its lock',
   'ddl-waited-in-lock-queue': 'A DDL waited for its lock and the apps queued behind it',
   'breaks-running-app': 'The migration broke the running (old) application version',
 };

@@ -6,13 +6,14 @@ import { createIndexBlocking } from './rules/create-index-blocking.ts';
 import { ddlWaitedInLockQueue } from './rules/ddl-waited-in-lock-queue.ts';
 import { fullTableUpdate } from './rules/full-table-update.ts';
 import { lockHeldAcrossStatements } from './rules/lock-held-across-statements.ts';
-import { rewriteTypeChange } from './rules/rewrite-type-change.ts';
+import { tableRewrite } from './rules/table-rewrite.ts';
 import { setNotNullScan } from './rules/set-not-null-scan.ts';
 import type { AnalyzedStatement, Finding, FindingContext, Rule } from './types.ts';
 
 export type { Finding, FindingRule, FindingSeverity } from './types.ts';
 export { FINDING_RULES } from './types.ts';
 export { SUGGESTED_LOCK_TIMEOUT } from './rules/ddl-waited-in-lock-queue.ts';
+export { REWRITE_CAUSES, type RewriteCause } from './rules/table-rewrite.ts';
 
 /** Every rule, in the order findings of one statement are listed (the first mechanical one is what --suggest applies). */
 export const RULES: Rule[] = [
@@ -21,7 +22,7 @@ export const RULES: Rule[] = [
   setNotNullScan,
   fullTableUpdate,
   ddlWaitedInLockQueue,
-  rewriteTypeChange,
+  tableRewrite,
   lockHeldAcrossStatements,
   breaksRunningApp,
 ];
@@ -34,16 +35,33 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
  */
 export async function analyzeFindings(report: Report): Promise<Finding[]> {
   const statements: AnalyzedStatement[] = [];
+  const changed = new Map<string, number>();
   for (const m of report.migrations) {
-    for (const s of m.statements) statements.push({ m, s, ...(await parsed(s.sql)) });
+    for (const s of m.statements) {
+      const st: AnalyzedStatement = {
+        m,
+        s,
+        ...(await parsed(s.sql)),
+        created: new Set((s.createdInTransaction ?? []).map(norm)),
+        rowsBefore: new Map(changed),
+      };
+      statements.push(st);
+      rowsChanged(st, changed);
+    }
   }
   const rows = new Map<string, number>();
   for (const t of report.dataset?.tables ?? []) rows.set(norm(t.name), t.rows);
+  const predicted = new Map<string, number>();
+  for (const t of report.prediction?.tables ?? []) predicted.set(norm(t.name), t.targetRows);
+  const rowsAt = (relation: string, at?: AnalyzedStatement) => at?.rowsBefore.get(norm(relation)) ?? rows.get(norm(relation)) ?? null;
   const ctx: FindingContext = {
     report,
     format: report.migrationSource?.format ?? null,
     statements,
-    rows: (relation) => rows.get(norm(relation)) ?? null,
+    rows: rowsAt,
+    createdHere: (at, relation) => at.created.has(norm(relation)),
+    couldWait: (at, relation) =>
+      (rowsAt(relation, at) ?? 1) > 0 || (predicted.get(norm(relation)) ?? 0) > 0 || (at.s.maxBlockedMs ?? 0) > 0 || (at.s.blockedQueries ?? 0) > 0,
   };
   const order = new Map(report.migrations.map((m, i) => [m.id, i]));
   return RULES.flatMap((r) => r.check(ctx)).sort(
@@ -52,6 +70,28 @@ export async function analyzeFindings(report: Report): Promise<Finding[]> {
       (a.statementIndex ?? -1) - (b.statementIndex ?? -1) ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
+}
+
+/** The rows a statement that succeeded left in the tables it filled, emptied or created (by its command tag). */
+function rowsChanged({ s, ast }: AnalyzedStatement, rows: Map<string, number>): void {
+  if (s.error || !ast) return;
+  const name = (rv: any) => (rv?.relname ? norm((rv.schemaname ? `${rv.schemaname}.` : '') + rv.relname) : null);
+  const n = s.rowsAffected ?? 0;
+  const add = (rv: any, delta: number) => {
+    const t = name(rv);
+    if (t) rows.set(t, Math.max(0, (rows.get(t) ?? 0) + delta));
+  };
+  const set = (rv: any, value: number) => {
+    const t = name(rv);
+    if (t) rows.set(t, value);
+  };
+  if (ast.InsertStmt) add(ast.InsertStmt.relation, n);
+  else if (ast.DeleteStmt) add(ast.DeleteStmt.relation, -n);
+  else if (ast.CopyStmt?.is_from) add(ast.CopyStmt.relation, n);
+  else if (ast.CreateStmt) set(ast.CreateStmt.relation, 0);
+  else if (ast.CreateTableAsStmt) set(ast.CreateTableAsStmt.into?.rel, n);
+  else if (ast.SelectStmt?.intoClause) set(ast.SelectStmt.intoClause.rel, n);
+  else if (ast.TruncateStmt) for (const r of ast.TruncateStmt.relations ?? []) set(r.RangeVar, 0);
 }
 
 const norm = (name: string) => name.replace(/"/g, '').replace(/^public\./, '');

@@ -19,6 +19,10 @@ export interface AnalyzedStatement {
   ast: Record<string, any> | null;
   /** byte offset in s.sql of the top-level WHERE keyword (outside parentheses), null when none */
   whereAt: number | null;
+  /** relations its own transaction created (normalized names): nobody else can see, so nobody can wait on, them */
+  created: ReadonlySet<string>;
+  /** rows of the tables the run changed before this statement (INSERT, DELETE, CREATE TABLE AS, TRUNCATE, …), by normalized name */
+  rowsBefore: ReadonlyMap<string, number>;
 }
 
 /** An ALTER TABLE of a named table that ran without error, its subcommands unwrapped. */
@@ -43,8 +47,22 @@ export interface FindingContext {
   report: Report;
   format: MigrationFormat | null;
   statements: AnalyzedStatement[];
-  /** rows of a table before the migrations ran (dataset summary), null when unknown */
-  rows: (relation: string) => number | null;
+  /** rows of a table when `at` ran (the dataset's, then what earlier statements inserted or deleted;
+   *  before the migrations when `at` is not given), null when unknown */
+  rows: (relation: string, at?: AnalyzedStatement) => number | null;
+  /** the statement's own transaction created the relation (or the table an index or TOAST table of it belongs to) */
+  createdHere: (at: AnalyzedStatement, relation: string) => boolean;
+  /**
+   * What could wait on the relation while the statement held its lock: its rows (or, with
+   * --predict-for, the statistics' rows) and the apps' queries that did wait. Nothing → a finding
+   * about it is info at most.
+   */
+  couldWait: (at: AnalyzedStatement, relation: string) => boolean;
+}
+
+/** A lock finding's severity: info when nothing could wait on the relation, else by how long the lock blocked. */
+export function waitSeverity(ctx: FindingContext, at: AnalyzedStatement, relation: string, extraMs = 0): Finding['severity'] {
+  return ctx.couldWait(at, relation) ? blockingSeverity(at.s, extraMs) : 'info';
 }
 
 export interface Rule {

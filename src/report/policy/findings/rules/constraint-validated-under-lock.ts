@@ -1,5 +1,5 @@
 import { columnRefs, defaultConstraintName, ident, int, ms, ownTransaction } from '../sql.ts';
-import { type Finding, type Rule, alterTables, blockingSeverity, findingLocation } from '../types.ts';
+import { type Finding, type Rule, alterTables, findingLocation, waitSeverity } from '../types.ts';
 
 /**
  * constraint-validated-under-lock: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY / CHECK` without
@@ -11,15 +11,18 @@ import { type Finding, type Rule, alterTables, blockingSeverity, findingLocation
  */
 export const constraintValidatedUnderLock: Rule = {
   id: 'constraint-validated-under-lock',
-  check({ statements, rows }) {
+  check(ctx) {
+    const { statements, rows } = ctx;
     const out: Finding[] = [];
-    for (const { m, s, rel, cmds } of alterTables(statements)) {
+    for (const st of alterTables(statements)) {
+      const { m, s, rel, cmds } = st;
+      if (ctx.createdHere(st, rel.text)) continue;
       const adds = cmds.filter(
         (c: any) =>
           c?.subtype === 'AT_AddConstraint' && ['CONSTR_FOREIGN', 'CONSTR_CHECK'].includes(c.def?.Constraint?.contype) && !c.def.Constraint.skip_validation,
       );
       if (adds.length === 0) continue;
-      const n = rows(rel.name);
+      const n = rows(rel.text, st);
       if (!n) continue;
       const con = adds[0].def.Constraint;
       const kind = con.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK';
@@ -37,7 +40,7 @@ export const constraintValidatedUnderLock: Rule = {
       const added = con.conname ? s.sql : s.sql.replace(/\bADD\s+(CHECK|FOREIGN\s+KEY)\b/i, `ADD CONSTRAINT ${ident(name)} $1`);
       out.push({
         rule: 'constraint-validated-under-lock',
-        severity: blockingSeverity(s),
+        severity: waitSeverity(ctx, st, rel.text),
         ...findingLocation(m, s),
         title: `ADD CONSTRAINT ${kind} checked ${int(n)} rows of ${rel.name} under ${lock?.mode ?? 'its lock'} for ${ms(s.lockHeldMs)}`,
         evidence: { table: rel.name, rows: n, constraint: name, kind, lockMode: lock?.mode ?? '', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },

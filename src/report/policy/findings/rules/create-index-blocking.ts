@@ -1,6 +1,6 @@
 import { lockStrength } from '../../../model/locks.ts';
 import { int, ms, ownMigrationNote, relationOf } from '../sql.ts';
-import { type Finding, type Rule, findingLocation } from '../types.ts';
+import { type Finding, type Rule, findingLocation, waitSeverity } from '../types.ts';
 
 /**
  * create-index-blocking: a plain `CREATE INDEX` takes a ShareLock on its table (every INSERT, UPDATE
@@ -11,22 +11,24 @@ import { type Finding, type Rule, findingLocation } from '../types.ts';
  */
 export const createIndexBlocking: Rule = {
   id: 'create-index-blocking',
-  check({ statements, rows, format }) {
+  check(ctx) {
+    const { statements, rows, format } = ctx;
     const out: Finding[] = [];
-    for (const { m, s, ast } of statements) {
+    for (const st of statements) {
+      const { m, s, ast } = st;
       const idx = ast?.IndexStmt;
       if (!idx || idx.concurrent || s.error) continue;
       const rel = relationOf(idx.relation);
-      if (!rel) continue;
-      const n = rows(rel.name);
-      if (n === 0 || n === null) continue; // a table created by the migrations: nothing to wait for
+      if (!rel || ctx.createdHere(st, rel.text)) continue; // nobody else sees the table before it commits
+      const n = rows(rel.text, st);
+      if (n === null || (n === 0 && !ctx.couldWait(st, rel.text))) continue; // empty, nothing waited: nothing to say
       const lock = s.strongestLocks.find((l) => l.relation.replace(/^public\./, '') === rel.name) ?? s.strongestLocks[0];
       const blocked = s.maxBlockedMs ?? 0;
       const strong = lock ? lockStrength(lock.mode) >= lockStrength('ShareLock') : true;
       if (!strong) continue;
       out.push({
         rule: 'create-index-blocking',
-        severity: s.lockHeldMs >= 1000 || blocked >= 1000 ? 'error' : 'warning',
+        severity: waitSeverity(ctx, st, rel.text),
         ...findingLocation(m, s),
         title: `CREATE INDEX held ${lock?.mode ?? 'ShareLock'} on ${rel.name} (${int(n)} rows) for ${ms(s.lockHeldMs)}: writes to it waited${blocked ? ` (longest app wait ${ms(blocked)})` : ''}`,
         evidence: { table: rel.name, rows: n, lockMode: lock?.mode ?? 'ShareLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs, maxBlockedMs: blocked },

@@ -1,5 +1,5 @@
 import { columnRefs, int, ms, relationOf } from '../sql.ts';
-import { type Finding, type Rule, findingLocation } from '../types.ts';
+import { type Finding, type Rule, findingLocation, waitSeverity } from '../types.ts';
 
 /** How long one batch may hold its row locks (ms): the batch size is computed from the measured rate. */
 export const BATCH_TARGET_MS = 200;
@@ -15,14 +15,16 @@ export const BATCH_TARGET_MS = 200;
  */
 export const fullTableUpdate: Rule = {
   id: 'full-table-update',
-  check({ statements, rows }) {
+  check(ctx) {
+    const { statements, rows } = ctx;
     const out: Finding[] = [];
-    for (const { m, s, ast, whereAt } of statements) {
+    for (const st of statements) {
+      const { m, s, ast, whereAt } = st;
       const upd = ast?.UpdateStmt;
       if (!upd || s.error || s.rowsAffected === null) continue;
       const rel = relationOf(upd.relation);
-      if (!rel) continue;
-      const n = rows(rel.name);
+      if (!rel || ctx.createdHere(st, rel.text)) continue;
+      const n = rows(rel.text, st);
       const affected = s.rowsAffected;
       if (affected < 1000 || (n !== null && affected < 0.5 * n)) continue;
       const perSecond = s.durationMs > 0 ? (affected * 1000) / s.durationMs : affected;
@@ -33,7 +35,7 @@ export const fullTableUpdate: Rule = {
       const mechanical = idempotent && !upd.fromClause && !upd.returningList && !upd.withClause;
       out.push({
         rule: 'full-table-update',
-        severity: s.durationMs >= 1000 || s.lockHeldMs >= 1000 || (s.maxBlockedMs ?? 0) >= 1000 ? 'error' : 'warning',
+        severity: waitSeverity(ctx, st, rel.text, s.durationMs),
         ...findingLocation(m, s),
         title: `UPDATE of ${int(affected)} rows of ${rel.name} in one statement: row locks on all of them held ${ms(s.lockHeldMs)}`,
         evidence: {
@@ -57,7 +59,7 @@ export const fullTableUpdate: Rule = {
 };
 
 /** 1,234 → 1,200: two significant figures, at least 100. */
-function roundBatch(n: number): number {
+export function roundBatch(n: number): number {
   if (n < 100) return 100;
   const p = 10 ** (Math.floor(Math.log10(n)) - 1);
   return Math.round(n / p) * p;
@@ -68,7 +70,7 @@ function roundBatch(n: number): number {
  * table's own rows per page (pg_class), the original WHERE kept. A DO block that commits cannot run
  * in a transaction block: the replay (and psql) run it on its own.
  */
-function batchedUpdate(sql: string, whereAt: number | null, table: string, batch: number, rows: number, perSecond: number): string {
+export function batchedUpdate(sql: string, whereAt: number | null, table: string, batch: number, rows: number, perSecond: number): string {
   const bytes = Buffer.from(sql.replace(/;\s*$/, ''), 'utf8');
   const head = (whereAt === null ? bytes : bytes.subarray(0, whereAt)).toString('utf8').trimEnd();
   const where =

@@ -1,6 +1,6 @@
 import { blocksApps } from '../../../model/locks.ts';
 import { ms } from '../sql.ts';
-import { type Finding, type Rule, blockingSeverity, findingLocation } from '../types.ts';
+import { type Finding, type Rule, findingLocation, waitSeverity } from '../types.ts';
 
 /**
  * lock-held-across-statements: a statement took a lock that blocks the apps (ShareLock or stronger)
@@ -12,11 +12,14 @@ import { type Finding, type Rule, blockingSeverity, findingLocation } from '../t
  */
 export const lockHeldAcrossStatements: Rule = {
   id: 'lock-held-across-statements',
-  check({ statements }) {
+  check(ctx) {
+    const { statements } = ctx;
     const out: Finding[] = [];
-    for (const [i, { m, s }] of statements.entries()) {
+    for (const [i, st] of statements.entries()) {
+      const { m, s } = st;
       if (!s.inTransaction || s.error) continue;
-      const lock = s.strongestLocks.find((l) => blocksApps(l.mode));
+      // a relation its own transaction created is invisible to everyone else until the commit: nobody waits on it
+      const lock = s.strongestLocks.find((l) => blocksApps(l.mode) && !ctx.createdHere(st, l.relation));
       if (!lock) continue;
       const acrossMs = s.lockHeldMs - s.durationMs - (s.lockWaitMs ?? 0);
       if (acrossMs < 100 || acrossMs < s.durationMs) continue;
@@ -26,7 +29,7 @@ export const lockHeldAcrossStatements: Rule = {
       if (!longest) continue;
       out.push({
         rule: 'lock-held-across-statements',
-        severity: blockingSeverity(s),
+        severity: waitSeverity(ctx, st, lock.relation),
         ...findingLocation(m, s),
         title: `${lock.mode} on ${lock.relation} held ${ms(s.lockHeldMs)} for a ${ms(s.durationMs)} statement: its transaction went on to statement ${longest.s.index + 1} (${ms(longest.s.durationMs)})`,
         evidence: {

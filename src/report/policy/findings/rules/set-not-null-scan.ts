@@ -1,5 +1,5 @@
 import { ident, int, ms, ownTransaction, truncate } from '../sql.ts';
-import { type AnalyzedStatement, type Finding, type Rule, alterTables, blockingSeverity, findingLocation } from '../types.ts';
+import { type AnalyzedStatement, type Finding, type Rule, alterTables, findingLocation, waitSeverity } from '../types.ts';
 
 /**
  * set-not-null-scan: `ALTER COLUMN … SET NOT NULL` scans the whole table under an
@@ -10,12 +10,14 @@ import { type AnalyzedStatement, type Finding, type Rule, alterTables, blockingS
  */
 export const setNotNullScan: Rule = {
   id: 'set-not-null-scan',
-  check({ statements, rows }) {
+  check(ctx) {
+    const { statements, rows } = ctx;
     const out: Finding[] = [];
-    for (const { m, s, rel, cmds, at } of alterTables(statements)) {
+    for (const st of alterTables(statements)) {
+      const { m, s, rel, cmds, at } = st;
       const set = cmds.find((c: any) => c?.subtype === 'AT_SetNotNull');
-      if (!set) continue;
-      const n = rows(rel.name);
+      if (!set || ctx.createdHere(st, rel.text)) continue;
+      const n = rows(rel.text, st);
       if (!n) continue;
       if (provenBefore(statements.slice(0, at), rel.name, set.name)) continue;
       const check = truncate(`${rel.name}_${set.name}_not_null_check`);
@@ -24,7 +26,7 @@ export const setNotNullScan: Rule = {
       const c = ident(set.name);
       out.push({
         rule: 'set-not-null-scan',
-        severity: blockingSeverity(s),
+        severity: waitSeverity(ctx, st, rel.text),
         ...findingLocation(m, s),
         title: `SET NOT NULL on ${rel.name}.${set.name} scanned ${int(n)} rows under AccessExclusiveLock (held ${ms(s.lockHeldMs)})`,
         evidence: { table: rel.name, column: set.name, rows: n, lockMode: 'AccessExclusiveLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
