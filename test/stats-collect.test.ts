@@ -31,9 +31,12 @@ describe.concurrent('rehearse stats', () => {
   it('reads the catalog shape and no row value without --include-values', async () => {
     const url = await dataset();
     const file = path.join(work, 'stats.json');
-    const res = await execa('node', [path.resolve('bin/rehearse.js'), 'stats', '--database-url', url, '--out', file], { reject: false });
+    // the shared test server does not preload pg_stat_statements: one message, the rest written
+    const res = await execa('node', [path.resolve('bin/rehearse.js'), 'stats', '--database-url', url, '--out', file, '--window', '300ms'], { reject: false });
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/1 tables, 5,000 rows, no row values/);
+    expect(res.stderr).toMatch(/warning: no statements recorded: pg_stat_statements is not loaded: add it to shared_preload_libraries/);
+    expect(res.stderr.match(/pg_stat_statements is not loaded/g)).toHaveLength(1);
     const text = fs.readFileSync(file, 'utf8');
     for (const s of SECRETS) expect(text).not.toContain(s);
     expect(text).not.toMatch(/"n\d+"/); // nor the notes
@@ -50,6 +53,10 @@ describe.concurrent('rehearse stats', () => {
     expect(t.columns!.note!.nullFrac).toBeCloseTo(0.25, 2);
     expect(t.columns!.id!.nDistinct).toBe(-1);
     expect(Object.keys(stats.server!.settings!).sort()).toEqual(['maintenance_work_mem', 'max_parallel_maintenance_workers', 'shared_buffers', 'work_mem']);
+    expect(t.columnTypes).toMatchObject({ id: 'integer', secret: 'text' });
+    expect(stats.traffic?.statements).toBeUndefined();
+    expect(stats.traffic?.statementsUnavailable).toMatch(/shared_preload_libraries/);
+    expect(stats.traffic?.activity?.samples).toBeGreaterThan(0);
   });
 
   it('holds the values only with --include-values, and says so', async () => {
