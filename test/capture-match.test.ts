@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrafficStatement } from '../src/stats/index.ts';
+import type { StatsFile, TrafficStatement } from '../src/stats/index.ts';
 import { loadSqlParser } from '../src/stats/statement-text.ts';
 import { DEFAULT_NEW_RATE, matchNewStatements } from '../src/traffic/derive/new-app.ts';
+import { deriveWorkload, parseWorkload, workloadYaml } from '../src/traffic/index.ts';
 
 /** The --new matching of rehearse workload: which production statement's rate a captured statement takes. */
 const stmt = (queryid: string, text: string, command: string, tables: string[], callsPerSec = 0): TrafficStatement => ({
@@ -54,5 +55,33 @@ describe('matchNewStatements', () => {
     expect(rated[0]!.basis).toContain('the busiest of 2');
     const none = matchNewStatements(production, [stmt('94', 'DELETE FROM sessions WHERE id = $1', 'DELETE', ['public.sessions'])], { defaultRate: 0.5 });
     expect(none[0]!.rate).toBe(0.5);
+  });
+});
+
+describe('deriveWorkload with the new version (workload --new)', () => {
+  it('writes app new beside old, each query at its matched rate or the default, the YAML saying which', async () => {
+    const stats: StatsFile = {
+      tables: { 'public.accounts': { rows: 1000, columns: { id: { nDistinct: -1, type: 'integer' }, name: { nDistinct: -1, type: 'text' } } } },
+      traffic: { windowMs: 10_000, statements: production.slice(0, 3) },
+    };
+    const captured = [
+      stmt('98', 'SELECT id, name, email FROM accounts WHERE id = $1', 'SELECT', ['public.accounts']),
+      stmt('96', 'SELECT count(*) FROM audit', 'SELECT', ['public.audit']),
+    ];
+    const derived = await deriveWorkload(stats, { newApp: captured, newRate: 2, newSource: 'new-app.json', scale: 2 });
+    const neu = derived.apps.find((a) => a.name === 'new')!;
+    expect(neu.role).toBe('new');
+    expect(neu.queries.map((q) => [q.sql, q.rate])).toEqual([
+      ['SELECT id, name, email FROM accounts WHERE id = $1', 200],
+      ['SELECT count(*) FROM audit', 4],
+    ]);
+    const yaml = workloadYaml(derived);
+    expect(yaml).toContain("# new: the same statement but for the columns it reads or writes as production's queryid 11: its rate, 100/s (× 2)");
+    expect(yaml).toMatch(/App new: the 2 statements of new-app.json .*1 at the production rate .*\(1 by shape\), 1 new at the default 2\/s/);
+    const workload = parseWorkload(yaml, 'derived.yaml');
+    expect(workload.apps.map((a) => [a.name, a.role])).toEqual([
+      ['old', 'old'],
+      ['new', 'new'],
+    ]);
   });
 });

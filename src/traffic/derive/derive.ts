@@ -1,5 +1,6 @@
 import { loadSqlParser, type ActivityProfile, type StatsFile, type TrafficStatement } from '../../stats/index.ts';
 import { bindStatement } from './bind.ts';
+import { deriveNewApp } from './new-app.ts';
 import type { DerivedApp, DerivedBackground, DerivedQuery, DeriveOptions, DerivedWorkload, SkippedStatement } from './types.ts';
 
 /**
@@ -65,7 +66,21 @@ export async function deriveWorkload(stats: StatsFile, options: DeriveOptions = 
         ]
       : []),
   ];
-  return { apps: [old], background: backgroundOf(traffic?.activity, stats), skipped, summary };
+  // --new: the new version's captured statements, each at the rate of the production statement it matches (new-app.ts)
+  const neu = options.newApp
+    ? deriveNewApp(statements, options.newApp, stats.tables, {
+        scale,
+        clients: old.clients,
+        ...(options.newRate !== undefined ? { defaultRate: options.newRate } : {}),
+        ...(options.newSource ? { source: options.newSource } : {}),
+      })
+    : null;
+  return {
+    apps: neu ? [old, neu.app] : [old],
+    background: backgroundOf(traffic?.activity, stats),
+    skipped: [...skipped, ...(neu?.skipped ?? [])],
+    summary: neu ? [...summary, neu.summary] : summary,
+  };
 }
 
 /** The commonest statements until they make `coverage` of the calls (at least one), at most `top`. */

@@ -2,4 +2,5 @@
 export { deriveWorkload, chooseStatements } from './derive.ts';
 export { bindStatement, type Binding } from './bind.ts';
 export { workloadYaml } from './yaml.ts';
+export { deriveNewApp, matchNewStatements, DEFAULT_NEW_RATE, type MatchKind, type NewStatementRate } from './new-app.ts';
 export type * from './types.ts';

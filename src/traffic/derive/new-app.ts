@@ -1,5 +1,7 @@
 import { fingerprintSync, parseSync } from 'libpg-query';
-import type { TrafficStatement } from '../../stats/index.ts';
+import type { StatsFile, TrafficStatement } from '../../stats/index.ts';
+import { bindStatement } from './bind.ts';
+import type { DerivedApp, DerivedQuery, SkippedStatement } from './types.ts';
 
 /**
  * The new version's statements (`rehearse capture`) against production's (`rehearse stats
@@ -113,4 +115,76 @@ export function withoutColumns(tree: unknown): unknown {
     out[k] = withoutColumns(v);
   }
   return out;
+}
+
+export interface NewAppOptions extends MatchOptions {
+  /** multiply every rate by this (as app old's) */
+  scale?: number;
+  /** app old's clients: the new version takes over the same connections */
+  clients: number;
+  /** the file the statements came from, named in the YAML */
+  source?: string;
+}
+
+/**
+ * App `new` of a derived workload: every captured statement (no coverage cut: they are what the
+ * new version sends), at the rate of the production statement it matches × scale, or the default;
+ * its parameters bound as app old's are (from the production file's tables). A statement that
+ * cannot be bound is listed with the reason, as old's are. Pure (the parser loaded).
+ */
+export function deriveNewApp(
+  production: TrafficStatement[],
+  captured: TrafficStatement[],
+  tables: StatsFile['tables'],
+  options: NewAppOptions,
+): { app: DerivedApp; skipped: SkippedStatement[]; summary: string } {
+  const scale = options.scale ?? 1;
+  const rated = matchNewStatements(production, captured, options);
+  const queries: DerivedQuery[] = [];
+  const skipped: SkippedStatement[] = [];
+  const names = new Set<string>();
+  for (const r of rated) {
+    const s = r.statement;
+    const binding = bindStatement(s, tables);
+    if ('reason' in binding) {
+      skipped.push({ queryid: s.queryid, text: s.text, callsPerSec: r.rate, reason: `app new: ${binding.reason}` });
+      continue;
+    }
+    queries.push({
+      name: newQueryName(queries.length + skipped.length + 1, s, names),
+      sql: binding.sql,
+      params: binding.params,
+      rate: rateOf(r.rate * scale),
+      queryid: s.queryid,
+      basis: [`${r.basis}${scale !== 1 ? ` (× ${scale})` : ''}`, ...binding.notes],
+    });
+  }
+  const count = (kind: MatchKind | null) => rated.filter((r) => (r.match?.kind ?? null) === kind).length;
+  const matched = rated.length - count(null);
+  const by = (['queryid', 'statement', 'shape', 'tables'] as const).filter((k) => count(k) > 0).map((k) => `${count(k)} by ${k}`);
+  const defaultRate = options.defaultRate ?? DEFAULT_NEW_RATE;
+  const summary =
+    `App new: the ${rated.length} statements of ${options.source ?? 'the captured file'} (rehearse capture): ` +
+    `${matched} at the production rate of the statement each matches${by.length ? ` (${by.join(', ')})` : ''}, ` +
+    `${count(null)} new at the default ${defaultRate}/s (--new-rate); each query's comment says which.`;
+  const app: DerivedApp = {
+    name: 'new',
+    role: 'new',
+    clients: options.clients,
+    clientsBasis: "as app old's: the new version takes over production's connections",
+    queries,
+  };
+  return { app, skipped, summary };
+}
+
+/** A rate the workload file takes: positive, at most 100,000/s, three decimals. */
+const rateOf = (r: number) => Math.min(100_000, Math.max(0.001, Math.round(r * 1000) / 1000));
+
+function newQueryName(rank: number, s: TrafficStatement, names: Set<string>): string {
+  const table = (s.tables?.[0] ?? '').replace(/^public\./, '').replace(/[^A-Za-z0-9_]/g, '_');
+  const base = `n${String(rank).padStart(2, '0')}_${(s.command ?? 'query').toLowerCase()}${table ? `_${table}` : ''}`.slice(0, 40);
+  let name = base;
+  for (let i = 2; names.has(name); i++) name = `${base}_${i}`;
+  names.add(name);
+  return name;
 }

@@ -34,6 +34,10 @@ export interface DeriveOptions {
    * statement it matches (same queryid, or same tables and shape) or a stated default.
    */
   newApp?: TrafficStatement[];
+  /** the rate of a new statement that matches none of production's (default DEFAULT_NEW_RATE, 1/s) */
+  newRate?: number;
+  /** the file the new statements came from, named in the YAML */
+  newSource?: string;
 }
 
 /** One derived query: the workload's query plus where its figures came from. */
