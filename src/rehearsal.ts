@@ -22,6 +22,7 @@ import {
   phaseName,
   readTraffic,
   startTraffic,
+  logSource,
   workloadSource,
   type ProbeResult,
   type Prober,
@@ -141,8 +142,9 @@ async function checkInputs(run: Run): Promise<void> {
 
 /** Every source of traffic the plan names (none: a rehearsal without traffic). */
 function trafficSources(plan: RehearsalPlan): TrafficSource[] {
-  if (!plan.traffic) return [];
-  return [workloadSource(plan.traffic.workload)];
+  const t = plan.traffic;
+  if (!t) return [];
+  return [...(t.workload ? [workloadSource(t.workload)] : []), ...(t.replayLog ? [logSource(t.replayLog.file, t.replayLog)] : [])];
 }
 
 /** Sweep what dead runs left, start the server (room for the traffic's connections), load the dataset or clone its snapshot. */

@@ -49,8 +49,17 @@ export interface RehearsalPlan {
   /** --migrate-command: a migration tool applies the migrations, captured from outside (command mode) */
   migrateCommand?: string;
   inspect: { rollback: boolean; checkDrift: boolean; expectSchema?: string };
-  /** --workload: simulated application traffic during the replay */
-  traffic: { workload: string; sampleMs: number; warmupMs: number; cooldownMs: number } | null;
+  /** --workload and/or --replay-log: application traffic during the replay */
+  traffic: {
+    workload?: string;
+    /** --workload-from: the statistics file the workload is derived from (written beside the report, then set as `workload`) */
+    workloadFrom?: string;
+    /** --replay-log: a captured log's sessions replayed at their timing (docs/workload.md, Replaying a log) */
+    replayLog?: { file: string; database?: string; speed: number; byApplication: boolean };
+    sampleMs: number;
+    warmupMs: number;
+    cooldownMs: number;
+  } | null;
   /** --lock-timeout and friends */
   timeouts: TimeoutPolicy;
   outDir: string | undefined;
@@ -180,9 +189,13 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
       : fixture
         ? { kind: 'fixture', name: fixture, scale: c.scale ?? EXAMPLE.scale, seed: c.seed ?? 42 }
         : { kind: 'none' };
-  if (!c.workload && (c.sampleMs !== undefined || c.warmup !== undefined || c.cooldown !== undefined)) {
-    throw usageError('--sample-ms, --warmup and --cooldown apply to --workload only');
+  if (!c.workload && !c.workloadFrom && !c.replayLog && (c.sampleMs !== undefined || c.warmup !== undefined || c.cooldown !== undefined)) {
+    throw usageError('--sample-ms, --warmup and --cooldown apply to --workload and --replay-log only');
   }
+  if (!c.replayLog && (c.replayDatabase !== undefined || c.replaySpeed !== undefined || c.replayByApplication !== undefined))
+    throw usageError('--replay-database, --replay-speed and --replay-by-application apply to --replay-log only');
+  if (c.workload && c.workloadFrom)
+    throw usageError('--workload and --workload-from both given', 'give the workload file, or the statistics file to derive one from');
   if (c.scale !== undefined && !fixture) throw usageError('--scale applies to --fixture only');
 
   const folder = c.migrations ?? (c.example && !c.migrateCommand ? relativeIfInside(EXAMPLE.migrations) : undefined);
@@ -238,14 +251,26 @@ export function resolvePlan(file: RunConfig, flags: RunConfig): RehearsalPlan {
     },
     migrations: { folder: folder ?? null, ...(c.from !== undefined ? { from: c.from } : {}) },
     ...(c.migrateCommand ? { migrateCommand: c.migrateCommand } : {}),
-    traffic: c.workload
-      ? {
-          workload: c.workload,
-          sampleMs: c.sampleMs ?? 10,
-          warmupMs: duration(c.warmup, 'warmup') ?? 2000,
-          cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000,
-        }
-      : null,
+    traffic:
+      c.workload || c.workloadFrom || c.replayLog
+        ? {
+            ...(c.workload ? { workload: c.workload } : {}),
+            ...(c.workloadFrom ? { workloadFrom: c.workloadFrom } : {}),
+            ...(c.replayLog
+              ? {
+                  replayLog: {
+                    file: c.replayLog,
+                    ...(c.replayDatabase ? { database: c.replayDatabase } : {}),
+                    speed: c.replaySpeed ?? 1,
+                    byApplication: c.replayByApplication ?? false,
+                  },
+                }
+              : {}),
+            sampleMs: c.sampleMs ?? 10,
+            warmupMs: duration(c.warmup, 'warmup') ?? 2000,
+            cooldownMs: duration(c.cooldown, 'cooldown') ?? 2000,
+          }
+        : null,
     timeouts: timeoutPolicy(c),
     inspect: { rollback: c.rollback ?? false, checkDrift: c.checkDrift ?? false, ...(c.expectSchema ? { expectSchema: c.expectSchema } : {}) },
     ...(c.predictFor ? { predict: { statsFile: c.predictFor, fractions: [...(c.predictFractions ?? DEFAULT_PREDICT_FRACTIONS)].sort((a, b) => a - b) } } : {}),

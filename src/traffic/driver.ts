@@ -9,7 +9,8 @@ import { drawExecution, loadSamples, SampleError, sampleSpecs, type Samples } fr
 import { cancelBackends, Shard, type RecordSink, type ShardClock } from './shard.ts';
 import { QueryStats, type Outcome } from './stats.ts';
 import { autoThreads, BatchMerger, planShards, serializeSamples, spawnShard, type MainMessage } from './threads.ts';
-import type { BackgroundResult, BackgroundSpec, PhaseSpan, TrafficResult, TrafficRun, Workload } from './types.ts';
+import { ScheduledSessions } from './scheduled.ts';
+import type { BackgroundResult, BackgroundSpec, PhaseSpan, QueryResult, TrafficResult, TrafficRun, Workload } from './types.ts';
 import { WireConnection } from './wire.ts';
 import { round } from '../core/numbers.ts';
 
@@ -83,10 +84,18 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
   );
 
   let backgroundClients: WireConnection[];
+  // a log's sessions: the early ones connected now, so their first statements are on time
+  const scheduled = workload.sessions?.length
+    ? new ScheduledSessions({ url, workload, sink, now, phase: () => Atomics.load(shared, 0), warn: (m) => log.warn(m) })
+    : null;
   try {
     backgroundClients = await Promise.all(
       workload.background.map((b) => WireConnection.open({ connectionString: url, application_name: appTag(b.app, b.name) })),
     );
+    await scheduled?.open().catch(async (err) => {
+      await Promise.allSettled(backgroundClients.map((c) => c.end()));
+      throw err;
+    });
   } catch (err) {
     await shards.stop(0);
     throw err;
@@ -106,6 +115,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
     return p;
   };
   shards.start(t0);
+  scheduled?.start(t0);
 
   /** Run fn at epoch ms `when` (timers may fire a fraction of a millisecond early: re-arm then). */
   function scheduleAt(when: number, fn: () => void) {
@@ -158,7 +168,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
   if ((options.backgroundFrom ?? 'start') === 'start') scheduleBackground(t0);
 
   log.info(
-    `traffic: ${workload.apps.map((a) => `${a.name} (${a.clients} clients, ${a.queries.length} queries)`).join(', ')}${workload.background.length ? `, ${workload.background.length} background` : ''}${threads > 0 ? `, ${threads} worker thread${threads > 1 ? 's' : ''}` : ''}`,
+    `traffic: ${workload.apps.map((a) => (a.clients === 0 ? `${a.name} (${a.queries.length} distinct logged statements)` : `${a.name} (${a.clients} clients, ${a.queries.length} queries)`)).join(', ')}${workload.sessions?.length ? `, ${workload.sessions.length} logged sessions` : ''}${workload.background.length ? `, ${workload.background.length} background` : ''}${threads > 0 ? `, ${threads} worker thread${threads > 1 ? 's' : ''}` : ''}`,
   );
 
   return {
@@ -197,7 +207,9 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
       }
       await Promise.allSettled(backgroundClients.map((c) => c.end()));
     };
-    await Promise.all([shards.stop(drainMs), drainBackground()]);
+    await Promise.all([shards.stop(drainMs), drainBackground(), scheduled?.stop(drainMs)]);
+    const replay = scheduled?.result();
+    if (replay?.behind) log.warn(`replay: ${replay.behind}`);
     return {
       startedAt: t0,
       endedAt,
@@ -206,11 +218,19 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
         name: spec.name,
         role: spec.role,
         clients: spec.clients,
-        queries: stats[a]!.map((s) => s.result(endedAt, phaseOrder)),
+        queries: stats[a]!.map((s, q) => withText(s.result(endedAt, phaseOrder), spec.queries[q]!.text)),
       })),
       background,
+      ...(replay ? { replay } : {}),
     };
   }
+}
+
+/** A log's statement carries its normalized text into the report (right after its name). */
+function withText(result: QueryResult, text: string | undefined): QueryResult {
+  if (text === undefined) return result;
+  const { name, ...rest } = result;
+  return { name, text, ...rest };
 }
 
 interface Shards {

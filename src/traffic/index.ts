@@ -14,4 +14,5 @@ export { connectionsNeeded, describeNeed, type ConnectionNeed } from './connecti
 export type * from './types.ts';
 export { checkWorkloadSyntax } from './syntax.ts';
 export { readTraffic, workloadSource, type TrafficSource } from './source.ts';
+export { logSource, type LogSourceOptions } from './log/source.ts';
 export { deriveWorkload, workloadYaml, bindStatement, chooseStatements, type DeriveOptions, type DerivedWorkload } from './derive/index.ts';

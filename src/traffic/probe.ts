@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { probeTag } from '../observe/index.ts';
 import { runExecution, statementNames } from './execute.ts';
+import { redactMessage } from './log/redact.ts';
 import { drawExecution, loadSamples, type SampleError, sampleSpecs, type Samples } from './params.ts';
 import type { AppSpec, ParamValue, ProbeResult, QuerySpec, Workload } from './types.ts';
 import { WireConnection } from './wire.ts';
@@ -79,6 +80,8 @@ export async function openProber(url: string, workload: Workload, options: Probe
       const samples: Samples = await loadSamples(setup, sampleSpecs(workload), options.sampleLimit ?? 100);
       for (const app of workload.apps) {
         for (const q of app.queries) {
+          // a log's statements: only its single DML statements are probed (docs/workload.md, Replaying a log)
+          if (q.probe === false) continue;
           const started = now();
           let values;
           try {
@@ -95,7 +98,8 @@ export async function openProber(url: string, workload: Workload, options: Probe
             results.push({ app: app.name, query: q.name, ok: true, ms });
             continue;
           }
-          const result: ProbeResult = { app: app.name, query: q.name, ok: false, sqlstate: outcome.sqlstate ?? 'CLIENT', message: outcome.message ?? '', ms };
+          const message = q.literals ? redactMessage(outcome.message ?? '', q.literals) : (outcome.message ?? '');
+          const result: ProbeResult = { app: app.name, query: q.name, ok: false, sqlstate: outcome.sqlstate ?? 'CLIENT', message, ms };
           if (client !== setup) {
             // does a fresh connection, preparing anew, pass?
             const fresh = await connect(probeTag(app.name, q.name));

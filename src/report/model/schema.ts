@@ -249,6 +249,45 @@ const Latency = {
   meanMs: nullableMs,
 };
 const AppRole = z.enum(['old', 'new', 'other']);
+const Lag = z
+  .strictObject({
+    count: z.number().int(),
+    p50Ms: nullableMs,
+    p99Ms: nullableMs,
+    maxMs: nullableMs,
+    within10Ms: z.number().nullable().describe('share of the statements started within 10 ms of their time'),
+  })
+  .describe("statements' lag behind the log's schedule (start − offset ÷ speed)");
+const Replay = z.strictObject({
+  file: z.string(),
+  format: z.enum(['stderr', 'csvlog', 'jsonlog']),
+  speed: z.number().describe('offsets divided by it; 0: as fast as possible'),
+  windowMs: ms.describe("the log's window, first to last statement, at the original speed"),
+  lines: z.number().int(),
+  skipped: z.record(z.string(), z.number().int()).describe('entries read but not replayed, by reason'),
+  unreadable: z.strictObject({
+    count: z.number().int(),
+    first: z.strictObject({ line: z.number().int(), why: z.string() }).nullable(),
+  }),
+  statements: z.number().int().describe("the replayed sessions' statements in the log"),
+  replayed: z.number().int().describe('statements run before the traffic stopped'),
+  errors: z.record(z.string(), z.number().int()).describe('SQLSTATE → count'),
+  lag: Lag.nullable().describe('null at --replay-speed 0'),
+  baselineLag: Lag.nullable().describe('before the first migration: the replay keeping up on its own'),
+  behind: z.string().nullable().describe('the warning when the replay fell behind its schedule before any migration'),
+  sessions: z.array(
+    z.strictObject({
+      name: z.string().describe('its connection is tagged rehearse/app/<app>/<name>: the blocking entries name it'),
+      app: z.string(),
+      user: z.string(),
+      application: z.string().nullable(),
+      statements: z.number().int(),
+      replayed: z.number().int(),
+      errors: z.record(z.string(), z.number().int()),
+      lag: Lag.nullable(),
+    }),
+  ),
+});
 const Workload = z.strictObject({
   file: z.string(),
   startedAt: epochMs,
@@ -265,6 +304,7 @@ const Workload = z.strictObject({
       queries: z.array(
         z.strictObject({
           name: z.string(),
+          text: z.string().optional().describe("--replay-log: the logged statement's normalized text (constants as $n; no literal of the log)"),
           rate: z.number().nullable(),
           dropped: z.number().int(),
           ...Latency,
@@ -291,6 +331,7 @@ const Workload = z.strictObject({
       message: z.string().optional(),
     }),
   ),
+  replay: Replay.optional().describe('--replay-log: how the log was read and its sessions replayed'),
 });
 const Blocking = z.strictObject({
   app: z.string().describe("the app that waited, or 'migration'"),

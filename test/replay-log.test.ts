@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { describe, expect, inject, it } from 'vitest';
+import type { Logger } from '../src/core/log.ts';
+import { logSource } from '../src/traffic/index.ts';
+import type { Workload } from '../src/traffic/index.ts';
+import { ReportSchema } from '../src/report/model/schema.ts';
+import { filesIn } from './helpers/plan.ts';
+import { csvLog, jsonLog, type LogEvent, stderrLog } from './helpers/pglog.ts';
+
+const bin = path.resolve('bin/rehearse.js');
+const cli = (args: string[]) => execa('node', [bin, ...args], { reject: false, env: { NO_COLOR: '1' } });
+
+/** A logger that keeps what it was told. */
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (m: string) => void lines.push(m);
+  return { lines, info: keep, warn: keep, debug: () => undefined, progress: () => undefined } as unknown as Logger & { lines: string[] };
+}
+
+// The literals of the log: none of them may reach a report, a rendered format or the terminal.
+const SECRETS = ['SECRET-IDLE-7Q', 'SECRET-SIMPLE-3K', 'SECRET-PARAM-9Z', 'SECRET-MULTI-5M', 'SECRET-CAST-2B', 'SECRET-INSERT-4T'];
+
+/**
+ * Production's traffic around the migration (warmup 1 s, so the ALTER starts ~1 s in):
+ * billing opens a transaction, reads orders at 0.75 s and sits idle in it until 4 s; web reads
+ * orders every 250 ms, in the simple and the extended protocol, and those reads queue behind the
+ * waiting ALTER; one statement fails with its literal in the message; other databases' and the
+ * tool's own sessions are in the log too.
+ */
+function traffic(): LogEvent[] {
+  const ev: LogEvent[] = [
+    { at: 0, session: '6571a3f2.10', kind: 'connect', app: 'billing' },
+    { at: 0, session: '6571a3f2.11', kind: 'connect', app: 'web' },
+    { at: 0, session: '6571a3f2.12', kind: 'connect', app: 'web' },
+    { at: 0, session: '6571a3f2.13', kind: 'connect', app: 'rehearse/app/old', user: 'tool' },
+    { at: 0, session: '6571a3f2.14', kind: 'connect', app: 'cron', db: 'other' },
+    { at: 50, session: '6571a3f2.14', kind: 'statement', sql: 'SELECT 1', db: 'other' },
+    { at: 60, session: '6571a3f2.13', kind: 'statement', sql: 'SELECT 2', user: 'tool' },
+    { at: 200, session: '6571a3f2.12', kind: 'statement', sql: "SELECT 'SECRET-CAST-2B'::int" },
+    { at: 300, session: '6571a3f2.12', kind: 'statement', sql: "INSERT INTO orders (id, total, note) VALUES (100001, 5, 'SECRET-INSERT-4T')" },
+    { at: 700, session: '6571a3f2.10', kind: 'statement', sql: 'BEGIN' },
+    { at: 750, session: '6571a3f2.10', kind: 'statement', sql: "SELECT count(*) FROM orders WHERE note IS DISTINCT FROM 'SECRET-IDLE-7Q'" },
+    { at: 1500, session: '6571a3f2.12', kind: 'statement', sql: "SELECT id\nFROM orders\nWHERE note = 'SECRET-MULTI-5M'" },
+    { at: 4000, session: '6571a3f2.10', kind: 'statement', sql: 'COMMIT' },
+  ];
+  for (let t = 100, i = 0; t < 4000; t += 250, i++)
+    ev.push(
+      i % 2 === 0
+        ? {
+            at: t,
+            session: '6571a3f2.11',
+            kind: 'statement',
+            sql: `SELECT id, total FROM orders WHERE id = ${i + 1} AND note IS DISTINCT FROM 'SECRET-SIMPLE-3K'`,
+          }
+        : {
+            at: t,
+            session: '6571a3f2.11',
+            kind: 'execute',
+            sql: 'SELECT id, total FROM orders WHERE note = $1 AND id > $2',
+            params: ['SECRET-PARAM-9Z', String(i)],
+          },
+    );
+  ev.push(
+    { at: 4100, session: '6571a3f2.10', kind: 'disconnect' },
+    { at: 4100, session: '6571a3f2.11', kind: 'disconnect' },
+    { at: 4100, session: '6571a3f2.12', kind: 'disconnect' },
+  );
+  return ev.sort((a, b) => a.at - b.at);
+}
+
+/** What a replay is made of, format aside: sessions, their statements and offsets, the queries' texts. */
+const shape = (w: Workload) => ({
+  apps: w.apps.map((a) => ({ name: a.name, queries: a.queries.map((q) => q.text) })),
+  sessions: w.sessions!.map((s) => ({ ...s, statements: s.statements.map(({ line: _line, ...rest }) => rest) })),
+});
+
+describe('reading a log', () => {
+  it('stderr, csvlog, jsonlog and a .gz of the same traffic give the same replay; own sessions and other databases skipped', async () => {
+    const events = traffic();
+    const dir = filesIn({ 'pg.log': stderrLog(events), 'pg.csv': csvLog(events), 'pg.json': jsonLog(events) });
+    fs.writeFileSync(path.join(dir, 'pg.log.gz'), gzipSync(stderrLog(events)));
+    const read = async (name: string) => logSource(path.join(dir, name), { speed: 1, byApplication: true }).read(recorder());
+    const stderr = await read('pg.log');
+    for (const other of ['pg.csv', 'pg.json', 'pg.log.gz']) expect(shape(await read(other))).toEqual(shape(stderr));
+
+    expect(stderr.sessions!.map((s) => [s.name, s.app, s.statements.length])).toEqual([
+      ['s1', 'web', 16],
+      ['s2', 'web', 3],
+      ['s3', 'billing', 3],
+    ]);
+    // offsets from the first statement (100 ms into the log); params of the extended protocol kept for the replay
+    expect(stderr.sessions![2]!.statements.map((s) => s.atMs)).toEqual([600, 650, 3900]);
+    expect(stderr.sessions![0]!.statements[1]).toMatchObject({ params: ['SECRET-PARAM-9Z', '1'] });
+    expect(stderr.apps.find((a) => a.name === 'web')!.queries.map((q) => q.text)).toContain('SELECT id\nFROM orders\nWHERE note = $1');
+    expect(stderr.replay).toMatchObject({ format: 'stderr', windowMs: 3900, unreadable: { count: 0 } });
+    expect(stderr.replay!.skipped).toMatchObject({ "pg-rehearse's own sessions": 1, 'statements of other databases': 1 });
+  });
+
+  it('a line cut in half is counted and named (line, why), the rest replayed', async () => {
+    const lines = stderrLog(traffic()).split('\n');
+    lines[8] = lines[8]!.slice(0, 30);
+    const file = path.join(filesIn({ 'cut.log': lines.join('\n') }), 'cut.log');
+    const log = recorder();
+    const w = await logSource(file, { speed: 1, byApplication: false }).read(log);
+    expect(w.replay!.unreadable).toEqual({ count: 1, first: { line: 9, why: "the line ends before its prefix '%m|%u|%d|%c|' does (cut short?)" } });
+    expect(log.lines.filter((l) => l.includes('could not be read'))).toEqual([
+      `${file}: 1 entry could not be read and were skipped (first: line 9: the line ends before its prefix '%m|%u|%d|%c|' does (cut short?))`,
+    ]);
+    expect(w.sessions!.reduce((n, s) => n + s.statements.length, 0)).toBe(21);
+  });
+
+  it('an empty log, an unknown prefix, a log of nothing readable: one message each, exit 2', async () => {
+    const dir = filesIn({
+      'empty.log': '',
+      'prefix.log': '10:00:00 [4242] LOG:  statement: SELECT 1\n',
+      'cut.log': '2026-12-06 10:00:00.000 UTC|app|sh\n2026-12-06 10:00:01.000 UTC|app\n',
+      'm/001_x.sql': 'SELECT 1;\n',
+    });
+    const args = (log: string) => ['run', '--database-url', inject('pgUrl'), '--migrations', path.join(dir, 'm'), '--replay-log', path.join(dir, log)];
+    const [empty, prefix, cut] = await Promise.all([cli(args('empty.log')), cli(args('prefix.log')), cli(args('cut.log'))]);
+    for (const r of [empty, prefix, cut]) expect(r.exitCode).toBe(2);
+    expect(empty.stderr).toContain('empty.log: the log is empty');
+    expect(prefix.stderr).toContain("prefix.log:1: not a log pg-rehearse can replay: the line starts neither with log_line_prefix '%m|%u|%d|%c|'");
+    expect(cut.stderr).toContain('cut.log: nothing to replay: no entry could be read (2; first: line 1: the line ends before its prefix');
+    for (const r of [empty, prefix, cut]) expect(r.stderr.split('\n').filter((l) => /error/i.test(l))).toHaveLength(1);
+  });
+});
+
+describe('replaying a log during the migration', () => {
+  it('the session idle in transaction holds the ALTER ~3 s as root blocker, the logged reads queue behind it; no literal of the log in any output', async () => {
+    const dir = filesIn({
+      'orders.sql':
+        'CREATE TABLE orders (id int PRIMARY KEY, total numeric NOT NULL, note text);\nINSERT INTO orders SELECT g, g, NULL FROM generate_series(1, 1000) g;\n',
+      'migrations/001_flag.sql': 'ALTER TABLE orders ADD COLUMN flag boolean;\n',
+      'pg.log': stderrLog(traffic()),
+    });
+    const out = path.join(dir, 'out');
+    const r = await cli([
+      'run',
+      '--database-url',
+      inject('pgUrl'),
+      '--dump',
+      path.join(dir, 'orders.sql'),
+      '--migrations',
+      path.join(dir, 'migrations'),
+      '--replay-log',
+      path.join(dir, 'pg.log'),
+      '--warmup',
+      '1s',
+      '--cooldown',
+      '500ms',
+      '--format',
+      'json,md,html,junit,sarif,terminal',
+      '--out',
+      out,
+    ]);
+    const report = ReportSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')));
+    expect(report.run.status, r.stderr).not.toBe('error');
+
+    // the log started 1 s before the ALTER; billing committed at 4 s (log time 3.9 s from the first statement + 0.1)
+    const waits = report.blocking.filter((b) => b.app === 'migration' && b.rootBlocker === 'log/s3');
+    expect(waits.length).toBeGreaterThan(0);
+    const waited = Math.max(...waits.map((b) => b.waitMs));
+    expect(waited).toBeGreaterThan((2700 * (3900 - 1000)) / 3000);
+    expect(waited).toBeLessThan(3300);
+    // web's reads waited behind the ALTER that waited for billing: root billing's session, queued behind the statement
+    const queued = report.blocking.filter((b) => b.app === 'log' && b.query === 's1' && b.rootBlocker === 'log/s3');
+    expect(queued.length).toBeGreaterThan(0);
+    for (const b of queued) expect(b).toMatchObject({ blockerKind: 'app', migrationId: '001', migrationRole: 'queued' });
+
+    const replay = report.workload!.replay!;
+    expect(replay).toMatchObject({ statements: 22, replayed: 22, errors: { '22P02': 1 } });
+    expect(replay.sessions.find((s) => s.name === 's3')).toMatchObject({ application: 'billing', statements: 3, replayed: 3 });
+    const log = report.workload!.apps.find((a) => a.name === 'log')!;
+    expect(log.queries.map((q) => q.text)).toContain('SELECT id, total FROM orders WHERE note = $1 AND id > $2');
+    expect(log.queries.find((q) => q.text === 'SELECT $1::int')!.failures[0]!.message).toBe('invalid input syntax for type integer: "…"');
+    expect(report.compatibility!.apps).toEqual([{ name: 'log', role: 'old' }]);
+
+    // no literal of the log anywhere: the files, the terminal, the messages
+    const files = fs.readdirSync(out).map((f) => path.join(out, f));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const text of [...files.map((f) => fs.readFileSync(f, 'utf8')), r.stdout, r.stderr])
+      for (const secret of SECRETS) expect(text.includes(secret), secret).toBe(false);
+  });
+});
