@@ -23,6 +23,7 @@ import {
   writeFormats,
 } from '../report/index.ts';
 import { colorFor, shown } from './options.ts';
+import { writeDerivedWorkload } from './workload.ts';
 import type { RunOptions } from './flags.ts';
 
 /** Budget flags become the `budgets` layer of the flags' config (flags override the file key by key). */
@@ -47,6 +48,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   // every folder the run writes, checked before any server starts (exit 2 with the path and why)
   await checkOutputs(outDir, rp.formats);
   await checkProvisionPaths(plan.provision);
+  // --workload-from: derived before any server starts (a file without statements: exit 2), written
+  // beside the report, then run exactly as --workload <that file>
+  if (plan.traffic?.workloadFrom && !plan.traffic.workload) plan.traffic.workload = await writeDerivedWorkload(plan.traffic.workloadFrom, outDir, log);
   // Ctrl-C / SIGTERM: the exit waits until the run has stopped its servers and written its report.
   let finished!: () => void;
   const written = new Promise<void>((resolve) => (finished = resolve));

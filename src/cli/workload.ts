@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../core/log.ts';
 import { ExitCode, usageError } from '../core/errors.ts';
 import { readStatsFile, requireStatements, type TrafficStatement } from '../stats/index.ts';
 import { deriveWorkload, parseWorkload, workloadYaml, type DerivedWorkload } from '../traffic/index.ts';
@@ -68,4 +70,17 @@ export function describeDerived(d: DerivedWorkload): string {
     `, ${d.background.length} background transaction${d.background.length === 1 ? '' : 's'}` +
     (d.skipped.length ? `, ${d.skipped.length} statement${d.skipped.length === 1 ? '' : 's'} not bound (listed at the end of the file with the reason)` : '')
   );
+}
+
+/** The file `rehearse run --workload-from` writes beside the report. */
+export const DERIVED_WORKLOAD_FILE = 'workload.derived.yaml';
+
+/** `rehearse run --workload-from`: derive, write `<outDir>/workload.derived.yaml`, return its path. */
+export async function writeDerivedWorkload(from: string, outDir: string, log: Logger): Promise<string> {
+  const { yaml, derived } = await deriveWorkloadFile(from);
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, DERIVED_WORKLOAD_FILE);
+  await writeFile(file, yaml);
+  log.info(`workload derived from ${from}: ${shown(file)}: ${describeDerived(derived)}`);
+  return file;
 }

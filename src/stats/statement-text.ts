@@ -62,8 +62,13 @@ export function readStatementText(raw: string): StatementReading {
 
 /** Tables a statement names (qualified, `public.` when unqualified; CTE names left out); [] when it does not parse. */
 export function tablesNamed(sql: string): string[] {
-  const stmt = parseStatement(sql);
-  return stmt ? tablesOf(stmt) : [];
+  try {
+    // every statement of the text: `BEGIN; SELECT … FROM orders` names orders
+    const stmts = (parseSync(sql).stmts ?? []).map((s) => s.stmt as Node);
+    return [...new Set(stmts.flatMap((s) => tablesOf(s)))];
+  } catch {
+    return [];
+  }
 }
 
 export function tablesOf(tree: Node): string[] {

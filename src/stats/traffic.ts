@@ -212,7 +212,8 @@ export class ActivityProfiler {
       c.n++;
       if (r.state && r.state !== 'idle') c.active++;
       counts.set(r.application, c);
-      if (r.queryId && r.queryId !== '0' && r.state === 'active') {
+      // the running query's id, or (idle) the last one's
+      if (r.queryId && r.queryId !== '0') {
         const apps = this.applications.get(r.queryId) ?? new Set<string>();
         if (r.application) apps.add(r.application);
         this.applications.set(r.queryId, apps);

@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { silentLogger } from '../src/core/log.ts';
+import { provision, type Instance } from '../src/provision/index.ts';
+import { readStatsFile, type StatsFile } from '../src/stats/index.ts';
+import { filesIn } from './helpers/plan.ts';
+
+/**
+ * Issue 20, items 1 and 2: `rehearse stats --window` on a server with pg_stat_statements preloaded
+ * (an embedded one of this file's own) records a known mix — three statements at 100, 20 and 5 per
+ * second, sent by a driver with a fixed schedule — and a transaction left open; `rehearse workload
+ * --from` turns the file into a workload that, run against a copy of the dataset, reproduces the
+ * mix and makes an ALTER TABLE wait behind the long transaction.
+ */
+
+const SECRET = 'Secret-Name-';
+const MIX = [
+  { sql: 'SELECT name FROM items WHERE id = $1', rate: 100, params: (k: number) => [1 + ((k * 7) % 1000)] },
+  { sql: 'INSERT INTO events (id, item_id, note) VALUES ($1, $2, $3)', rate: 20, params: (k: number) => [100_000 + k, 1 + (k % 1000), 'a note'] },
+  { sql: 'UPDATE items SET qty = qty + 1 WHERE id = $1', rate: 5, params: (k: number) => [1 + ((k * 13) % 1000)] },
+];
+const WINDOW_S = 4;
+
+const DATASET = `
+CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL UNIQUE, qty int NOT NULL DEFAULT 0);
+CREATE TABLE events (id bigint PRIMARY KEY, item_id int NOT NULL REFERENCES items (id), note text);
+INSERT INTO items SELECT g, '${SECRET}' || g, g % 7 FROM generate_series(1, 1000) g;
+INSERT INTO events SELECT g, 1 + g % 1000, 'seed' FROM generate_series(1, 500) g;
+ANALYZE items; ANALYZE events;
+`;
+
+let instance: Instance;
+let url: string;
+const work = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'rehearse-traffic-'));
+const bin = path.resolve('bin/rehearse.js');
+const statsFile = path.join(work, 'prod-stats.json');
+
+async function client(application: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: application });
+  await c.connect();
+  return c;
+}
+
+/** Each statement on its own connection, open loop on a fixed schedule: the k-th call is due at k / rate seconds. */
+async function drive() {
+  const clients = await Promise.all(MIX.map(() => client('shop')));
+  const t0 = performance.now();
+  let stop = false;
+  const loops = MIX.map(async (s, i) => {
+    let k = 0;
+    while (!stop) {
+      const due = Math.floor(((performance.now() - t0) * s.rate) / 1000);
+      while (k < due && !stop) await clients[i]!.query(s.sql, s.params(k++));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  });
+  return async () => {
+    stop = true;
+    await Promise.all(loops);
+    await Promise.all(clients.map((c) => c.end()));
+  };
+}
+
+beforeAll(async () => {
+  instance = await provision({ provider: 'embedded', settings: { shared_preload_libraries: 'pg_stat_statements' } }, silentLogger);
+  const admin = await new pg.Client({ connectionString: instance.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE shop');
+  await admin.end();
+  const u = new URL(instance.url);
+  u.pathname = '/shop';
+  url = u.toString();
+  const c = await client('setup');
+  await c.query('CREATE EXTENSION pg_stat_statements');
+  await c.query(DATASET);
+  await c.end();
+}, 120_000);
+
+afterAll(async () => {
+  await instance?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('rehearse stats --window', () => {
+  it('records exactly the three statements of the mix at their rates, the open transaction on its table, and no value', async () => {
+    const stopDriving = await drive();
+    // a transaction left open on items, its statement carrying a literal (only its table may leave)
+    const report = await client('shop-report');
+    await report.query(`BEGIN; SELECT qty FROM items WHERE name = '${SECRET}7'`);
+    const res = await execa('node', [bin, 'stats', '--database-url', url, '--window', `${WINDOW_S}s`, '--out', statsFile], { reject: false });
+    await stopDriving();
+    await report.query('COMMIT');
+    await report.end();
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/3 statements over 4\.\d+ s/);
+
+    const text = fs.readFileSync(statsFile, 'utf8');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('a note');
+    const stats = await readStatsFile(statsFile);
+    const t = stats.traffic!;
+    expect(t.windowMs).toBeGreaterThanOrEqual(WINDOW_S * 1000);
+    expect(t.statements!.map((s) => s.text)).toEqual([
+      'SELECT name FROM items WHERE id = $1',
+      'INSERT INTO events (id, item_id, note) VALUES ($1, $2, $3)',
+      'UPDATE items SET qty = qty + $2 WHERE id = $1',
+    ]);
+    t.statements!.forEach((s, i) => {
+      expect(s.callsPerSec, s.text).toBeGreaterThan(MIX[i]!.rate * 0.85);
+      expect(s.callsPerSec, s.text).toBeLessThan(MIX[i]!.rate * 1.15);
+      expect(s.rowsPerCall).toBe(1);
+      expect(s.queryid).toMatch(/^-?\d+$/);
+    });
+    expect(t.statements![0]).toMatchObject({ command: 'SELECT', tables: ['public.items'], applications: ['shop'] });
+    expect(t.skipped!.own).toBeGreaterThan(0);
+    const a = t.activity!;
+    expect(a.connections.find((c) => c.application === 'shop')!.max).toBe(3);
+    expect(a.connections.find((c) => c.application === 'shop-report')!.max).toBe(1);
+    expect(a.maxConnections).toBeGreaterThanOrEqual(4);
+    expect(a.longest[0]).toMatchObject({ application: 'shop-report', tables: ['public.items'] });
+    expect(a.longest[0]!.openMs).toBeGreaterThanOrEqual(WINDOW_S * 1000 - 200);
+    expect(a.longest[0]!.idleInTransactionMs).toBeGreaterThanOrEqual(WINDOW_S * 1000 - 200);
+    expect(a.transactions.idleInTransaction.maxMs).toBe(a.longest[0]!.idleInTransactionMs);
+    // the column types a derived INSERT is made from
+    expect(stats.tables['public.events']!.columnTypes).toEqual({ id: 'bigint', item_id: 'integer', note: 'text' });
+  }, 60_000);
+});
+
+describe('rehearse workload --from, then a run with it', () => {
+  it('reproduces the mix, inserts fresh keys, and the long transaction holds an ALTER in the lock queue; an unreadable statement is listed', async () => {
+    const stats: StatsFile = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+    // a statement the parser cannot read (as a text cut at track_activity_query_size would be)
+    stats.traffic!.statements!.push({ queryid: '42', text: 'SELECT name FROM items WHERE id = $1 AND', calls: 4, callsPerSec: 1, rowsPerCall: 1, meanMs: 0.1 });
+    const withBad = path.join(work, 'with-bad.json');
+    fs.writeFileSync(withBad, JSON.stringify(stats));
+    const yamlFile = path.join(work, 'workload.yaml');
+    const derived = await execa('node', [bin, 'workload', '--from', withBad, '--coverage', '1', '--out', yamlFile], { reject: false });
+    expect(derived.exitCode, derived.stderr).toBe(0);
+    expect(derived.stderr).toMatch(/3 queries at .* executions\/s in all, 1 background transaction, 1 statement not bound/);
+    const yaml = fs.readFileSync(yamlFile, 'utf8');
+    expect(yaml).toMatch(
+      /# Not bound[^\n]*\n#\s+queryid 42 \(1 calls\/s\): the parser cannot read it: syntax error at end of input\n#\s+SELECT name FROM items WHERE id = \$1 AND/,
+    );
+    expect(yaml).toContain('params: [ { sample: items.id } ]');
+    expect(yaml).toMatch(
+      /INSERT INTO events \(id, item_id, note\) VALUES \(\$1, \$2, \$3\)\n\s+params: \[ \{ int: \[ 4503599627370496, 9007199254740991 \] \}, \{ sample: events.item_id \}, \{ sample: events.note \} \]/,
+    );
+    expect(yaml).toMatch(/UPDATE items SET qty = qty \+ \$2 WHERE id = \$1\n\s+params: \[ \{ sample: items.id \}, \{ int: \[ 1, 10 \] \} \]/);
+    expect(yaml).toMatch(
+      /- name: long_transaction_1\n\s+app: old\n\s+at: 0s\n\s+transaction:\n\s+- sql: SELECT 1 FROM items LIMIT 1\n\s+- sql: SELECT pg_sleep\(\d/,
+    );
+
+    const dump = path.join(filesIn({ 'shop.sql': DATASET }), 'shop.sql');
+    const migrations = filesIn({ '001_pause.sql': 'SELECT pg_sleep(0.5);\n', '002_add_column.sql': 'ALTER TABLE items ADD COLUMN extra int;\n' });
+    const out = path.join(work, 'run');
+    const run = await execa(
+      'node',
+      [
+        bin,
+        'run',
+        '--database-url',
+        inject('pgUrl'),
+        '--dump',
+        dump,
+        '--migrations',
+        migrations,
+        '--workload',
+        yamlFile,
+        '--out',
+        out,
+        '--warmup',
+        '1s',
+        '--cooldown',
+        '1s',
+        '--format',
+        'json',
+        '--quiet',
+      ],
+      { reject: false },
+    );
+    expect([0, 1], run.stderr).toContain(run.exitCode);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    const [select, insert, update] = report.workload.apps.find((a: { name: string }) => a.name === 'old').queries as {
+      name: string;
+      count: number;
+      errors: Record<string, number>;
+    }[];
+    expect(select!.count / insert!.count).toBeGreaterThan(5 * 0.85);
+    expect(select!.count / insert!.count).toBeLessThan(5 * 1.15);
+    expect(select!.count / update!.count).toBeGreaterThan(20 * 0.85);
+    expect(select!.count / update!.count).toBeLessThan(20 * 1.15);
+    expect(insert!.errors['23505'] ?? 0).toBe(0);
+    expect(insert!.count).toBeGreaterThan(50);
+    // the ALTER waited behind the long transaction; the reads queued behind it have it as root
+    const alter = report.migrations[1].statements[0];
+    expect(alter.lockWaitMs).toBeGreaterThan(1000);
+    const queued = report.blocking.filter((b: { app: string; rootBlocker: string }) => b.app === 'old' && b.rootBlocker === 'old/long_transaction_1');
+    expect(queued.length).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('a statistics file without statements given to --workload-from: exit 2 naming rehearse stats --window', async () => {
+    const bare = path.join(work, 'bare.json');
+    fs.writeFileSync(bare, JSON.stringify({ tables: { 'public.items': { rows: 10 } } }));
+    const migrations = filesIn({ '001.sql': 'SELECT 1;\n' });
+    const res = await execa(
+      'node',
+      [bin, 'run', '--database-url', inject('pgUrl'), '--migrations', migrations, '--workload-from', bare, '--out', path.join(work, 'bare-run')],
+      {
+        reject: false,
+      },
+    );
+    expect(res.exitCode, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/bare\.json holds no statements/);
+    expect(res.stderr).toMatch(/rehearse stats --window/);
+  });
+});
