@@ -26,5 +26,5 @@ export { checkOutputs } from './io/outputs.ts';
 export { groupBlocking, type BlockingGroup } from './format/blocking-groups.ts';
 export { blocksApps } from './model/locks.ts';
 export { renderSarif } from './render/sarif.ts';
-export type { Suggestion, SuggestionFigures, SuggestedRewrite } from './model/suggestion.ts';
+export type { Suggestion, SuggestionFailure, SuggestionFigures, SuggestedRewrite } from './model/suggestion.ts';
 export { analyzeFindings, FINDING_RULES, SUGGESTED_LOCK_TIMEOUT, type Finding, type FindingRule, type FindingSeverity } from './policy/findings/index.ts';

@@ -3,6 +3,7 @@ import type { RehearsalPlan } from '../config/index.ts';
 import { SUGGESTED_LOCK_TIMEOUT, writeFormats, type Finding, type OutputFormat, type Report } from '../report/index.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { Logger } from '../core/log.ts';
+import { suggestionFailure } from './failure.ts';
 import { suggestionFigures } from './figures.ts';
 import { writeSuggestedFolder } from './rewrite.ts';
 import type { Suggestion } from './types.ts';
@@ -63,7 +64,12 @@ export async function rehearseSuggestion(
   after.output = { dir, formats };
   finalize?.(after);
   await writeFormats(after, dir, formats);
+  const failure = await suggestionFailure(after, rewrites, plan.traffic?.workload ?? null);
+  if (failure)
+    log.warn(`--suggest: the rehearsal of the rewrites failed at ${failure.file ?? '?'}:${failure.line ?? '?'}: ${failure.sqlstate} ${failure.message}`);
+  const figures = suggestionFigures(after);
   return {
+    ...(failure ? { failure } : {}),
     folder: target,
     rewrites,
     status: after.run.status,
@@ -72,7 +78,7 @@ export async function rehearseSuggestion(
     retries: timeouts.retries ?? null,
     sameSchema: sameSchemaChange(report, after),
     before: suggestionFigures(report),
-    after: suggestionFigures(after),
+    after: failure ? { ...figures, partial: true } : figures,
   };
 }
 

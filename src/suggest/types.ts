@@ -1,1 +1,1 @@
-export type { Suggestion, SuggestionFigures, SuggestedRewrite } from '../report/index.ts';
+export type { Suggestion, SuggestionFailure, SuggestionFigures, SuggestedRewrite } from '../report/index.ts';

@@ -141,10 +141,32 @@ const SuggestionFigures = z.strictObject({
   appWaitMs: ms.nullable().describe('longest app wait on a migration statement (null without a workload)'),
   p99Ms: ms.nullable().describe('highest app p99 while a statement ran (null without a workload)'),
   durationMs: ms.describe('all migrations'),
+  partial: z.literal(true).optional().describe('the run stopped at a failure: the figures of the part that ran, not a result'),
 });
+
+const SuggestionFailure = z
+  .strictObject({
+    statement: z
+      .string()
+      .nullable()
+      .describe('the failing statement as written in the suggested folder (first line); null when the run stopped outside a statement'),
+    file: z.string().nullable(),
+    line: z.number().int().nullable(),
+    sqlstate: z.string().describe("SQLSTATE, or the run error's kind"),
+    message: z.string(),
+    rule: z.string().nullable().describe('the rewrite (finding rule) the failing statement belongs to; null when it was left as written'),
+    cause: z
+      .string()
+      .nullable()
+      .describe(
+        "what the rehearsal shows caused it (the apps' writes while the rewritten steps committed one by one, with counts); null when it shows nothing",
+      ),
+  })
+  .describe('the rehearsal of the suggestion failed: every format leads with this and shows no before/after improvement');
 
 const Suggestion = z
   .strictObject({
+    failure: SuggestionFailure.optional(),
     folder: z.string().describe('the suggested migrations, in the original layout'),
     rewrites: z.array(
       z.strictObject({

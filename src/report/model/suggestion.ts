@@ -13,6 +13,23 @@ export interface SuggestionFigures {
   p99Ms: number | null;
   /** all migrations, start to end */
   durationMs: number;
+  /** the run stopped at a failure: these are the figures of the part that ran, not a result */
+  partial?: true;
+}
+
+/** What stopped the rehearsal of the suggestion: the statement, its error, and what the rehearsal shows of why. */
+export interface SuggestionFailure {
+  /** the failing statement as written in the suggested folder (its first line), null when the run stopped outside a statement */
+  statement: string | null;
+  file: string | null;
+  line: number | null;
+  /** SQLSTATE, or the run error's kind */
+  sqlstate: string;
+  message: string;
+  /** the rewrite (finding rule) the failing statement belongs to, null when it is a statement left as it was */
+  rule: string | null;
+  /** what the rehearsal shows caused it (the apps' writes while the rewritten steps committed one by one, with counts), null when it shows nothing */
+  cause: string | null;
 }
 
 export interface SuggestedRewrite {
@@ -27,6 +44,8 @@ export interface SuggestedRewrite {
 }
 
 export interface Suggestion {
+  /** set when the rehearsal of the suggestion failed: every format leads with it, and shows no before/after improvement */
+  failure?: SuggestionFailure;
   /** the suggested migrations, the original folder's layout */
   folder: string;
   rewrites: SuggestedRewrite[];

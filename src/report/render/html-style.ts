@@ -17,6 +17,7 @@ td ul { margin: 0; padding-left: 16px; }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; text-transform: uppercase; font-size: 14px; vertical-align: middle; }
 .verdict.pass { background: var(--ok); } .verdict.fail { background: var(--bad); } .verdict.error { background: var(--warn); }
 .reasons li { color: var(--bad); }
+.suggestion-failed { color: var(--bad); }
 .hint { color: var(--muted); }
 .ok { color: var(--ok); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; } .muted { color: var(--muted); }
 .status.applied { color: var(--ok); } .status.failed { color: var(--bad); font-weight: 600; } .status.skipped { color: var(--muted); }

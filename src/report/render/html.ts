@@ -9,6 +9,7 @@ import { headline } from './common.ts';
 import type { Report } from '../model/types.ts';
 import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsHtml, suggestionRows } from './findings.ts';
+import { suggestionFailureText } from './suggestion-failure.ts';
 
 /**
  * One self-contained HTML file: inline CSS and SVG, no script, no font, no request of any kind, so
@@ -21,6 +22,9 @@ export function renderHtml(report: Report): string {
   const body: string[] = [];
   body.push(`<header><h1><span class="verdict ${verdict.status}">${verdict.status}</span> pg-rehearse</h1><p>${esc(headline(report))}</p>`);
   if (verdict.reasons.length) body.push(`<ul class="reasons">${verdict.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
+  const suggestionFailed = suggestionFailureText(report);
+  if (suggestionFailed)
+    body.push(`<p class="suggestion-failed"><strong>${esc(suggestionFailed.head)}</strong> (<a href="#suggestion">suggested migrations</a>)</p>`);
   if (report.run.error?.hint) body.push(`<p class="hint">${esc(report.run.error.hint)}</p>`);
   body.push('</header>');
 
@@ -295,8 +299,13 @@ function suggestionHtml(report: Report): string {
   const rows = suggestionRows(report);
   const s = report.suggestion;
   if (!s || !rows.length) return '';
-  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2><p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(
-    ['', 'before', 'after'],
-    rows.map((r) => [esc(r.label), esc(r.before), `<strong>${esc(r.after)}</strong>`]),
-  )}</section>`;
+  // a failed rehearsal leads with the failure; the figures of the part that ran are labelled, never bold
+  const failed = suggestionFailureText(report);
+  const lead = failed
+    ? `<div class="suggestion-failed"><p><strong>${esc(failed.head)}</strong></p>${failed.details.map((d) => `<p>${esc(d)}</p>`).join('')}</div>`
+    : '';
+  return `<section id="suggestion"><h2>Suggested migrations, rehearsed</h2>${lead}<p>${s.rewrites.length} mechanical rewrite(s) in ${code(s.folder)}, rehearsed on the same dataset and workload (${esc(s.status)}; its report ${code(s.report)}).</p>${table(
+    ['', 'before', failed ? 'after (partial: stopped at the failure)' : 'after'],
+    rows.map((r) => [esc(r.label), esc(r.before), failed ? esc(r.after) : `<strong>${esc(r.after)}</strong>`]),
+  )}${failed ? `<p>${esc(failed.partial)}</p>` : ''}</section>`;
 }

@@ -9,6 +9,7 @@ import type { Report } from '../model/types.ts';
 import { LONG_HISTORY, historyMarkdown, summariseHistory } from './history.ts';
 import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsMarkdownRows, suggestionRows } from './findings.ts';
+import { suggestionFailureText } from './suggestion-failure.ts';
 
 /** A pull-request comment holds at most 65,536 characters. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -166,6 +167,8 @@ function documentParts(report: Report): Part[] {
 function verdictSection(report: Report): Part[] {
   const verdict = verdictOf(report);
   const parts: Part[] = [`## ${VERDICT_ICON[verdict.status]} pg-rehearse: ${verdict.status}\n\n`, `${tx(headline(report))}\n\n`];
+  const suggestionFailed = suggestionFailureText(report);
+  if (suggestionFailed) parts.push(`❌ **${tx(suggestionFailed.head)}** (see *Suggested migrations, rehearsed*)\n\n`);
   if (verdict.reasons.length)
     parts.push({ tier: 1, label: 'reasons', head: '', rows: verdict.reasons.map((r) => `- ${tx(r)}\n`), more: listMore('reasons'), tail: '\n' });
   if (report.run.error?.hint) parts.push(`> ${tx(report.run.error.hint)}\n\n`);
@@ -216,9 +219,14 @@ function suggestionSection(report: Report): Part[] {
   const ba = suggestionRows(report);
   const sg = report.suggestion;
   if (!ba.length || !sg) return [];
+  // a failed rehearsal leads with the failure; the figures of the part that ran are labelled, never bold
+  const failed = suggestionFailureText(report);
+  const lead = failed ? `> ❌ **${tx(failed.head)}**\n${failed.details.map((d) => `>\n> ${tx(d)}\n`).join('')}\n` : '';
   return [
-    `### Suggested migrations, rehearsed\n\n${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n| | before | after |\n|---|---|---|\n` +
-      ba.map((r) => `| ${tx(r.label)} | ${r.before} | **${r.after}** |\n`).join('') +
+    `### Suggested migrations, rehearsed\n\n${lead}${sg.rewrites.length} mechanical rewrite${sg.rewrites.length === 1 ? '' : 's'} in ${code(sg.folder)}, rehearsed on the same dataset and workload (${tx(sg.status)}; its report ${code(sg.report)}).\n\n` +
+      (failed ? `| | before | after (partial: stopped at the failure) |\n|---|---|---|\n` : '| | before | after |\n|---|---|---|\n') +
+      ba.map((r) => `| ${tx(r.label)} | ${r.before} | ${failed ? r.after : `**${r.after}**`} |\n`).join('') +
+      (failed ? `\n${tx(failed.partial)}\n` : '') +
       '\n',
   ];
 }

@@ -6,6 +6,7 @@ import { fileLine } from '../format/text.ts';
 import { LONG_HISTORY, historyLines, summariseHistory } from './history.ts';
 import { groupBlocking } from '../format/blocking-groups.ts';
 import { findingsTerminalLines, suggestionRows } from './findings.ts';
+import { suggestionFailureText } from './suggestion-failure.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -111,7 +112,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   out.push(...trafficLines(report, { red, yellow, green }, options.width ?? 100));
   out.push(...inspectLines(report, { red, yellow, green }));
   out.push(...findingsTerminalLines(report, { red, yellow }, options.width ?? 100));
-  out.push(...suggestionLines(report, options.width ?? 100));
+  out.push(...suggestionLines(report, options.width ?? 100, red));
   const failed = report.migrations.flatMap((m) => m.statements).find((x) => x.error);
   if (failed?.error) {
     out.push(red(`failed: ${fileLine(failed.error.file, failed.error.line)}: ${failed.error.sqlstate} ${failed.error.message}`));
@@ -273,12 +274,15 @@ const oneLineFit = (line: string, width: number) => (line.length > width ? line.
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '' : ms(v));
 
 /** --suggest: before vs after, and where the suggested migrations are. */
-function suggestionLines(report: Report, width: number): string[] {
+function suggestionLines(report: Report, width: number, red: (s: string) => string): string[] {
   const rows = suggestionRows(report);
   const s = report.suggestion;
   if (!s || !rows.length) return [];
-  const t = new Table({ head: ['--suggest', 'before', 'after'], style: { head: [], border: [] } });
+  const failed = suggestionFailureText(report);
+  const t = new Table({ head: ['--suggest', 'before', failed ? 'after (partial)' : 'after'], style: { head: [], border: [] } });
   for (const r of rows) t.push([r.label, r.before, r.after]);
   const head = `suggested: ${s.rewrites.length} rewrite${s.rewrites.length === 1 ? '' : 's'} in ${s.folder} (rehearsed: ${s.status}; its report ${s.report})`;
-  return [oneLineFit(head, width), t.toString()];
+  // a failed rehearsal leads: the failure, its cause, then the figures of the part that ran, labelled so
+  const lead = failed ? [red(failed.head), ...failed.details.map((d) => `  ${d}`), failed.partial] : [];
+  return [...lead, oneLineFit(head, width), t.toString()];
 }

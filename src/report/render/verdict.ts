@@ -1,5 +1,6 @@
 import { fmtMs, fileLine } from '../format/text.ts';
 import type { Report } from '../model/types.ts';
+import { suggestionFailureShort } from './suggestion-failure.ts';
 
 type Paint = (s: string) => string;
 
@@ -42,6 +43,7 @@ export function renderVerdictLines(report: Report, options: { color?: boolean } 
     for (const f of cmp.newFailures.slice(0, 5)) out.push(red(`    new failure: ${f.message}`));
   }
   const v = report.verdict;
-  if (v) out.push(v.status === 'pass' ? green('verdict: pass') : red(`verdict: ${v.status}`));
+  const failed = suggestionFailureShort(report);
+  if (v) out.push(v.status === 'pass' && !failed ? green('verdict: pass') : red(`verdict: ${v.status}${failed ? ` — ${failed}` : ''}`));
   return out.join('\n');
 }
