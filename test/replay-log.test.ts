@@ -7,7 +7,9 @@ import type { Logger } from '../src/core/log.ts';
 import { logSource } from '../src/traffic/index.ts';
 import type { Workload } from '../src/traffic/index.ts';
 import { ReportSchema } from '../src/report/model/schema.ts';
-import { filesIn } from './helpers/plan.ts';
+import { filesIn, planOn } from './helpers/plan.ts';
+import { rehearse } from '../src/rehearsal.ts';
+import { silentLogger } from '../src/core/log.ts';
 import { csvLog, jsonLog, type LogEvent, stderrLog } from './helpers/pglog.ts';
 
 const bin = path.resolve('bin/rehearse.js');
@@ -119,13 +121,23 @@ describe('reading a log', () => {
       'cut.log': '2026-12-06 10:00:00.000 UTC|app|sh\n2026-12-06 10:00:01.000 UTC|app\n',
       'm/001_x.sql': 'SELECT 1;\n',
     });
-    const args = (log: string) => ['run', '--database-url', inject('pgUrl'), '--migrations', path.join(dir, 'm'), '--replay-log', path.join(dir, log)];
-    const [empty, prefix, cut] = await Promise.all([cli(args('empty.log')), cli(args('prefix.log')), cli(args('cut.log'))]);
+    // through the orchestrator: read before any server starts, the run's error and exit code
+    const run = (log: string) =>
+      rehearse(
+        planOn(path.join(dir, 'm'), {
+          traffic: { replayLog: { file: path.join(dir, log), speed: 1, byApplication: false }, sampleMs: 10, warmupMs: 100, cooldownMs: 100 },
+        }),
+        silentLogger,
+      );
+    const [empty, prefix, cut] = await Promise.all([run('empty.log'), run('prefix.log'), run('cut.log')]);
     for (const r of [empty, prefix, cut]) expect(r.exitCode).toBe(2);
-    expect(empty.stderr).toContain('empty.log: the log is empty');
-    expect(prefix.stderr).toContain("prefix.log:1: not a log pg-rehearse can replay: the line starts neither with log_line_prefix '%m|%u|%d|%c|'");
-    expect(cut.stderr).toContain('cut.log: nothing to replay: no entry could be read (2; first: line 1: the line ends before its prefix');
-    for (const r of [empty, prefix, cut]) expect(r.stderr.split('\n').filter((l) => /error/i.test(l))).toHaveLength(1);
+    expect(empty.report.run.error).toMatchObject({ kind: 'usage', message: `${path.join(dir, 'empty.log')}: the log is empty` });
+    expect(prefix.report.run.error!.message).toBe(
+      `${path.join(dir, 'prefix.log')}:1: not a log pg-rehearse can replay: the line starts neither with log_line_prefix '%m|%u|%d|%c|' (stderr) nor as csvlog or jsonlog`,
+    );
+    expect(cut.report.run.error!.message).toBe(
+      `${path.join(dir, 'cut.log')}: nothing to replay: no entry could be read (2; first: line 1: the line ends before its prefix '%m|%u|%d|%c|' does (cut short?))`,
+    );
   });
 });
 
