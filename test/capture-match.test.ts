@@ -61,7 +61,7 @@ describe('matchNewStatements', () => {
 describe('deriveWorkload with the new version (workload --new)', () => {
   it('writes app new beside old, each query at its matched rate or the default, the YAML saying which', async () => {
     const stats: StatsFile = {
-      tables: { 'public.accounts': { rows: 1000, columns: { id: { nDistinct: -1, type: 'integer' }, name: { nDistinct: -1, type: 'text' } } } },
+      tables: { 'public.accounts': { rows: 1000, columns: { id: { nDistinct: -1 }, name: { nDistinct: -1 } }, columnTypes: { id: 'integer', name: 'text' } } },
       traffic: { windowMs: 10_000, statements: production.slice(0, 3) },
     };
     const captured = [

@@ -6,7 +6,8 @@ import { currentOwner } from '../ownership/index.ts';
  * the tool itself is killed (kill -9, the OOM killer) nothing would stop that group: this tiny
  * detached shell loop, like the server's guardian (src/ownership/guardian.ts), checks every 200 ms
  * that the tool lives (pid + start time) and the group still has a process; when the tool is gone
- * first it sends the group SIGTERM, then SIGKILL after 3 s. (The server's own guardian stops the
+ * first it sends the group SIGTERM, then SIGKILL after 3 s. (dash's kill takes no `--`: a
+ * group is written `-PGID` right after the signal.) (The server's own guardian stops the
  * server and removes its folder.)
  */
 const SCRIPT = `
@@ -19,12 +20,12 @@ alive() {
   shift 19
   [ "$1" = "$start" ]
 }
-while kill -0 -- "-$group" 2>/dev/null && alive; do sleep 0.2; done
-kill -0 -- "-$group" 2>/dev/null || exit 0
-kill -TERM -- "-$group" 2>/dev/null
+while kill -0 "-$group" 2>/dev/null && alive; do sleep 0.2; done
+kill -0 "-$group" 2>/dev/null || exit 0
+kill -TERM "-$group" 2>/dev/null
 i=0
-while kill -0 -- "-$group" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
-kill -KILL -- "-$group" 2>/dev/null
+while kill -0 "-$group" 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+kill -KILL "-$group" 2>/dev/null
 exit 0
 `;
 

@@ -85,7 +85,7 @@ export const RUN_OPTIONS = {
     '--suggest',
     'rewrite the findings that can be rewritten mechanically into <out>/suggested/ (same layout), rehearse them on the same dataset and workload, report before vs after',
   ),
-  format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,terminal (default json,terminal; json is always written)'),
+  format: value('--format <list>', 'what to write and print: json,md,html,junit,sarif,codequality,terminal (default json,terminal; json is always written)'),
   baseline: value('--baseline <report.json>', 'compare with an earlier report: per-statement deltas; a regression exits 1'),
   ...REGRESSION_OPTIONS,
   reportUrl: value('--report-url <url>', 'where readers find the files (e.g. the CI run page); the Markdown links it'),
@@ -112,7 +112,7 @@ export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
 
 /** `rehearse report <report.json>` */
 export const REPORT_OPTIONS = {
-  format: value('--format <list>', "formats: json,md,html,junit,sarif,terminal (default: the run's own, else md,html,junit)"),
+  format: value('--format <list>', "formats: json,md,html,junit,sarif,codequality,terminal (default: the run's own, else md,html,junit)"),
   out: value('--out <dir>', "where to write the files (default: the report's folder)"),
   quiet: flag('--quiet', 'do not list the files written'),
 };
@@ -151,6 +151,11 @@ export const WORKLOAD_OPTIONS = {
   coverage: value('--coverage <share>', 'keep the commonest statements until they make this share of calls (default 0.95)'),
   top: value('--top <n>', 'and at most this many'),
   scale: value('--scale <factor>', "multiply production's rates (and clients) by this (default 1)"),
+  new: value(
+    '--new <new-app.json>',
+    "the new version's statements (rehearse capture): app new beside old, each at the rate of the production statement it matches, or --new-rate",
+  ),
+  newRate: value('--new-rate <n>', 'executions per second of a new statement that matches none of production (default 1)'),
 };
 export type WorkloadCommandOptions = OptionsOf<typeof WORKLOAD_OPTIONS>;
 

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.ts';
 import { ExitCode, usageError } from '../core/errors.ts';
 import { readStatsFile, requireStatements, type TrafficStatement } from '../stats/index.ts';
 import { deriveWorkload, parseWorkload, workloadYaml, type DerivedWorkload } from '../traffic/index.ts';
+import { newAppFlags } from './new-app.ts';
 import { shown } from './options.ts';
 import type { WorkloadCommandOptions } from './flags.ts';
 
@@ -11,7 +12,7 @@ import type { WorkloadCommandOptions } from './flags.ts';
 export async function workloadCommand(opts: WorkloadCommandOptions): Promise<number> {
   if (!opts.from)
     throw usageError("required option '--from <prod-stats.json>' not specified", 'record one with `rehearse stats --window 60s --out prod-stats.json`');
-  const { yaml, derived } = await deriveWorkloadFile(opts.from, deriveFlags(opts));
+  const { yaml, derived } = await deriveWorkloadFile(opts.from, { ...deriveFlags(opts), ...(await newAppFlags(opts)) });
   if (opts.out) {
     await writeFile(opts.out, yaml);
     process.stderr.write(`${shown(opts.out)}: ${describeDerived(derived)}\n`);
@@ -27,6 +28,9 @@ export interface DeriveFlags {
   scale?: number;
   /** the new version's statements (`rehearse capture`'s file), when given */
   newApp?: TrafficStatement[];
+  /** --new-rate, and the file --new named */
+  newRate?: number;
+  newSource?: string;
 }
 
 /** --coverage, --top, --scale checked (exit 2 naming the flag). */
