@@ -394,7 +394,7 @@ const Compatibility = z.strictObject({
 
 const StatementRef = z.strictObject({ migrationId: z.string(), statementIndex: z.number().int(), file: z.string(), line: z.number().int(), ms });
 
-const OutputFormat = z.enum(['json', 'md', 'html', 'junit', 'sarif', 'terminal']);
+const OutputFormat = z.enum(['json', 'md', 'html', 'junit', 'sarif', 'codequality', 'terminal']);
 
 const BudgetResult = z.strictObject({
   name: z.string().describe('config key: maxLockHold, maxBlocked, maxStatement, maxRewriteRows, maxP99Increase, oldAppCompatible, noInvalidIndex'),
