@@ -22,7 +22,7 @@ export const PROVIDERS = ['embedded', 'url', 'container'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** The formats a report renders to; json is always written, terminal is the printed summary. */
-export const OUTPUT_FORMATS = ['json', 'md', 'html', 'junit', 'sarif', 'terminal'] as const;
+export const OUTPUT_FORMATS = ['json', 'md', 'html', 'junit', 'sarif', 'codequality', 'terminal'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The budgets, by their config key, in the order reports list them (docs/budgets.md). */

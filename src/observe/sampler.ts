@@ -6,6 +6,7 @@ import { BlockingTracker } from './intervals.ts';
 import { SAMPLER_NAME } from './names.ts';
 import type { ActivityRow, BlockingInterval, SamplerStats } from './types.ts';
 import { round } from '../core/numbers.ts';
+import { relationNameSql } from '../core/relation-name.ts';
 
 export interface SamplerOptions {
   /** time between samples (default 10) */
@@ -44,7 +45,7 @@ SELECT extract(epoch FROM clock_timestamp()) * 1000 AS t,
    FROM pg_stat_activity a
    LEFT JOIN waiting w ON w.pid = a.pid
    LEFT JOIN LATERAL (
-     SELECT l.relation::regclass::text AS relation, l.mode, l.locktype
+     SELECT coalesce((SELECT ${relationNameSql('c')} FROM pg_class c WHERE c.oid = l.relation), l.relation::regclass::text) AS relation, l.mode, l.locktype
      FROM pg_locks l
      WHERE w.pid IS NOT NULL AND l.pid = a.pid AND NOT l.granted
      LIMIT 1

@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { CommandTracker, Poll, PolledLock } from './command-tracker.ts';
 import { clockOffset } from '../observe/index.ts';
+import { relationNameSql } from '../core/relation-name.ts';
 
 /** Object ids below this are PostgreSQL's own catalogs (FirstNormalObjectId). */
 const FIRST_USER_OID = 16384;
@@ -22,7 +23,7 @@ WITH a AS (
      AND (application_name LIKE 'rehearse/migration%'
           OR (application_name NOT LIKE 'rehearse/%' AND NOT (pid = ANY($1::int[]))))
 ), l AS (
-  SELECT l.pid, json_agg(json_build_array(l.relation::int8::text, l.mode, c.oid::regclass::text, c.relkind::text)) AS locks
+  SELECT l.pid, json_agg(json_build_array(l.relation::int8::text, l.mode, ${relationNameSql('c')}, c.relkind::text)) AS locks
     FROM pg_locks l JOIN a ON a.pid = l.pid LEFT JOIN pg_class c ON c.oid = l.relation
    WHERE l.locktype = 'relation' AND l.granted AND l.relation >= ${FIRST_USER_OID}
    GROUP BY l.pid

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { LockTaken, Rewrite } from './types.ts';
+import { relationNameSql } from '../core/relation-name.ts';
 
 /** Object ids below this are PostgreSQL's own catalogs (FirstNormalObjectId). */
 const FIRST_USER_OID = 16384;
@@ -24,11 +25,11 @@ interface SnapshotRow {
 // indexes, TOAST tables and materialized views; the others are there to know what a transaction created.
 const SNAPSHOT_SQL = `
 SELECT pg_current_wal_insert_lsn()::text AS lsn,
-  (SELECT json_agg(json_build_array(l.relation::int8::text, l.mode, c.oid::regclass::text, c.relkind::text))
+  (SELECT json_agg(json_build_array(l.relation::int8::text, l.mode, ${relationNameSql('c')}, c.relkind::text))
      FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
     WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
       AND l.relation >= ${FIRST_USER_OID}) AS locks,
-  (SELECT json_agg(json_build_array(c.oid::int8::text, c.relfilenode::int8::text, c.oid::regclass::text, c.relkind::text))
+  (SELECT json_agg(json_build_array(c.oid::int8::text, c.relfilenode::int8::text, ${relationNameSql('c')}, c.relkind::text))
      FROM pg_class c
     WHERE c.oid >= ${FIRST_USER_OID}) AS files`;
 
@@ -61,7 +62,7 @@ export async function resolveLockNames(client: pg.Client | pg.PoolClient, locks:
   const missing = locks.filter((l) => isUnresolved(l.relation)).map((l) => l.relation.slice(UNRESOLVED.length));
   if (missing.length === 0) return locks;
   const { rows } = await client.query<{ oid: string; name: string; relkind: string }>(
-    `SELECT oid::int8::text AS oid, oid::regclass::text AS name, relkind::text AS relkind FROM pg_class WHERE oid = ANY($1::oid[])`,
+    `SELECT c.oid::int8::text AS oid, ${relationNameSql('c')} AS name, c.relkind::text AS relkind FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
     [missing],
   );
   const found = new Map(rows.map((r) => [r.oid, r]));
@@ -124,7 +125,7 @@ export function sampleLocks(client: pg.Client, pid: number, names: Map<number, s
   const loop = (async () => {
     while (running) {
       const { rows } = await client.query<{ oid: string; mode: string; name: string | null; relkind: string | null }>(
-        `SELECT l.relation::int8::text AS oid, l.mode, c.oid::regclass::text AS name, c.relkind::text AS relkind
+        `SELECT l.relation::int8::text AS oid, l.mode, ${relationNameSql('c')} AS name, c.relkind::text AS relkind
            FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
           WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND l.relation >= ${FIRST_USER_OID}`,
         [pid],

@@ -49,7 +49,17 @@ export const lockName = (mode: string): string => mode.replace(/Lock$/, '');
 
 /** Where a statement is: file:line, or — in command mode, where statements come from no file — the command. */
 export const fileLine = (file: string, line: number | null): string => (file ? `${file}${line !== null ? `:${line}` : ''}` : 'the migration command');
-export const baseLine = (file: string, line: number | null): string => (file ? fileLine(path.basename(file), line) : fileLine(file, line));
+/**
+ * A migration file as the reports name it: its base name, with its folder when the name alone says
+ * no migration (one folder per migration: Prisma's `20250105120000_add_tag/migration.sql`, diesel's
+ * `2019-02-26-002946_create_users/up.sql`). A base name without a digit names no migration.
+ */
+export function migrationFileName(file: string): string {
+  const base = path.basename(file);
+  const dir = path.basename(path.dirname(file));
+  return /\d/.test(base) || !dir || dir === '.' || dir === path.sep ? base : `${dir}/${base}`;
+}
+export const baseLine = (file: string, line: number | null): string => (file ? fileLine(migrationFileName(file), line) : fileLine(file, line));
 
 export function diffLines(d: SchemaDiff): string[] {
   const name = (key: string) => key.replace(/^[a-z_]+:/, '');

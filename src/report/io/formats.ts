@@ -5,6 +5,7 @@ import { renderHtml } from '../render/html.ts';
 import { renderJunit } from '../render/junit.ts';
 import { renderMarkdown } from '../render/markdown.ts';
 import { renderSarif } from '../render/sarif.ts';
+import { renderCodeQuality } from '../render/codequality.ts';
 import { renderTerminal } from '../render/terminal.ts';
 import type { OutputFormat, Report } from '../model/types.ts';
 import { serializeReport } from './write.ts';
@@ -52,6 +53,8 @@ export function renderFileFormat(json: string, format: FileFormat): string {
       return renderJunit(report);
     case 'sarif':
       return renderSarif(report);
+    case 'codequality':
+      return renderCodeQuality(report);
   }
 }
 

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { lockStrength } from '../model/locks.ts';
 import type { Report, ReportMigration, ReportStatement } from '../model/types.ts';
-import { fileLine, fmtMs, lockName, oneLine } from '../format/text.ts';
+import { baseLine, fileLine, fmtMs, lockName, oneLine } from '../format/text.ts';
 
 /**
  * A long history (a fresh install replays hundreds of migrations) summarised instead of listed:
@@ -72,7 +71,7 @@ export function historyLines(h: HistorySummary): string[] {
 
 /** A Markdown section; `cell` escapes text for a table cell, `code` formats code in one. */
 export function historyMarkdown(h: HistorySummary, cell: (s: string) => string, code: (s: string) => string): string {
-  const base = (r: Ref) => code(`${path.basename(r.s.file)}:${r.s.line}`);
+  const base = (r: Ref) => code(baseLine(r.s.file, r.s.line));
   const lines = [
     `### History\n\n${h.migrations} migrations, ${h.statements} statements in ${fmtMs(h.totalMs)} (${fmtMs(h.perMigrationMs)} per migration).\n\n`,
     '| slowest statements | duration | where |\n|---|---|---|\n',
@@ -89,7 +88,7 @@ export function historyMarkdown(h: HistorySummary, cell: (s: string) => string, 
   }
   for (const f of h.failures)
     lines.push(
-      `- ❌ ${code(f.m.id)} ${cell(f.m.name)}${f.s?.error ? `: ${cell(f.s.error.message)} at ${code(fileLine(path.basename(f.s.error.file), f.s.error.line))}` : ''}\n`,
+      `- ❌ ${code(f.m.id)} ${cell(f.m.name)}${f.s?.error ? `: ${cell(f.s.error.message)} at ${code(baseLine(f.s.error.file, f.s.error.line))}` : ''}\n`,
     );
   if (h.failures.length) lines.push('\n');
   return lines.join('');
