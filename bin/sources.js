@@ -28,17 +28,17 @@ export const STAMP_FILE = '.sources-stamp';
  * PG_REHEARSE_SOURCES=1 (the tests run the sources).
  */
 export function pick(root) {
+  try {
+    statSync(path.join(root, 'src'));
+  } catch {
+    return 'dist';
+  }
   if (process.env.PG_REHEARSE_SOURCES === '1') return 'sources';
   let stamp;
   try {
     stamp = readFileSync(path.join(root, 'dist', STAMP_FILE), 'utf8').trim();
   } catch {
     return 'sources';
-  }
-  try {
-    statSync(path.join(root, 'src'));
-  } catch {
-    return 'dist';
   }
   return stamp === sourcesStamp(path.join(root, 'src')) ? 'dist' : 'sources';
 }
