@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { main } from '../src/cli/index.ts';
 import { processesUsing, runDirs, until } from './helpers/leftovers.ts';
 import { runWorkspace, spawnRun, writeFiles } from './helpers/spawn-run.ts';
 
@@ -12,9 +12,37 @@ import { runWorkspace, spawnRun, writeFiles } from './helpers/spawn-run.ts';
  * new; a run with that workload shows the new app breaking at the state before the column exists.
  */
 const { work, root, env, started } = runWorkspace('capture');
-const bin = path.resolve('bin/rehearse.js');
-const cli = (args: string[], extra: Record<string, string> = {}) =>
-  execa('node', [bin, ...args], { reject: false, cwd: work, env: { ...env, PG_REHEARSE_NO_CACHE: '1', ...extra } });
+// the in-process runs: this file's run root, no snapshots
+const saved = { root: process.env.PG_REHEARSE_RUN_ROOT, cache: process.env.PG_REHEARSE_NO_CACHE };
+process.env.PG_REHEARSE_RUN_ROOT = root;
+process.env.PG_REHEARSE_NO_CACHE = '1';
+afterAll(() => {
+  for (const [k, v] of [
+    ['PG_REHEARSE_RUN_ROOT', saved.root],
+    ['PG_REHEARSE_NO_CACHE', saved.cache],
+  ] as const)
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+});
+
+/** The CLI in this process (no Node start per command), its stdout and stderr captured; paths relative to the workspace. */
+async function cli(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const out = { stdout: '', stderr: '' };
+  const into = (key: 'stdout' | 'stderr') => (chunk: string | Uint8Array) => {
+    out[key] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  };
+  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(into('stdout')), vi.spyOn(process.stderr, 'write').mockImplementation(into('stderr'))];
+  const cwd = process.cwd();
+  process.chdir(work);
+  try {
+    return { exitCode: await main(['node', 'rehearse', ...args]), ...out };
+  } finally {
+    process.chdir(cwd);
+    for (const s of spies) s.mockRestore();
+    process.exitCode = undefined;
+  }
+}
 
 const migrations = writeFiles(path.join(work, 'mig'), { '001_nickname.sql': 'ALTER TABLE users ADD COLUMN nickname text;\n' });
 const pgModule = JSON.stringify(path.resolve('node_modules/pg/lib/index.js'));
@@ -130,13 +158,18 @@ describe('rehearse capture', () => {
     expect(matrix.newAppFirstState).toBe('001');
   });
 
-  it('bad input: nothing after --, a command not found: exit 2 before any server starts', async () => {
+  it('bad input: nothing after --, a command not found: exit 2 before any server starts; a server without pg_stat_statements: exit 3', async () => {
     const none = await cli(['capture', '--empty', '--migrations', migrations, '--']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('no command to capture: nothing after --');
     const missing = await cli(['capture', '--empty', '--migrations', migrations, '--', 'no-such-program-4711', '--version']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('the command "no-such-program-4711" is not found');
+    // a server that does not preload pg_stat_statements (the shared test server): exit 3, how to enable it
+    const url = await cli(['capture', '--database-url', inject('pgUrl'), '--empty', '--migrations', migrations, '--', 'node', '--version']);
+    expect(url.exitCode).toBe(3);
+    expect(url.stderr).toMatch(/does not load pg_stat_statements: the statements cannot be recorded\n.*shared_preload_libraries/);
+    expect(url.stderr).not.toContain(new URL(inject('pgUrl')).password);
     expect(runDirs(root)).toEqual([]);
   });
 
