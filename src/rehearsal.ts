@@ -11,7 +11,7 @@ import type { Instance } from './provision/index.ts';
 import { provisionDataset } from './snapshot/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
-import { addImpact, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
+import { addImpact, addImpactAtProductionRate, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type CommandResult, type MigrationTrace, type ReplayResult } from './replay/index.ts';
 import {
   AFTER,
@@ -81,7 +81,7 @@ type Stage = (run: Run) => Promise<void>;
 /**
  * The one place that knows the order of the stages:
  * check inputs → provision → load → find pending → (traffic, sampler, probes) → replay or command
- * → schema diff, expected schema, drift, rollback → attribution → predictions → findings → report.
+ * → schema diff, expected schema, drift, rollback → attribution → predictions → impact at production's rate → findings → report.
  * Whatever happens, traffic and server are stopped and a report (possibly partial) is returned.
  */
 const STEPS: readonly Stage[] = [
@@ -95,6 +95,7 @@ const STEPS: readonly Stage[] = [
   rehearseDowns,
   stopTrafficAndAttribute,
   predict,
+  atProductionRate,
   analyze,
 ];
 
@@ -325,6 +326,15 @@ async function predict(run: Run): Promise<void> {
       if (p) s.predicted = p;
     }
   report.prediction = predicted.summary;
+}
+
+/** A statistics file with traffic (--predict-for, --workload-from): each lock hold at production's rate. */
+async function atProductionRate(run: Run): Promise<void> {
+  const files = [run.plan.predict?.statsFile, run.plan.traffic?.workloadFrom].filter((f): f is string => f !== undefined);
+  for (const file of files) {
+    const stats = run.stats && file === run.plan.predict?.statsFile ? run.stats : await readStatsFile(file);
+    if (stats.traffic?.statements?.length) return addImpactAtProductionRate(run.report.migrations, stats, file);
+  }
 }
 
 /** Analysis of the measurements: each problem with its safe pattern and its evidence. */

@@ -5,5 +5,6 @@
  */
 export { attributeBlocking } from './attribute.ts';
 export { addImpact, downId } from './impact.ts';
+export { addImpactAtProductionRate, impactAtProductionRate, lockOf } from './production-rate.ts';
 export type * from './types.ts';
 export * from './predict/index.ts';

@@ -55,3 +55,29 @@ export interface Attribution {
   entries: BlockingEntry[];
   statements: StatementBlocking[];
 }
+
+/**
+ * Impact at production's rate (a statement's lock hold × production's calls per second on that
+ * table, from a statistics file's traffic section): estimates, with their basis.
+ */
+export interface ProductionRateImpact {
+  /** the table locked, qualified */
+  table: string;
+  /** the mode held on it */
+  mode: string;
+  /** the hold the estimate uses (milliseconds) */
+  holdMs: number;
+  /** predicted at production size (--predict-for), or measured in the rehearsal */
+  holdFrom: 'measured' | 'predicted';
+  /** production calls per second of the statements on that table whose lock waits for that mode */
+  productionCallsPerSec: number;
+  productionStatements: number;
+  /** productionCallsPerSec × hold: the queries that would queue */
+  estimatedQueuedQueries: number;
+  /** the most connections production had open at once; null: the file has no count */
+  productionConnections: number | null;
+  /** connections ÷ calls per second: when every connection would be waiting; null when the hold ends first (or no count) */
+  estimatedAllConnectionsWaitingAfterMs: number | null;
+  /** the sentence, with the figures and where they came from */
+  basis: string;
+}

@@ -48,6 +48,23 @@ const Prediction = z
   })
   .describe('--predict-for: an estimate at production size, from measured points (docs/predictions.md)');
 
+const ProductionRate = z
+  .strictObject({
+    table: z.string().describe('the table locked (schema.table)'),
+    mode: z.string().describe('the lock mode held on it'),
+    holdMs: estimate.describe('the hold the estimate uses (milliseconds)'),
+    holdFrom: z.enum(['measured', 'predicted']).describe('predicted at production size (--predict-for), or measured in the rehearsal'),
+    productionCallsPerSec: z.number().nonnegative().describe("production's calls per second of the statements on that table whose lock waits for that mode (the statistics file's window)"),
+    productionStatements: z.number().int().nonnegative(),
+    estimatedQueuedQueries: z.number().int().nonnegative().describe('productionCallsPerSec × hold: the queries that would queue (an estimate)'),
+    productionConnections: z.number().nonnegative().nullable().describe('the most connections production had open at once; null: no count in the file'),
+    estimatedAllConnectionsWaitingAfterMs: estimate
+      .nullable()
+      .describe('connections ÷ calls per second: when every production connection would be waiting (an estimate); null when the hold ends first or there is no count'),
+    basis: z.string().describe('the sentence with the figures and where they came from'),
+  })
+  .describe("impact at production's rate: the lock hold × production's rate on that table (issue 20; a statistics file with traffic)");
+
 const PredictionSummary = z
   .strictObject({
     statsFile: z.string(),
@@ -113,6 +130,7 @@ const Statement = z.strictObject({
     .optional()
     .describe('tries that hit lock_timeout, each rolled back with its transaction and retried'),
   predicted: Prediction.optional(),
+  atProductionRate: z.array(ProductionRate).optional(),
 });
 
 const Rewrite = z.strictObject({

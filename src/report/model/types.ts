@@ -3,7 +3,7 @@ import type { DataLossWarning, DriftResult, ExpectedSchemaResult } from '../../i
 import type { DatasetSummary } from '../../load/index.ts';
 import type { SchemaDiff, SchemaHazard } from '../../schema/index.ts';
 import type { SamplerStats } from '../../observe/index.ts';
-import type { BlockingEntry, Prediction, PredictionSummary } from '../../analyze/index.ts';
+import type { BlockingEntry, Prediction, PredictionSummary, ProductionRateImpact } from '../../analyze/index.ts';
 export type { BlockingEntry };
 import type { CompatibilityMatrix, TrafficResult } from '../../traffic/index.ts';
 import type { MigrationFormat } from '../../migrations/index.ts';
@@ -208,6 +208,8 @@ export type ReportStatement = Omit<MigrationTrace['statements'][number], 'starte
   strongestLocks: { relation: string; mode: string }[];
   /** --predict-for: the estimate at production size (docs/predictions.md) */
   predicted?: Prediction;
+  /** a statistics file with traffic (--predict-for, --workload-from): what its lock hold means at production's rate */
+  atProductionRate?: ProductionRateImpact[];
 } & Partial<StatementImpact>;
 
 /** With a workload: what the statement did to the applications (from the blocking sampler). */

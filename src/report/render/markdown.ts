@@ -144,6 +144,7 @@ function documentParts(report: Report): Part[] {
     ...verdictSection(report),
     ...historySection(report),
     ...migrationsSection(report),
+    ...productionRateSection(report),
     ...findingsSection(report),
     ...suggestionSection(report),
     ...budgetsSection(report),
@@ -206,6 +207,14 @@ function migrationsSection(report: Report): Part[] {
     return `| ${cells.join(' | ')} |\n`;
   });
   return ['### Migrations\n\n', { tier: 1, label: 'migration rows', head, rows, more: tableMore(traffic ? 5 : 4, 'migrations'), tail: '\n' }];
+}
+
+/** A statistics file with traffic: each blocking lock hold at production's rate, its basis in one line. */
+function productionRateSection(report: Report): Part[] {
+  const rows = report.migrations.flatMap((m) =>
+    m.statements.flatMap((s) => (s.atProductionRate?.[0] ? [`- ${code(`${m.id}#${s.index + 1}`)} ${tx(s.atProductionRate[0].basis)}\n`] : [])),
+  );
+  return rows.length ? [`### At production's rate (estimates)\n\n`, { tier: 1, label: 'production-rate rows', head: '', rows, more: (n: number) => `- … ${fmtInt(n)} more statements in the full report\n`, tail: '\n' }] : [];
 }
 
 /** What to do about each problem measured. */

@@ -109,6 +109,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     out.push(`longest lock hold: ${ms(s.longestLockHold.ms)} at ${fileLine(s.longestLockHold.file, s.longestLockHold.line)}`);
   }
   out.push(...predictionLines(report, yellow));
+  out.push(...productionRateLines(report));
   out.push(...trafficLines(report, { red, yellow, green }, options.width ?? 100));
   out.push(...inspectLines(report, { red, yellow, green }));
   out.push(...findingsTerminalLines(report, { red, yellow }, options.width ?? 100));
@@ -160,6 +161,12 @@ function predictionLines(report: Report, yellow: Paint): string[] {
   }
   if (out.length === 1) out.push('  no statement grows with the data: predicted as measured');
   return out;
+}
+
+/** A statistics file with traffic: each blocking lock hold at production's rate, its basis in one line. */
+function productionRateLines(report: Report): string[] {
+  const lines = report.migrations.flatMap((m) => m.statements.flatMap((s) => (s.atProductionRate?.[0] ? [`  ${m.id}#${s.index + 1}: ${s.atProductionRate[0].basis}`] : [])));
+  return lines.length ? ["at production's rate (estimates):", ...lines] : [];
 }
 
 /** Schema diff, hazards, rollback, drift, expected schema: a few lines each. */
