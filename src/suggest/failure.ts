@@ -12,11 +12,18 @@ const WRITE = /^\s*(insert|update|delete|merge|copy)\b/i;
  * committed on its own to the failure, counted per query from the traffic's phases: rows the
  * original's one transaction kept waiting, and the rewrite let in.
  */
-export async function suggestionFailure(after: Report, rewrites: SuggestedRewrite[], workloadFile: string | null): Promise<SuggestionFailure | undefined> {
+export async function suggestionFailure(
+  after: Report,
+  rewrites: SuggestedRewrite[],
+  workloadFile: string | null,
+  /** a migration file --suggest split out of a rewritten one → that file */
+  partOf: Map<string, string> = new Map(),
+): Promise<SuggestionFailure | undefined> {
   if (after.run.status === 'passed') return undefined;
   const flat = after.migrations.flatMap((m) => m.statements.map((s) => ({ m, s })));
   const at = flat.findIndex(({ s }) => s.error);
-  const rewritten = (s: ReportStatement) => rewrites.find((r) => same(r.suggestedFile, s.file)) ?? null;
+  const from = (file: string) => [...partOf].find(([part]) => same(part, file))?.[1] ?? file;
+  const rewritten = (s: ReportStatement) => rewrites.find((r) => same(r.suggestedFile, from(s.file))) ?? null;
   if (at < 0) {
     const e = after.run.error;
     const m = after.migrations.find((x) => x.status === 'failed');

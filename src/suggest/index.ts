@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.ts';
 import type { Logger } from '../core/log.ts';
 import { suggestionFailure } from './failure.ts';
 import { suggestionFigures } from './figures.ts';
+import { placeOutsideTransactions } from './placement.ts';
 import { writeSuggestedFolder } from './rewrite.ts';
 import type { Suggestion } from './types.ts';
 
@@ -37,8 +38,16 @@ export async function rehearseSuggestion(
   const dir = path.join(outDir, 'suggested');
   const target = path.join(dir, path.basename(path.resolve(folder)));
   const sqlOf = (f: Finding) => report.migrations.find((m) => m.id === f.migrationId)?.statements[f.statementIndex ?? -1]?.sql ?? '';
-  const rewrites = await writeSuggestedFolder(folder, target, findings, sqlOf);
-  if (rewrites.length === 0) return null;
+  const written = await writeSuggestedFolder(folder, target, findings, sqlOf);
+  if (written.length === 0) return null;
+  // in the tool's own terms: what cannot run in a transaction block gets a migration of its own
+  const { placed, renamed } = await placeOutsideTransactions(
+    report.migrationSource?.format ?? null,
+    written.map((r) => r.suggestedFile),
+  );
+  const rewrites = written.map((r) => ({ ...r, suggestedFile: renamed.get(r.suggestedFile) ?? r.suggestedFile }));
+  for (const p of placed)
+    log.info(`--suggest: ${path.relative(target, p.file)} holds a step of ${path.relative(target, p.from)}${p.outside ? ', run outside a transaction' : ''}`);
   log.info(
     `--suggest: ${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'} in ${target}; rehearsing them on the same dataset${plan.traffic ? ' and workload' : ''} (${datasetSource(report)})`,
   );
@@ -64,7 +73,7 @@ export async function rehearseSuggestion(
   after.output = { dir, formats };
   finalize?.(after);
   await writeFormats(after, dir, formats);
-  const failure = await suggestionFailure(after, rewrites, plan.traffic?.workload ?? null);
+  const failure = await suggestionFailure(after, rewrites, plan.traffic?.workload ?? null, new Map(placed.map((p) => [p.file, p.from])));
   if (failure)
     log.warn(`--suggest: the rehearsal of the rewrites failed at ${failure.file ?? '?'}:${failure.line ?? '?'}: ${failure.sqlstate} ${failure.message}`);
   const figures = suggestionFigures(after);
@@ -72,6 +81,7 @@ export async function rehearseSuggestion(
     ...(failure ? { failure } : {}),
     folder: target,
     rewrites,
+    ...(placed.length ? { placed } : {}),
     status: after.run.status,
     report: path.join(dir, 'report.json'),
     lockTimeoutMs: timeouts.lockTimeoutMs ?? null,

@@ -196,6 +196,10 @@ const Suggestion = z
         suggestedFile: z.string(),
       }),
     ),
+    placed: z
+      .array(z.strictObject({ file: z.string(), from: z.string(), outside: z.boolean().describe('runs outside a transaction block (the tool\'s marker says so)') }))
+      .optional()
+      .describe("migrations --suggest added in the tool's naming: a step of a rewritten file the tool cannot run among its other statements, or the statements after it"),
     status: z.enum(['passed', 'failed', 'error']),
     report: z.string().describe("the suggested run's own report.json"),
     lockTimeoutMs: z.number().nullable(),

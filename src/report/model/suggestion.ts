@@ -49,6 +49,9 @@ export interface Suggestion {
   /** the suggested migrations, the original folder's layout */
   folder: string;
   rewrites: SuggestedRewrite[];
+  /** migrations --suggest added: a step of a rewritten file that the tool cannot run among the
+   *  file's other statements (CONCURRENTLY, VACUUM, a committing backfill), or the statements after it */
+  placed?: { file: string; from: string; outside: boolean }[];
   /** the rehearsal of the suggestion: passed (every migration applied), failed, or error */
   status: 'passed' | 'failed' | 'error';
   /** the suggested run's own report.json */

@@ -55,15 +55,21 @@ export const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `
 export function ownMigrationNote(format: MigrationFormat | null): string {
   switch (format) {
     case 'prisma':
-      return ' Prisma sends migration.sql as one script (one implicit transaction when it holds several statements): put the statement alone in a migration folder of its own.';
+      return ' Prisma sends migration.sql as one script (one implicit transaction when it holds several statements): put the statement alone in a migration folder of its own (--suggest writes it so).';
     case 'drizzle':
       return " Drizzle's migrator runs the pending migrations in one transaction: run this statement outside it (its own script or step before `drizzle-kit migrate`).";
     case 'node-pg-migrate':
       return ' node-pg-migrate wraps each migration in a transaction: give the statement its own migration and call pgm.noTransaction() there.';
     case 'flyway':
-      return ' Flyway runs a migration in a transaction: give the statement its own migration (Flyway runs it outside a transaction when all its statements must be, or set executeInTransaction=false in its script config).';
+      return ' Flyway runs a migration in a transaction: give the statement its own migration (Flyway runs it outside a transaction when all its statements must be, or set executeInTransaction=false in its script config; --suggest writes that .conf).';
     case 'dbmate':
-      return ' dbmate wraps each migration in a transaction: give the statement its own migration with `-- migrate:up transaction:false`.';
+      return ' dbmate wraps each migration in a transaction: give the statement its own migration with `-- migrate:up transaction:false` (--suggest writes it so).';
+    case 'goose':
+      return ' goose runs each migration in a transaction: give the statement its own migration with `-- +goose NO TRANSACTION` (--suggest writes it so).';
+    case 'sqlx':
+      return ' sqlx runs each migration in a transaction: give the statement its own migration starting with `-- no-transaction` (--suggest writes it so).';
+    case 'golang-migrate':
+      return ' golang-migrate sends a file as one multi-statement script (one implicit transaction): give the statement a migration of its own (--suggest writes it so).';
     default:
       return ' Give it a migration of its own if your tool wraps each file in a transaction.';
   }
