@@ -56,10 +56,12 @@ export async function deriveWorkload(stats: StatsFile, options: DeriveOptions = 
     `Derived by \`rehearse workload --from ${options.source ?? 'the statistics file'}\` (docs/workload.md, "From production"): edit freely.`,
     `Production's window: ${fmt(windowS)} s${traffic?.startedAt ? ` from ${traffic.startedAt}` : ''}; ${sorted.length} statements, ${fmt(totalCalls / Math.max(windowS, 1e-9))} calls/s.`,
     `Kept: the ${chosen.length} commonest, ${pct(totalCalls - leftOutCalls, totalCalls)} of calls (coverage ${coverage}${options.top ? `, top ${options.top}` : ''}); rates × ${scale}.`,
-    ...(leftOut.length ? [`Left out below the coverage: ${leftOut.length} statements, ${pct(leftOutCalls, totalCalls)} of calls.`] : []),
+    ...(leftOut.length
+      ? [`Left out below the coverage: ${leftOut.length} statement${leftOut.length === 1 ? '' : 's'}, ${pct(leftOutCalls, totalCalls)} of calls.`]
+      : []),
     ...(skipped.length
       ? [
-          `Not bound: ${skipped.length} statements, ${pct(
+          `Not bound: ${skipped.length} statement${skipped.length === 1 ? '' : 's'}, ${pct(
             skipped.reduce((s, x) => s + x.callsPerSec, 0),
             totalCalls / Math.max(windowS, 1e-9),
           )} of calls: listed at the end with the reason.`,
