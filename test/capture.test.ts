@@ -183,6 +183,9 @@ describe('rehearse capture', () => {
     started.push(r);
     await r.waitFor(/running node -e/, 90_000);
     await until(() => (processesUsing(marker).length ? [] : ['not yet']), 10_000);
+    // the command runs, its watchdog is up
+    const group = processesUsing(marker)[0]!.split(' ')[0]!;
+    await until(() => (processesUsing('pg-rehearse-capture-watchdog').some((p) => p.trim().endsWith(` ${group}`)) ? [] : ['not yet']), 10_000);
     expect(runDirs(root)).toHaveLength(1);
     r.child.kill('SIGKILL');
     await r.child;

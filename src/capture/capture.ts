@@ -71,9 +71,11 @@ export async function capture(request: CaptureRequest): Promise<CaptureOutcome> 
   // a server the run starts preloads the extension; the url one was checked above
   const provision = provider === 'url' ? plan.provision : { ...plan.provision, settings: withPreloadedLibrary(plan.provision.settings, EXTENSION) };
   let instance: Instance | undefined;
+  let afterwards: (() => Promise<void>) | undefined;
   try {
     const prepared = await provisionDataset(provision, plan.load, plan.cache ?? { mode: 'never' }, log);
     instance = prepared.instance;
+    afterwards = prepared.afterwards;
     const url = instance.url;
     const failedMigration = await migrate(url, plan, log);
     if (failedMigration) {
@@ -129,6 +131,8 @@ export async function capture(request: CaptureRequest): Promise<CaptureOutcome> 
     throw err;
   } finally {
     await instance?.stop().catch((err) => log.warn(`stopping the server failed: ${describeError(err)}`));
+    // the server stopped: the next run's clone of the dataset (url snapshots), as run does after its report
+    if (!interrupted()) await afterwards?.();
   }
 }
 

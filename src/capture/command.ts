@@ -9,7 +9,7 @@ import { watchCommandGroup } from './watchdog.ts';
 
 /**
  * The command whose statements are captured: the words after `--`. Several words run as they are
- * (no shell: `-- npm test`); a single word with spaces is a shell command line (`-- "npm run build && npm test"`).
+ * (no shell parsing: `-- npm test`); a single word with spaces is a shell command line (`-- "npm run build && npm test"`).
  */
 export type CapturedCommand = readonly string[];
 
@@ -59,11 +59,19 @@ export interface CommandOutcome {
 export async function runCapturedCommand(command: CapturedCommand, url: string, log: Logger, cwd = process.cwd()): Promise<CommandOutcome> {
   const env = commandEnv(url);
   delete env.PGAPPNAME;
-  const options = { cwd, env, extendEnv: false, stdin: 'ignore', reject: false, detached: true, buffer: false } as const;
+  const options = { cwd, env, extendEnv: false, stdin: 'pipe', reject: false, detached: true, buffer: false } as const;
   const started = performance.now();
   log.info(`running ${describeCommand(command)}`);
-  const child = shellLine(command) ? execa(command[0]!, { ...options, shell: true }) : execa(command[0]!, command.slice(1), options);
+  // a shell that waits for "go" on its stdin, then becomes the command (stdin /dev/null): the
+  // watchdog of its process group is up before the command starts, and if the tool dies before
+  // saying go, the read ends at EOF and nothing runs
+  const gate = 'read -r go || exit 1; exec';
+  const child = shellLine(command)
+    ? execa('sh', ['-c', `${gate} sh -c "$1" </dev/null`, 'sh', command[0]!], options)
+    : execa('sh', ['-c', `${gate} "$@" </dev/null`, 'sh', ...command], options);
   const watchdog = child.pid !== undefined ? watchCommandGroup(child.pid) : undefined;
+  child.stdin?.on('error', () => undefined); // gone already: its exit code says why
+  child.stdin?.end('go\n');
   const stop = async () => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     try {

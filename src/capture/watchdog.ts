@@ -6,9 +6,10 @@ import { currentOwner } from '../ownership/index.ts';
  * the tool itself is killed (kill -9, the OOM killer) nothing would stop that group: this tiny
  * detached shell loop, like the server's guardian (src/ownership/guardian.ts), checks every 200 ms
  * that the tool lives (pid + start time) and the group still has a process; when the tool is gone
- * first it sends the group SIGTERM, then SIGKILL after 3 s. (dash's kill takes no `--`: a
- * group is written `-PGID` right after the signal.) (The server's own guardian stops the
- * server and removes its folder.)
+ * first it sends the group SIGTERM, then SIGKILL after 3 s (dash's kill takes no `--`: a group
+ * is written `-PGID` right after the signal). The server's own guardian stops the server and
+ * removes its folder. The command's shell waits for the watchdog before it becomes the command
+ * (src/capture/command.ts): a kill -9 before that leaves nothing to stop.
  */
 const SCRIPT = `
 owner=$1; start=$2; group=$3
