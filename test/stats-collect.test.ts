@@ -52,7 +52,19 @@ describe.concurrent('rehearse stats', () => {
     expect(t.columns!.secret).toMatchObject({ nullFrac: 0, nDistinct: 3 });
     expect(t.columns!.note!.nullFrac).toBeCloseTo(0.25, 2);
     expect(t.columns!.id!.nDistinct).toBe(-1);
-    expect(Object.keys(stats.server!.settings!).sort()).toEqual(['maintenance_work_mem', 'max_parallel_maintenance_workers', 'shared_buffers', 'work_mem']);
+    expect(Object.keys(stats.server!.settings!).sort()).toEqual([
+      'checkpoint_completion_target',
+      'checkpoint_timeout',
+      'effective_cache_size',
+      'full_page_writes',
+      'maintenance_work_mem',
+      'max_parallel_maintenance_workers',
+      'max_wal_size',
+      'min_parallel_table_scan_size',
+      'shared_buffers',
+      'wal_compression',
+      'work_mem',
+    ]);
     expect(t.columnTypes).toMatchObject({ id: 'integer', secret: 'text' });
     expect(stats.traffic?.statements).toBeUndefined();
     expect(stats.traffic?.statementsUnavailable).toMatch(/shared_preload_libraries/);

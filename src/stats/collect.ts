@@ -18,8 +18,24 @@ export interface CollectOptions {
   traffic?: TrafficOptions;
 }
 
-/** Settings that change how fast a migration runs (index builds, sorts, the buffer cache). */
-export const SPEED_SETTINGS = ['maintenance_work_mem', 'max_parallel_maintenance_workers', 'work_mem', 'shared_buffers'] as const;
+/**
+ * Settings that change how fast a migration runs and decide a prediction's regime (docs/predictions.md
+ * "Regimes"): the buffer cache and the machine's memory, checkpoints and full-page writes, sorts,
+ * parallel index builds.
+ */
+export const SPEED_SETTINGS = [
+  'maintenance_work_mem',
+  'max_parallel_maintenance_workers',
+  'work_mem',
+  'shared_buffers',
+  'effective_cache_size',
+  'max_wal_size',
+  'checkpoint_timeout',
+  'checkpoint_completion_target',
+  'full_page_writes',
+  'wal_compression',
+  'min_parallel_table_scan_size',
+] as const;
 
 const USER_NAMESPACE = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
 

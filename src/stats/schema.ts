@@ -68,8 +68,13 @@ export const StatsFileSchema = z
       .object({
         version: z.string().optional(),
         major: z.number().int().optional(),
-        /** settings that change a migration's speed: maintenance_work_mem, work_mem, ... */
-        settings: z.record(z.string(), z.string()).optional(),
+        /** settings that change a migration's speed and its regime: shared_buffers, max_wal_size, maintenance_work_mem, ... */
+        settings: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe(
+            "as current_setting() prints them (128MB, 5min, on): shared_buffers, effective_cache_size, max_wal_size, checkpoint_timeout, checkpoint_completion_target, full_page_writes, wal_compression, maintenance_work_mem, work_mem, max_parallel_maintenance_workers, min_parallel_table_scan_size; predictions judge production's regimes by them (docs/predictions.md)",
+          ),
       })
       .strict()
       .optional(),

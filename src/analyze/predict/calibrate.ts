@@ -4,6 +4,7 @@ import { createScratchDatabase, scratchDatabaseName } from '../../provision/inde
 import { replay, type MigrationTrace, type TimeoutPolicy } from '../../replay/index.ts';
 import { withClient } from '../../core/client.ts';
 import type { Logger } from '../../core/log.ts';
+import { REGIME_SETTINGS } from './settings.ts';
 
 /**
  * Calibration: the data-dependent statements measured again at smaller sizes. Before the replay
@@ -25,6 +26,8 @@ export interface Calibration {
   /** replay `migrations` on samples of `tables` at each fraction (the first fraction twice: noise) */
   run(options: { migrations: Migration[]; tables: string[]; fractions: number[]; timeouts?: TimeoutPolicy }): Promise<CalibrationRun[]>;
   drop(): Promise<void>;
+  /** the server's settings that decide a statement's regime (REGIME_SETTINGS), read when the clone was made */
+  settings: Record<string, string>;
 }
 
 const SEED = 0.42;
@@ -32,7 +35,9 @@ const SEED = 0.42;
 /** Clone the rehearsal database now (before the replay changes it). */
 export async function startCalibration(url: string, log: Logger): Promise<Calibration> {
   const base = await cloneDatabase(url, 'calib');
+  const settings = await readRegimeSettings(url).catch(() => ({}));
   return {
+    settings,
     async run({ migrations, tables, fractions, timeouts }) {
       const plan = fractions.length ? [fractions[0]!, ...fractions] : [];
       const runs: CalibrationRun[] = [];
@@ -53,6 +58,17 @@ export async function startCalibration(url: string, log: Logger): Promise<Calibr
     },
     drop: () => base.drop(),
   };
+}
+
+/** The settings of the server of `url` that decide regimes, as current_setting prints them. */
+export async function readRegimeSettings(url: string): Promise<Record<string, string>> {
+  return withClient(url, 'calibration', async (c) => {
+    const { rows } = await c.query<{ name: string; setting: string }>(
+      'SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1::text[])',
+      [[...REGIME_SETTINGS]],
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+  });
 }
 
 interface Clone {

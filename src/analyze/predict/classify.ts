@@ -36,12 +36,15 @@ export function classify(trace: Pick<StatementTrace, 'sql' | 'rewrites' | 'error
     return table ? { model, table, reason } : constant(reason);
   };
   switch (kind) {
-    case 'IndexStmt':
-      return on(
+    case 'IndexStmt': {
+      const c = on(
         body.concurrent ? 'concurrent-index-build' : 'index-build',
         body.relation as RangeVar,
         body.concurrent ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX',
       );
+      const params = ((body.indexParams as Node[] | undefined) ?? []).map((p) => ((p.IndexElem as Node | undefined)?.name as string | undefined) ?? null);
+      return c.model === 'constant' ? c : { ...c, columns: params };
+    }
     case 'ReindexStmt': {
       const concurrent = ((body.params as Node[] | undefined) ?? []).some((p) => (p.DefElem as Node | undefined)?.defname === 'concurrently');
       return on(concurrent ? 'concurrent-index-build' : 'index-build', body.relation as RangeVar, 'REINDEX');

@@ -1,8 +1,10 @@
 import type { StatsFile } from '../../stats/index.ts';
 import { classify, tableKey } from './classify.ts';
 import { extrapolate } from './fit.ts';
+import { checkRegimes } from './regimes.ts';
+import { parseRegimeSettings, REGIME_SETTINGS, type RegimeSettings } from './settings.ts';
 import { groupByUnit, predictHolds } from './transaction.ts';
-import { GROWTH, type BasisPoint, type Classification, type Prediction, type PredictionSummary } from './types.ts';
+import { GROWTH, PREDICTION_COVERAGE, type BasisPoint, type Classification, type Prediction, type PredictionSummary } from './types.ts';
 
 /** A statement as the report holds it (measured figures final: lock waits already taken out). */
 export interface MeasuredStatement {
@@ -11,6 +13,8 @@ export interface MeasuredStatement {
   durationMs: number;
   lockHeldMs: number;
   rewrites: { relation: string; relkind: string | null }[];
+  /** WAL the server wrote while it ran */
+  walBytes?: number;
   error?: unknown;
 }
 
@@ -23,7 +27,7 @@ export interface MeasuredMigration {
 export interface CalibrationPoint {
   fraction: number;
   rows: Map<string, number>;
-  migrations: { id: string; statements: { index: number; durationMs: number; error?: unknown }[] }[];
+  migrations: { id: string; statements: { index: number; durationMs: number; walBytes?: number; error?: unknown }[] }[];
 }
 
 export interface PredictInput {
@@ -35,6 +39,8 @@ export interface PredictInput {
   calibration: CalibrationPoint[];
   stats: StatsFile;
   statsFile: string;
+  /** the rehearsal server's settings (REGIME_SETTINGS, as current_setting prints them); absent: regimes not judged */
+  rehearsalSettings?: Record<string, string>;
 }
 
 export interface PredictOutput {
@@ -53,10 +59,11 @@ export const statementKey = (migrationId: string, index: number): string => `${m
 /** Predictions for every statement that ran, then lock holds by transaction. Pure. */
 export function predict(input: PredictInput): PredictOutput {
   const target = targetSizes(input.stats, input.rehearsal);
+  const settings = regimeSettings(input);
   const statements = new Map<string, Prediction>();
   for (const m of input.migrations) {
     const ran = m.statements.filter((s) => !s.error);
-    for (const s of ran) statements.set(statementKey(m.id, s.index), predictOne(m.id, s, input, target));
+    for (const s of ran) statements.set(statementKey(m.id, s.index), predictOne(m.id, s, input, target, settings));
     for (const unit of groupByUnit(ran, (i) => input.unitOf(m.id, i))) {
       const holds = predictHolds(
         unit.map((s) => ({ durationMs: s.durationMs, lockHeldMs: s.lockHeldMs, predictedMs: statements.get(statementKey(m.id, s.index))!.durationMs })),
@@ -64,7 +71,44 @@ export function predict(input: PredictInput): PredictOutput {
       unit.forEach((s, i) => (statements.get(statementKey(m.id, s.index))!.lockHeldMs = round(holds[i]!)));
     }
   }
-  return { statements, summary: summarize(input, target) };
+  const summary = summarize(input, target);
+  summary.notes.push(...settings.notes);
+  return { statements, summary };
+}
+
+interface Settings {
+  rehearsal: RegimeSettings;
+  production: RegimeSettings;
+  /** production's settings missing from the statistics file: the rehearsal's assumed */
+  assumed: string[];
+  notes: string[];
+}
+
+/**
+ * Both sides' settings: production's from the statistics file (server.settings), each one it lacks
+ * taken as the rehearsal server's and said; none at all without the rehearsal's.
+ */
+function regimeSettings(input: PredictInput): Settings {
+  const notes: string[] = [];
+  const given = input.stats.server?.settings ?? {};
+  if (!input.rehearsalSettings) {
+    notes.push(
+      "the rehearsal server's settings were not read (no calibration): regimes (shared_buffers, checkpoints, sort memory, parallel workers) not judged",
+    );
+    const none = parseRegimeSettings({});
+    return { rehearsal: none, production: none, assumed: [], notes };
+  }
+  const assumed = REGIME_SETTINGS.filter((n) => given[n] === undefined && input.rehearsalSettings![n] !== undefined);
+  const merged: Record<string, string> = {};
+  for (const n of REGIME_SETTINGS) {
+    const v = given[n] ?? input.rehearsalSettings[n];
+    if (v !== undefined) merged[n] = v;
+  }
+  if (assumed.length)
+    notes.push(
+      `production's ${assumed.join(', ')} ${assumed.length > 1 ? 'are' : 'is'} not in the statistics file: assumed as the rehearsal server's (rehearse stats records them); a regime production is in on other settings is not seen`,
+    );
+  return { rehearsal: parseRegimeSettings(input.rehearsalSettings), production: parseRegimeSettings(merged), assumed, notes };
 }
 
 interface Target {
@@ -103,10 +147,17 @@ export function drivingTables(migrations: MeasuredMigration[], rehearsal: Predic
   return [...out].sort();
 }
 
+/** Bytes of one sort entry of an index build: the key columns' widths (the statistics' avgWidth, else 8) and 40 bytes of tuple overhead. */
+function sortEntryBytes(c: Classification, stats: StatsFile): number {
+  const columns = c.columns ?? [];
+  const table = Object.entries(stats.tables).find(([name]) => tableKey(name) === c.table)?.[1];
+  return 40 + (columns.length ? columns : [null]).reduce((sum, col) => sum + ((col && table?.columns?.[col]?.avgWidth) || 8), 0);
+}
+
 const classifyMeasured = (s: MeasuredStatement): Classification =>
   classify({ sql: s.sql, rewrites: s.rewrites.map((r) => ({ ...r, relfilenodeBefore: 0, relfilenodeAfter: 0 })) });
 
-function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInput, targets: Map<string, Target>): Prediction {
+function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInput, targets: Map<string, Target>, settings: Settings): Prediction {
   const c = classifyMeasured(s);
   const asMeasured = (note: string, model = c.model, extra: Partial<Prediction> = {}): Prediction => ({
     durationMs: s.durationMs,
@@ -126,11 +177,12 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   const measured = input.rehearsal.get(c.table);
   if (!measured) return asMeasured(`${c.table} is created by the migrations: nothing to scale, predicted as measured`, 'constant');
   const target = targets.get(c.table);
-  const basis: BasisPoint[] = [{ rows: measured.rows, ms: s.durationMs, source: 'rehearsal', fraction: 1 }];
+  const wal = (w: number | undefined) => (w !== undefined ? { walBytes: w } : {});
+  const basis: BasisPoint[] = [{ rows: measured.rows, ms: s.durationMs, source: 'rehearsal', fraction: 1, ...wal(s.walBytes) }];
   for (const run of input.calibration) {
     const rows = run.rows.get(c.table);
     const st = run.migrations.find((m) => m.id === migrationId)?.statements.find((x) => x.index === s.index);
-    if (rows !== undefined && st && !st.error) basis.push({ rows, ms: st.durationMs, source: 'sample', fraction: run.fraction });
+    if (rows !== undefined && st && !st.error) basis.push({ rows, ms: st.durationMs, source: 'sample', fraction: run.fraction, ...wal(st.walBytes) });
   }
   if (!target) {
     return asMeasured(`${c.table} is not in the statistics file: predicted as measured`, c.model, {
@@ -142,9 +194,41 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   const growth = GROWTH[c.model];
   // rewrites, scans and updates read every byte: a wider production row costs in proportion
   const width = growth === 'linear' ? target.width : 1;
-  const ext = extrapolate(basis, growth, target.rows * width);
+  let ext = extrapolate(basis, growth, target.rows * width);
   const notes: string[] = [c.reason];
   const reasons: string[] = [];
+  // regimes: where production is on the other side of a boundary, fit the points past it, else widen and say so
+  const regimes = checkRegimes({
+    model: c.model,
+    bytesPerRow: measured.rows > 0 ? measured.bytes / measured.rows : 0,
+    width: target.width,
+    targetRows: target.rows,
+    targetMs: ext.center,
+    points: basis.map((p) => ({ rows: p.rows, ms: p.ms, walBytes: p.walBytes ?? null })),
+    rehearsal: settings.rehearsal,
+    production: settings.production,
+    sortEntryBytes: sortEntryBytes(c, input.stats),
+  });
+  let lowBy = 1;
+  let highBy = 1;
+  if (regimes.crossed.length) {
+    const far = basis.filter((_, i) => regimes.farSide[i]);
+    const names = regimes.crossed.map((e) => e.check.regime).join(', ');
+    if (new Set(far.map((p) => p.rows)).size >= 2) {
+      ext = extrapolate(far, growth, target.rows * width);
+      for (const e of regimes.crossed) e.check.calibrated = true;
+      notes.push(`calibrated across ${names}: fitted on the ${far.length} measured points past the boundary as production is`);
+    } else {
+      for (const e of regimes.crossed) {
+        lowBy *= e.low;
+        highBy *= e.high;
+        const text = `regime crossed (${e.check.regime}): ${e.check.detail}`;
+        if (e.check.material) reasons.push(`${text}; no measured point lies on production's side${e.hint ? ` (${e.hint})` : ''}`);
+        else notes.push(`${text}: the interval is widened (${e.low !== 1 ? `low ×${e.low}, ` : ''}high ×${e.high})`);
+      }
+    }
+  }
+  if (regimes.walPerRow !== null) notes.push(`WAL measured: about ${Math.round(regimes.walPerRow)} bytes per row`);
   const sizes = new Set(basis.map((p) => p.rows)).size;
   if (sizes < 2) reasons.push('one measured size only: scaled in proportion to rows, a guess (no calibration ran)');
   if (ext.factor > MAX_TRUSTED_FACTOR) reasons.push(`extrapolating ${Math.round(ext.factor)}× beyond the largest measured size (over ${MAX_TRUSTED_FACTOR}×)`);
@@ -160,11 +244,17 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   notes.push(
     target.scaledBy === 'rows' || width === 1 ? 'scaled by rows alone' : `scaled by rows and row width (production rows are ${round(target.width)}× as wide)`,
   );
+  // the interval: the leave-one-out fits and the noise, at least ±(10 % + 5 % per decade of extrapolation)
+  const floor = 0.1 + 0.05 * Math.log10(Math.max(ext.factor, 1));
+  const low = Math.min(ext.low, ext.center * (1 - floor)) * lowBy;
+  const high = Math.max(ext.high, ext.center * (1 + floor)) * highBy;
   return {
     durationMs: round(ext.center),
     lockHeldMs: 0,
-    low: round(Math.min(ext.low, ext.center)),
-    high: round(Math.max(ext.high, ext.center)),
+    low: round(Math.max(0, Math.min(low, ext.center))),
+    high: round(Math.max(high, ext.center)),
+    coverage: PREDICTION_COVERAGE,
+    ...(regimes.crossed.length ? { regimes: regimes.crossed.map((e) => e.check) } : {}),
     model: c.model,
     growth,
     table: c.table,

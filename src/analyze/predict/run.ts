@@ -54,6 +54,7 @@ export async function runPredictions(o: PredictRunOptions): Promise<PredictOutpu
     calibration,
     stats: o.stats,
     statsFile: o.statsFile,
+    ...(o.calibration ? { rehearsalSettings: o.calibration.settings } : {}),
   });
   out.summary.notes.unshift(...notes);
   return out;

@@ -26,6 +26,8 @@ export interface Classification {
   table: string | null;
   /** why this class, in words (`relfilenode of public.orders changed`, `VALIDATE CONSTRAINT`) */
   reason: string;
+  /** index builds: the key columns (null for an expression) */
+  columns?: (string | null)[];
 }
 
 /** A measured point: the statement ran this long on a table of this many rows. */
@@ -36,16 +38,40 @@ export interface BasisPoint {
   source: 'rehearsal' | 'sample';
   /** the sample's fraction of the rehearsal's rows (1 for the rehearsal); repeats share it */
   fraction: number;
+  /** WAL the server wrote while it ran (absent: not measured) */
+  walBytes?: number;
 }
+
+/** A boundary whose side changes with size (docs/predictions.md "Regimes"). */
+export type RegimeName = 'shared_buffers' | 'memory' | 'checkpoints' | 'sort memory' | 'parallel workers';
+
+/** A regime boundary between (some of) the measured points and production. */
+export interface RegimeCheck {
+  regime: RegimeName;
+  crossed: true;
+  /** calibration points lie on production's side: the fit stands on them alone */
+  calibrated: boolean;
+  /** the model cannot bound its effect: an uncalibrated crossing makes the prediction untrusted */
+  material: boolean;
+  /** what crosses, with the figures on both sides */
+  detail: string;
+}
+
+/** The share of truths the interval [low, high] aims to hold (the benchmark checks it). */
+export const PREDICTION_COVERAGE = 0.8;
 
 export interface Prediction {
   /** predicted duration at the statistics' size */
   durationMs: number;
   /** predicted lock hold: the statement's own duration plus everything after it in its transaction */
   lockHeldMs: number;
-  /** interval of durationMs */
+  /** interval of durationMs, aimed at `coverage` of truths */
   low: number;
   high: number;
+  /** the share of truths the interval aims to hold (PREDICTION_COVERAGE); absent for statements predicted as measured */
+  coverage?: number;
+  /** regime boundaries crossed between the rehearsal and production (absent: none) */
+  regimes?: RegimeCheck[];
   model: CostModel;
   growth: Growth;
   /** the table that drives the cost, and its rows in the rehearsal and in the statistics file */

@@ -25,6 +25,19 @@ const Prediction = z
     lockHeldMs: estimate.describe('predicted lock hold: its own duration plus everything after it in its transaction (0: it took no lock)'),
     low: estimate.describe('interval of durationMs: low end'),
     high: estimate.describe('interval of durationMs: high end'),
+    coverage: z.number().min(0).max(1).optional().describe('the share of truths [low, high] aims to hold (0.8); absent when predicted as measured'),
+    regimes: z
+      .array(
+        z.strictObject({
+          regime: z.enum(['shared_buffers', 'memory', 'checkpoints', 'sort memory', 'parallel workers']),
+          crossed: z.literal(true),
+          calibrated: z.boolean().describe("calibration points lie on production's side: the fit stands on them"),
+          material: z.boolean().describe('uncalibrated, it makes the prediction untrusted (else the interval is widened)'),
+          detail: z.string().describe('what crosses, with the figures on both sides'),
+        }),
+      )
+      .optional()
+      .describe('regime boundaries crossed between the rehearsal and production (docs/predictions.md "Regimes")'),
     model: CostModel.describe('cost class: what makes the statement grow with data'),
     growth: z.enum(['linear', 'n log n', 'none']),
     table: z.string().nullable().describe('the table whose rows drive the cost (schema.table)'),
@@ -37,6 +50,7 @@ const Prediction = z
           ms,
           source: z.enum(['rehearsal', 'sample']),
           fraction: z.number().positive().describe("of the rehearsal's rows"),
+          walBytes: z.number().nonnegative().optional().describe('WAL the server wrote while it ran'),
         }),
       )
       .describe('the measured points the fit stands on'),
@@ -44,7 +58,7 @@ const Prediction = z
     trust: z
       .strictObject({ ok: z.literal(false), reasons: z.array(z.string()) })
       .optional()
-      .describe('present when the prediction should not be trusted (extrapolating > 1000×, poor fit, one point, …)'),
+      .describe('present when the prediction should not be trusted (extrapolating > 1000×, poor fit, one point, a regime crossed and not calibrated, …)'),
   })
   .describe('--predict-for: an estimate at production size, from measured points (docs/predictions.md)');
 

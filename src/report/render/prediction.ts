@@ -29,13 +29,19 @@ type Predicted = Pick<ReportStatement, 'durationMs' | 'lockHeldMs' | 'predicted'
 /** The statements whose prediction differs from the measurement (data-dependent ones). */
 export const scaled = (s: Predicted): boolean => Boolean(s.predicted && s.predicted.model !== 'constant' && s.predicted.targetRows !== null);
 
-/** "predicted 3.4 h (2.9–4.1 h) at 120M rows, lock held 3.4 h · untrusted"; null: nothing predicted beyond the measurement. */
+/** "predicted 3.4 h (80 %: 2.9–4.1 h) at 120M rows, lock held 3.4 h · untrusted: regime crossed (checkpoints)"; null: nothing predicted beyond the measurement. */
 export function predictedText(s: Predicted): string | null {
   const p = s.predicted;
   if (!p || !scaled(s)) return null;
-  const interval = p.low !== p.high ? ` (${fmtSpan(p.low)}–${fmtSpan(p.high)})` : '';
+  const interval = p.low !== p.high ? ` (${p.coverage ? `${Math.round(p.coverage * 100)} %: ` : ''}${fmtSpan(p.low)}–${fmtSpan(p.high)})` : '';
   const hold = p.lockHeldMs > 0 ? `, lock held ${fmtSpan(p.lockHeldMs)}` : '';
-  return `predicted ${fmtSpan(p.durationMs)}${interval} at ${fmtRows(p.targetRows!)} rows${hold}${p.trust ? ' · untrusted' : ''}`;
+  return `predicted ${fmtSpan(p.durationMs)}${interval} at ${fmtRows(p.targetRows!)} rows${hold}${p.trust ? ` · ${untrustedTag(p)}` : ''}`;
+}
+
+/** "untrusted: regime crossed (shared_buffers, checkpoints)" when an uncalibrated regime is why, else "untrusted". */
+function untrustedTag(p: NonNullable<Predicted['predicted']>): string {
+  const crossed = (p.regimes ?? []).filter((r) => r.material && !r.calibrated).map((r) => r.regime);
+  return crossed.length ? `untrusted: regime crossed (${crossed.join(', ')})` : 'untrusted';
 }
 
 /** "measured 125 s at 1M rows · predicted 3.4 h (2.9–4.1 h) at 120M rows, …" */
