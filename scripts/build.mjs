@@ -13,5 +13,11 @@ import { STAMP_FILE, sourcesStamp } from '../bin/sources.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = sourcesStamp(path.join(root, 'src'));
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+try {
+  execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', path.join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+} catch (err) {
+  // tsc printed the errors; dist/ has no stamp, so bin/rehearse.js keeps running the sources
+  process.stderr.write(`build: tsc failed (${err.status ?? err.message}); dist/ not stamped\n`);
+  process.exit(1);
+}
 writeFileSync(path.join(root, 'dist', STAMP_FILE), `${stamp}\n`);
