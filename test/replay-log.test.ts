@@ -48,7 +48,7 @@ function traffic(): LogEvent[] {
     { at: 1500, session: '6571a3f2.12', kind: 'statement', sql: "SELECT id\nFROM orders\nWHERE note = 'SECRET-MULTI-5M'" },
     { at: 4000, session: '6571a3f2.10', kind: 'statement', sql: 'COMMIT' },
   ];
-  for (let t = 100, i = 0; t < 4000; t += 250, i++)
+  for (let t = 0, i = 0; t < 4000; t += 250, i++)
     ev.push(
       i % 2 === 0
         ? {
@@ -93,11 +93,11 @@ describe('reading a log', () => {
       ['s2', 'web', 3],
       ['s3', 'billing', 3],
     ]);
-    // offsets from the first statement (100 ms into the log); params of the extended protocol kept for the replay
-    expect(stderr.sessions![2]!.statements.map((s) => s.atMs)).toEqual([600, 650, 3900]);
+    // offsets from the first statement; params of the extended protocol kept for the replay
+    expect(stderr.sessions![2]!.statements.map((s) => s.atMs)).toEqual([700, 750, 4000]);
     expect(stderr.sessions![0]!.statements[1]).toMatchObject({ params: ['SECRET-PARAM-9Z', '1'] });
     expect(stderr.apps.find((a) => a.name === 'web')!.queries.map((q) => q.text)).toContain('SELECT id\nFROM orders\nWHERE note = $1');
-    expect(stderr.replay).toMatchObject({ format: 'stderr', windowMs: 3900, unreadable: { count: 0 } });
+    expect(stderr.replay).toMatchObject({ format: 'stderr', windowMs: 4000, unreadable: { count: 0 } });
     expect(stderr.replay!.skipped).toMatchObject({ "pg-rehearse's own sessions": 1, 'statements of other databases': 1 });
   });
 
@@ -172,18 +172,23 @@ describe('replaying a log during the migration', () => {
     const report = ReportSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')));
     expect(report.run.status, r.stderr).not.toBe('error');
 
-    // the log started 1 s before the ALTER; billing committed at 4 s (log time 3.9 s from the first statement + 0.1)
+    // the ALTER started --warmup (1 s) into the log and billing committed 4 s into it: the ALTER
+    // waited ~3 s (±10 %) for it, counted from when the ALTER really started (a stall of this
+    // machine before it shortens the wait, a late COMMIT lengthens it by billing's lag)
     const waits = report.blocking.filter((b) => b.app === 'migration' && b.rootBlocker === 'log/s3');
     expect(waits.length).toBeGreaterThan(0);
     const waited = Math.max(...waits.map((b) => b.waitMs));
-    expect(waited).toBeGreaterThan((2700 * (3900 - 1000)) / 3000);
-    expect(waited).toBeLessThan(3300);
+    const replay = report.workload!.replay!;
+    const alter = report.migrations[0]!.statements[0]!;
+    const expected = report.workload!.startedAt + 4000 - Date.parse(alter.startedAt);
+    expect(expected).toBeGreaterThan(2000);
+    expect(waited).toBeGreaterThan(expected * 0.9);
+    expect(waited).toBeLessThan(expected * 1.1 + (replay.sessions.find((x) => x.name === 's3')!.lag!.maxMs ?? 0));
     // web's reads waited behind the ALTER that waited for billing: root billing's session, queued behind the statement
     const queued = report.blocking.filter((b) => b.app === 'log' && b.query === 's1' && b.rootBlocker === 'log/s3');
     expect(queued.length).toBeGreaterThan(0);
     for (const b of queued) expect(b).toMatchObject({ blockerKind: 'app', migrationId: '001', migrationRole: 'queued' });
 
-    const replay = report.workload!.replay!;
     expect(replay).toMatchObject({ statements: 22, replayed: 22, errors: { '22P02': 1 } });
     expect(replay.sessions.find((s) => s.name === 's3')).toMatchObject({ application: 'billing', statements: 3, replayed: 3 });
     const log = report.workload!.apps.find((a) => a.name === 'log')!;

@@ -173,6 +173,7 @@ export async function startTraffic(url: string, workload: Workload, options: Tra
 
   return {
     startedAt: t0,
+    ...(scheduled ? { sessionsDone: scheduled.done() } : {}),
     markPhase(name: string) {
       if (stopping || name === phase) return;
       const t = now();

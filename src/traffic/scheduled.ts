@@ -110,6 +110,11 @@ export class ScheduledSessions {
     for (const s of this.sessions) this.runs.push(this.run(s, t0));
   }
 
+  /** Resolves once every session has run its last statement and disconnected. */
+  done(): Promise<void> {
+    return Promise.allSettled(this.runs).then(() => undefined);
+  }
+
   private connect(s: Running): Promise<WireConnection> {
     return WireConnection.open({ connectionString: this.options.url, application_name: appTag(s.spec.app, s.spec.name) }, (err) =>
       this.options.warn(`replay ${s.spec.app}/${s.spec.name}: connection lost: ${describeError(err)}`),

@@ -290,6 +290,8 @@ export interface ReplayResult {
 export interface TrafficRun {
   /** epoch ms when the traffic started (background offsets count from here by default) */
   readonly startedAt: number;
+  /** a log's sessions: resolves once every one has run its statements and disconnected */
+  readonly sessionsDone?: Promise<void>;
   /** executions issued from now on count in this phase: 'baseline' (the default), then one per
    *  statement (phaseName(migrationId, statementIndex)), then 'after' */
   markPhase(name: string): void;

@@ -460,7 +460,9 @@ function latencyDetails(report: Report): Part[] {
           .map(([k, n]) => `${tx(k)}: ${fmtInt(n)}`)
           .join(', ') || '—';
       const p = (v: number | null) => (v === null ? '—' : fmtMs(v));
-      return `| ${code(a.name)} | ${code(q.name)} | ${fmtInt(q.count)} | ${errors} | ${p(q.p50Ms)} | ${p(q.p95Ms)} | ${p(q.p99Ms)} | ${p(q.maxMs)} |\n`;
+      // a log's statement: its normalized text beside its name
+      const name = q.text ? `${code(q.name)} ${code(q.text.replace(/\s+/g, ' ').slice(0, 80))}` : code(q.name);
+      return `| ${code(a.name)} | ${name} | ${fmtInt(q.count)} | ${errors} | ${p(q.p50Ms)} | ${p(q.p95Ms)} | ${p(q.p99Ms)} | ${p(q.maxMs)} |\n`;
     }),
   );
   return details(

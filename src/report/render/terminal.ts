@@ -242,10 +242,13 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
       const errors = Object.entries(q.errors)
         .map(([k, n]) => `${k}×${n}`)
         .join(' ');
-      t.push([app.name, q.name, String(q.count), errors ? c.red(errors) : '', fmt(base?.p50Ms), fmt(base?.p99Ms), fmt(p99During), fmt(q.maxMs)]);
+      // a log's statement: its normalized text beside its name
+      const name = q.text ? oneLineFit(`${q.name} ${q.text.replace(/\s+/g, ' ')}`, 40) : q.name;
+      t.push([app.name, name, String(q.count), errors ? c.red(errors) : '', fmt(base?.p50Ms), fmt(base?.p99Ms), fmt(p99During), fmt(q.maxMs)]);
     }
   }
   out.push('application traffic (' + w.file + '):', t.toString());
+  if (w.replay) out.push(...replayLines(w.replay, c));
   // one line per blocked query and statement: how many executions waited, the longest, the total
   const groups = groupBlocking(report.blocking.filter((b) => b.app !== 'migration'));
   for (const g of groups.slice(0, 5)) {
@@ -272,6 +275,23 @@ function trafficLines(report: Report, c: { red: Paint; yellow: Paint; green: Pai
       out.push(`  first failure: ${firstFail.app} at ${firstFail.state}: ${f.query} ${f.sqlstate} ${f.message}`);
     }
   }
+  return out;
+}
+
+/** --replay-log: how much of the log was replayed, how late, and the warning when it fell behind. */
+function replayLines(r: NonNullable<NonNullable<Report['workload']>['replay']>, c: { red: Paint; yellow: Paint }): string[] {
+  const lag = r.lag
+    ? `; lag p50 ${fmt(r.lag.p50Ms)}, p99 ${fmt(r.lag.p99Ms)}, max ${fmt(r.lag.maxMs)}, ${Math.round((r.lag.within10Ms ?? 0) * 100)} % within 10 ms`
+    : '';
+  const errors = Object.entries(r.errors)
+    .map(([k, n]) => `${k}×${n}`)
+    .join(' ');
+  const out = [
+    `log replay (${r.format}, ${r.speed === 0 ? 'as fast as possible' : `speed ${r.speed}`}): ${r.replayed} of ${r.statements} statements in ${r.sessions.length} sessions${lag}${errors ? `; errors ${errors}` : ''}`,
+  ];
+  if (r.unreadable.first)
+    out.push(c.yellow(`  ${r.unreadable.count} log entries unreadable (first: line ${r.unreadable.first.line}: ${r.unreadable.first.why})`));
+  if (r.behind) out.push(c.red(`  ${r.behind}`));
   return out;
 }
 
