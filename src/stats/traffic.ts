@@ -38,17 +38,31 @@ export interface StatementCounters {
 
 /** Why pg_stat_statements cannot be read, as one message with how to enable it; null when it can. */
 export async function statementsAccess(client: pg.Client): Promise<string | null> {
-  const ext = await client.query<{ installed: boolean; loaded: boolean; privileged: boolean; role: string }>(
-    `SELECT ${OWN} EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed,
-            'pg_stat_statements' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded,
-            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS privileged,
-            current_user AS role`,
+  const LOAD =
+    "add it to shared_preload_libraries (shared_preload_libraries = 'pg_stat_statements' in postgresql.conf, then a restart; on the managed services it is on by default)";
+  const r = (
+    await client.query<{ installed: boolean; privileged: boolean; role: string }>(
+      `SELECT ${OWN} EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS privileged,
+              current_user AS role`,
+    )
+  ).rows[0]!;
+  // shared_preload_libraries is readable with pg_read_all_settings only: unknown otherwise
+  const loaded = await client
+    .query<{ libs: string }>(`SELECT ${OWN} current_setting('shared_preload_libraries') AS libs`)
+    .then((res) => res.rows[0]!.libs.split(',').some((l) => l.trim().replace(/"/g, '') === 'pg_stat_statements'))
+    .catch(() => null);
+  if (!r.installed) {
+    if (loaded === true)
+      return 'pg_stat_statements is loaded but not created in this database: run CREATE EXTENSION pg_stat_statements (as its owner or a superuser)';
+    return `pg_stat_statements is ${loaded === false ? 'not loaded' : 'not created in this database'}: ${LOAD}, then CREATE EXTENSION pg_stat_statements in this database`;
+  }
+  // created but not preloaded: reading the view fails (55000)
+  const readable = await client.query(`SELECT ${OWN} 1 FROM pg_stat_statements LIMIT 1`).then(
+    () => null,
+    (err: Error) => err.message,
   );
-  const r = ext.rows[0]!;
-  if (!r.loaded)
-    return "pg_stat_statements is not loaded: add it to shared_preload_libraries (shared_preload_libraries = 'pg_stat_statements' in postgresql.conf, then restart; on the managed services it is on by default), then CREATE EXTENSION pg_stat_statements in this database";
-  if (!r.installed)
-    return 'pg_stat_statements is loaded but not created in this database: run CREATE EXTENSION pg_stat_statements (as its owner or a superuser)';
+  if (readable !== null) return `pg_stat_statements cannot be read (${readable}): ${LOAD}`;
   if (!r.privileged)
     return `role ${r.role} may not read other roles' statements in pg_stat_statements: GRANT pg_read_all_stats TO ${r.role} (or run rehearse stats as a role that has it)`;
   return null;
@@ -294,8 +308,9 @@ export async function collectTraffic(url: string, options: TrafficOptions): Prom
     const wantStatements = options.statements ?? true;
     const unavailable = wantStatements ? await statementsAccess(client) : null;
     const readStatements = wantStatements && !unavailable;
-    const startedAt = (options.now?.() ?? new Date()).toISOString();
     const before = readStatements ? await readStatementCounters(client) : [];
+    // the window: from the first read's answer to the second read's request
+    const startedAt = (options.now?.() ?? new Date()).toISOString();
     const t0 = performance.now();
     const profiler = new ActivityProfiler(sampleMs);
     while (performance.now() - t0 < options.windowMs) {
@@ -304,8 +319,8 @@ export async function collectTraffic(url: string, options: TrafficOptions): Prom
       const left = options.windowMs - (performance.now() - t0);
       await sleep(Math.max(0, Math.min(left, sampleMs - (performance.now() - tick))));
     }
-    const after = readStatements ? await readStatementCounters(client) : [];
     const windowMs = Math.round(performance.now() - t0);
+    const after = readStatements ? await readStatementCounters(client) : [];
     const section: TrafficSection = { startedAt, windowMs, activity: profiler.profile() };
     if (readStatements) {
       const { statements, skipped } = statementsOfWindow(before, after, windowMs, profiler.applications);
