@@ -57,7 +57,8 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
     }
   }
   const load = performance.now() - started;
-  const { vacuumAnalyze, checkpoint } = await settle(url, log);
+  const jobs = spec.kind === 'dump' || spec.kind === 'synthesize' ? (spec.jobs ?? os.availableParallelism()) : os.availableParallelism();
+  const { vacuumAnalyze, checkpoint } = await settle(url, log, jobs);
   const loadMs = Math.round(performance.now() - started);
   const tables = await summarizeTables(url);
   return {

@@ -44,15 +44,31 @@ export function qualifiedName(schema: string, name: string): string {
 /**
  * After a load: VACUUM ANALYZE (visibility map, hint bits and planner statistics as a long-lived
  * database has them) then CHECKPOINT (so the replay does not pay for the load's dirty buffers).
+ * The VACUUM ANALYZE runs table by table over `jobs` connections, biggest first (as
+ * `vacuumdb -j` does; one database-wide VACUUM works one table at a time), catalogs included;
+ * with a partitioned table, whose ANALYZE also reads its partitions, as one database-wide VACUUM.
  * Returns each step's wall time in ms.
  */
-export async function settle(url: string, log: Logger): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
+export async function settle(url: string, log: Logger, jobs = 1): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
   return withClient(url, 'load', async (client) => {
     let started = performance.now();
     const progress = log.progress('VACUUM ANALYZE');
     const stopWatching = watchVacuum(url, (detail) => progress.update(detail));
     try {
-      await client.query('VACUUM (ANALYZE)');
+      const { rows } = await client.query<{ ident: string; partitioned: boolean }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS ident, c.relkind = 'p' AS partitioned
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'
+          ORDER BY pg_total_relation_size(c.oid) DESC`,
+      );
+      if (jobs <= 1 || rows.some((r) => r.partitioned)) await client.query('VACUUM (ANALYZE)');
+      else
+        await vacuumEach(
+          url,
+          rows.map((r) => r.ident),
+          jobs,
+          client,
+        );
     } finally {
       await stopWatching();
     }
@@ -72,6 +88,17 @@ export async function settle(url: string, log: Logger): Promise<{ vacuumAnalyze:
     }
     return { vacuumAnalyze, checkpoint: performance.now() - started };
   });
+}
+
+/** VACUUM (ANALYZE) of each table, `jobs` at a time (the first on `client`, the others on connections of their own). */
+async function vacuumEach(url: string, tables: string[], jobs: number, client: pg.Client): Promise<void> {
+  const queue = [...tables];
+  const run = async (c: pg.ClientBase) => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await c.query(`VACUUM (ANALYZE) ${t}`);
+  };
+  const others = Array.from({ length: Math.min(jobs, tables.length) - 1 }, () => withClient(url, 'load', run));
+  const failed = (await Promise.allSettled([run(client), ...others])).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Polls pg_stat_progress_vacuum/analyze once a second and reports which table is being worked on. */

@@ -12,8 +12,8 @@ export interface Deferred {
   drop: string[];
   /** run after the rows; per table, parallel between tables */
   build: { table: string; sql: string; label: string }[];
-  /** run last: each validates over the rows */
-  foreignKeys: { table: string; sql: string; label: string }[];
+  /** run last: each validates over the rows; `references`, the parent table (qualified) */
+  foreignKeys: { table: string; references: string | null; sql: string; label: string }[];
 }
 
 export function deferredObjects(tables: CatalogTable[]): Deferred {
@@ -26,6 +26,7 @@ export function deferredObjects(tables: CatalogTable[]): Deferred {
       drop.push(`ALTER TABLE ${t.ident} DROP CONSTRAINT ${pg.escapeIdentifier(c.name)}`);
       foreignKeys.push({
         table: t.name,
+        references: c.references?.table ?? null,
         sql: `ALTER TABLE ${t.ident} ADD CONSTRAINT ${pg.escapeIdentifier(c.name)} ${c.definition}`,
         label: `${t.name} ${c.name}`,
       });

@@ -12,6 +12,8 @@ import { restoreArchive, restorePlain } from '../restore.ts';
 import { readSynthCatalog } from './catalog.ts';
 import { deferredObjects } from './defer.ts';
 import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, selectSql, type TablePlan } from './plan.ts';
+import { RowMakers } from './rows-thread.ts';
+import { after, runWorks, work, type Work } from './schedule.ts';
 import type { SynthesisResult, SynthesisSpec } from './types.ts';
 
 export type { SynthesisResult, SynthesisSpec, SynthesizedTable } from './types.ts';
@@ -30,8 +32,10 @@ export { readSynthCatalog } from './catalog.ts';
  *      chunks of very big tables) in parallel over `jobs` connections: no table reads another (a
  *      child computes its parents' keys), so the order is free; a table filled in one chunk is
  *      TRUNCATEd in the same transaction first (wal_level=minimal: no WAL; COPY FREEZE);
- *      each table's keys and indexes built again as soon as its rows are in, on the same connection;
- *   4. the foreign keys, which validate every row;
+ *   4. each key and index built again as soon as its table's rows are in, on whichever of the
+ *      `jobs` connections is free: beside each other and beside the next table's rows, which this
+ *      process makes meanwhile (schedule.ts); each foreign key, which validates every row, once
+ *      both its tables' builds are done;
  *   5. identity and serial sequences moved past the rows.
  */
 export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
@@ -55,54 +59,81 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   const total = plans.reduce((s, p) => s + p.rows, 0);
   let made = 0;
   const progress = log.progress(`synthesizing ${plans.length} tables, ${total.toLocaleString('en-US')} rows (${jobs} connection${jobs === 1 ? '' : 's'})`);
-  const buildsOf = new Map<string, string[]>();
-  for (const b of deferred.build) buildsOf.set(b.table, [...(buildsOf.get(b.table) ?? []), b.sql]);
-  // per table, pipelined: rows, then its keys and indexes; biggest table first, so the longest starts at once
-  const order = [...plans].sort((a, b) => b.rows - a.rows);
-  const tasks = order.flatMap((plan) => {
-    const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
-    const left = { n: chunks.length };
-    return chunks.map(([from, to]) => ({ plan, from, to, single: chunks.length === 1, left }));
-  });
+  // the work graph (schedule.ts): per table its fills (chunks), then each key and index, then
+  // each foreign key once its table's and its parent's builds are done
+  const format = spec.copyFormat ?? 'text';
   // tables (some of) whose rows the server made: types only SQL makes, or a first draw that broke a CHECK
   const byServer = new Set<string>();
-  await pool(url, jobs, tasks, async (c, { plan, from, to, single, left }) => {
-    const format = spec.copyFormat ?? 'text';
-    const inClient = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
-    const onRows = (n: number) =>
-      progress.update(
-        format === 'binary'
-          ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
-          : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
-      );
-    const madeBy = await fillRange({ c, plan, from, to, truncate: single, canCheckDomains, url, onRows, format }, inClient, log);
-    if (madeBy === 'server') byServer.add(plan.table.name);
-    made += to - from;
-    progress.update(
-      `${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`,
+  const works: Work<pg.Client>[] = [];
+  const lastOf = new Map<string, Work<pg.Client>[]>(); // per table: the works a foreign key waits for
+  for (const plan of plans) {
+    const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
+    const fills = chunks.map(([from, to]) =>
+      work<pg.Client>('fill', plan.table.name, plan.rows, async (c) => {
+        const lines = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
+        // a big table's rows made by a worker thread (rows-thread.ts), a small one's here (no thread to start)
+        const inClient: RowSource | null =
+          lines &&
+          (to - from >= (spec.workerRows ?? WORKER_ROWS) ? (a, b, on) => makers.rows(plan.table.name, a, b, on) : (a, b, on) => clientRows(lines, a, b, on));
+        const onRows = (n: number) =>
+          progress.update(
+            format === 'binary'
+              ? `${plan.table.name}: ${(n / 1024 / 1024).toFixed(0)} MiB of rows so far (${plan.rows.toLocaleString('en-US')} rows)`
+              : `${plan.table.name} ${(from + n).toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * (made + n)) / Math.max(1, total))}% of all rows`,
+          );
+        const fill = { c, plan, from, to, truncate: chunks.length === 1, canCheckDomains, url, onRows, format };
+        if ((await fillRange(fill, inClient, log)) === 'server') byServer.add(plan.table.name);
+        made += to - from;
+        progress.update(
+          `${plan.table.name} ${to.toLocaleString('en-US')} of ${plan.rows.toLocaleString('en-US')} rows; ${Math.floor((100 * made) / Math.max(1, total))}% of all rows`,
+        );
+      }),
     );
-    // after the table's last chunk, its keys and indexes (VACUUM ANALYZE follows the whole load);
-    // serial builds: the pool already keeps the cores busy, and on 2 cores a parallel build of a
-    // 2M-row primary key measured 0.86–1.03 s against 0.68–0.70 s serial (docs/synthesis.md)
-    if (--left.n > 0) return;
-    if (jobs > 1) await c.query('SET max_parallel_maintenance_workers = 0');
-    for (const sql of buildsOf.get(plan.table.name) ?? []) await runDdl(c, sql, plan.table.name);
-  });
+    const builds = deferred.build
+      .filter((b) => b.table === plan.table.name)
+      .map((b) =>
+        work<pg.Client>('build', b.label, plan.rows, async (c) => {
+          progress.update(`building ${b.label}`);
+          await runDdl(c, b.sql, b.table);
+        }),
+      );
+    for (const b of builds) after(b, ...fills);
+    works.push(...fills, ...builds);
+    lastOf.set(plan.table.name, builds.length ? builds : fills);
+  }
+  for (const fk of deferred.foreignKeys) {
+    const w = work<pg.Client>('fk', fk.label, plans.find((p) => p.table.name === fk.table)?.rows ?? 0, async (c) => {
+      progress.update(`foreign key ${fk.label}`);
+      await runDdl(c, fk.sql, fk.table);
+    });
+    after(w, ...(lastOf.get(fk.table) ?? []), ...((fk.references && lastOf.get(fk.references)) || []));
+    works.push(w);
+  }
+  // builds side by side share maintenance_work_mem: each gets the server's setting over the
+  // connections (at least 64MB, PostgreSQL's default); no parallel workers (the connections use the cores)
+  const budget = await withClient(url, async (c) => Number((await c.query(`SELECT pg_size_bytes(current_setting('maintenance_work_mem')) AS b`)).rows[0].b));
+  const perBuild = Math.max(64 * 1024 * 1024, Math.floor(budget / jobs));
+  const t1w = performance.now();
+  const makers = new RowMakers({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
+  const steps = await runWorks(
+    works,
+    jobs,
+    async () => {
+      const c = await connect(url);
+      if (jobs > 1) await c.query('SET max_parallel_maintenance_workers = 0');
+      if (perBuild < budget) await c.query(`SET maintenance_work_mem = '${Math.floor(perBuild / 1024)}kB'`);
+      return c;
+    },
+    (c) => c.end().catch(() => undefined),
+  ).finally(() => makers.close());
   const server = [...byServer].sort();
   progress.done(
     `${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes; ` +
       (server.length === 0 ? 'every table made in this process' : `made by the server: ${server.join(', ')}`),
   );
-  const rowsMs = performance.now() - t1;
-
+  // the rows phase ends with the last fill or build; the foreign keys still running after it are the constraints phase
+  const rowsEnd = Math.max(0, ...steps.filter((w) => w.kind !== 'fk').map((w) => w.startMs + w.ms));
   const t2 = performance.now();
-  const built = log.progress(`foreign keys (${deferred.foreignKeys.length})`);
-  // foreign keys in parallel too: two on one table (or to one parent) wait for each other's lock;
-  // a deadlock between two (tables referencing each other) is retried
-  await pool(url, jobs, deferred.foreignKeys, async (c, fk) => {
-    built.update(fk.label);
-    await runDdl(c, fk.sql, fk.table);
-  });
   await withClient(url, async (c) => {
     for (const plan of plans) {
       for (const s of plan.sequences) {
@@ -110,10 +141,11 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
       }
     }
   });
-  built.done();
+  const rowsMs = Math.min(t1w - t1 + rowsEnd, t2 - t1);
   return {
     tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t2) },
+    phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t1 - rowsMs) },
+    steps: steps.map((w) => ({ ...w, startMs: Math.round(w.startMs), ms: Math.round(w.ms) })),
   };
 }
 
@@ -169,8 +201,8 @@ interface Fill {
  */
 async function fillRange(
   fill: Fill,
-  /** the rows' COPY text lines made in the client (values-js.ts), or null: made by a second backend */
-  inClient: ((k: number) => string) | null,
+  /** the rows' COPY text made in the client (values-js.ts), or null: made by a second backend */
+  inClient: RowSource | null,
   log: Logger,
 ): Promise<'client' | 'server'> {
   if (inClient && redrawsOnServer(fill.plan)) {
@@ -194,7 +226,7 @@ async function fillRange(
  */
 async function fillOnce(
   { c, plan, from, to, truncate, canCheckDomains, url, onRows, format }: Fill,
-  inClient: ((k: number) => string) | null,
+  inClient: RowSource | null,
   firstTry: boolean,
 ): Promise<string | null> {
   await c.query('BEGIN');
@@ -208,7 +240,7 @@ async function fillOnce(
       got = (await c.query(insertSql(plan, from, to, canCheckDomains))).rowCount ?? 0;
     } else if (to > from && inClient) {
       const sink = c.query(copyFrom(copyInSql(plan, truncate)));
-      await pipeline(clientRows(inClient, from, to, onRows), sink);
+      await pipeline(inClient(from, to, onRows), sink);
       got = Number(sink.rowCount ?? 0);
     } else if (to > from) {
       // TimeZone UTC: a timestamp without time zone is made from a timestamptz, as values-js.ts makes it
@@ -244,7 +276,12 @@ async function fillOnce(
   }
 }
 
-/** Rows [from, to) as COPY text, made in this process in chunks of 4,096 rows, progress every second. */
+/** Rows [from, to) of a table as COPY text, made in this process: in a worker thread or in this one. */
+type RowSource = (from: number, to: number, onRows: (rows: number) => void) => Readable;
+/** From this many rows a fill's rows are made by a worker thread (starting one costs ~0.1 s with tsx). */
+const WORKER_ROWS = 50_000;
+
+/** Rows [from, to) as COPY text, made in this thread in chunks of 4,096 rows, progress every second. */
 function clientRows(line: (k: number) => string, from: number, to: number, onRows: (rows: number) => void): Readable {
   let k = from;
   let last = Date.now();
@@ -312,8 +349,7 @@ async function runDdl(c: pg.Client, sql: string, table: string, attempt = 1): Pr
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
-  await c.connect();
+  const c = await connect(url);
   try {
     return await fn(c);
   } finally {
@@ -321,25 +357,10 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-/** Run `work` over `items` with at most `size` connections at once; the first error stops the rest. */
-async function pool<T>(url: string, size: number, items: T[], work: (c: pg.Client, item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  let failed: unknown;
-  const worker = async () => {
-    if (queue.length === 0) return;
-    await withClient(url, async (c) => {
-      while (queue.length && failed === undefined) {
-        const item = queue.shift()!;
-        try {
-          await work(c, item);
-        } catch (err) {
-          failed ??= err;
-        }
-      }
-    });
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  if (failed !== undefined) throw failed;
+async function connect(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: 'pg-rehearse synthesize' });
+  await c.connect();
+  return c;
 }
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -44,8 +44,16 @@ export const DRAWS = 8;
  */
 const DRAW_OFFSETS = [0, 1, 2, 3, 5, 7, 11, 13];
 
-/** A column's COPY text (`\\N` for NULL) for row number k. */
-export type RowJs = (k: number) => string;
+/**
+ * A column's COPY text (`\\N` for NULL) for row number k. `memo`, for a column whose values repeat
+ * (a foreign key, a column with fewer distinct values than rows), makes a copy of the function
+ * that keeps each value it made, so a repeated one is not made again (md5 and all): the same text,
+ * made once per distinct value. A copy per fill (rowsInClient), so the values go with it.
+ */
+export type RowJs = ((k: number) => string) & { memo?: () => (k: number) => string };
+
+/** The most values a memo keeps for one column (made lazily; a few MiB at typical widths). */
+const MEMO_VALUES = 1 << 18;
 
 /**
  * An int8 expression of the row number: its SQL, the same function in JS when a JS number holds
@@ -67,7 +75,7 @@ const K = (n: number): IntExpr => ({ sql: '_k', js: (k) => k, max: Math.max(0, n
  */
 export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
   if (plan.columns.length === 0 || plan.columns.some((c) => c.js === null)) return null;
-  const fns = plan.columns.map((c) => c.js!);
+  const fns = plan.columns.map((c) => c.js!.memo?.() ?? c.js!);
   return (k) => {
     let line = fns[0]!(k);
     for (let i = 1; i < fns.length; i++) line += `\t${fns[i]!(k)}`;
@@ -129,7 +137,8 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
     });
 
     // key(row) of any table's key column: its own value, or, when it is itself a foreign key, its parent's
-    const keyAt = (t: CatalogTable, column: string, row: IntExpr, depth = 0): { sql: string; js: RowJs | null } => {
+    // `rows`: how many rows write the value (more than row.max + 1: values repeat, memo them)
+    const keyAt = (t: CatalogTable, column: string, row: IntExpr, rows: number, depth = 0): { sql: string; js: RowJs | null } => {
       const col = t.columns.find((c) => c.name === column)!;
       const group = t.constraints.find((c) => c.type === 'foreign key' && c.columns.includes(column) && c.references);
       if (group && depth < 8) {
@@ -148,10 +157,10 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
           );
         }
         const j = nt <= np ? row : modulo(row, Math.max(1, np));
-        return keyAt(parent, group.references!.columns[i]!, j, depth + 1);
+        return keyAt(parent, group.references!.columns[i]!, j, rows, depth + 1);
       }
       const c = ctx(t, col, stats.tables[t.name]?.columns?.[column]?.avgWidth ?? null);
-      return { sql: valueSql(col.type, row.sql, c), js: compose(row, valueJs(col.type, c, row.max)) };
+      return { sql: valueSql(col.type, row.sql, c), js: compose(row, valueJs(col.type, c, row.max), rows) };
     };
 
     const columns: TablePlan['columns'] = [];
@@ -175,14 +184,14 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
             'the constraints of this table cannot be met at this size: lower --fraction, or widen the type in the schema',
           );
         }
-        columns.push({ name: column.name, ...keyAt(table, column.name, K(n)), domain });
+        columns.push({ name: column.name, ...keyAt(table, column.name, K(n), n), domain });
         continue;
       }
       if (role.role === 'fk') {
         let values = groupsDone.get(role.group);
         if (!values) {
           values = fkGroupValues(role.group, table, tstats, n, rowsOf.get(role.group.parent.name)!, input.seed, hasChecks, (parentCol, j) =>
-            keyAt(role.group.parent, parentCol, j),
+            keyAt(role.group.parent, parentCol, j, n),
           );
           groupsDone.set(role.group, values);
         }
@@ -203,7 +212,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
       const place = placeExpr(n, cs.correlation ?? null, saltN, input.seed);
       const idx = redrawn(indexExpr(place, nf, nn, d, cs.correlation ?? null), hasChecks && !unique, d, saltN);
       const c = ctx(table, column, cs.avgWidth ?? null);
-      const value = { sql: valueSql(column.type, idx.sql, c), js: compose(idx, valueJs(column.type, c, idx.max)) };
+      const value = { sql: valueSql(column.type, idx.sql, c), js: compose(idx, valueJs(column.type, c, idx.max), n) };
       columns.push({ name: column.name, ...orNull(value, place, nf), domain });
     }
     plans.push({
@@ -414,13 +423,14 @@ function orNull(value: { sql: string; js: RowJs | null }, place: IntExpr, nf: nu
   const p = place.js;
   const v = value.js;
   if (!p || !v) return { sql, js: null };
-  return {
-    sql,
-    js: (k) => {
-      const x = p(k);
-      return Math.floor((x + 1) * nf) > Math.floor(x * nf) ? '\\N' : v(k);
-    },
+  const withNulls = (v: (k: number) => string) => (k: number) => {
+    const x = p(k);
+    return Math.floor((x + 1) * nf) > Math.floor(x * nf) ? '\\N' : v(k);
   };
+  const js: RowJs = withNulls(v);
+  const memo = v.memo;
+  if (memo) js.memo = () => withNulls(memo());
+  return { sql, js };
 }
 
 function indexExpr(place: IntExpr, nf: number, nn: number, d: number, correlation: number | null): IntExpr {
@@ -458,8 +468,8 @@ function redrawn(idx: IntExpr, redraw: boolean, d: number, saltN: number): IntEx
   return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))} + _o) % ${d}`, js: f && ((k) => f(k) % d), max: d - 1 };
 }
 
-/** A value of an index expression, per row: both in JS, or none. */
-function compose(idx: IntExpr, value: ((i: number) => string) | null): RowJs | null {
+/** A value of an index expression, per row: both in JS, or none. `rows` write it: more than its values, a memo keeps them. */
+function compose(idx: IntExpr, value: ((i: number) => string) | null, rows: number): RowJs | null {
   const f = idx.js;
   if (!f || !value) return null;
   if (idx.max === 0) {
@@ -467,7 +477,17 @@ function compose(idx: IntExpr, value: ((i: number) => string) | null): RowJs | n
     const v = value(0);
     return () => v;
   }
-  return (k) => value(f(k));
+  const js: RowJs = (k) => value(f(k));
+  if (idx.max < MEMO_VALUES && rows > idx.max + 1) {
+    js.memo = () => {
+      const made: string[] = new Array(idx.max + 1);
+      return (k) => {
+        const i = f(k);
+        return (made[i] ??= value(i));
+      };
+    };
+  }
+  return js;
 }
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));

@@ -104,6 +104,8 @@ export interface SynthesisSpec {
   generator?: 'client' | 'server';
   /** a table of at least twice this many rows is filled in `jobs` chunks side by side (default 5,000,000) */
   chunkRows?: number;
+  /** a fill of at least this many rows has them made by a worker thread, a smaller one in the main thread (default 50,000) */
+  workerRows?: number;
 }
 
 export interface SynthesizedTable {
@@ -117,6 +119,9 @@ export interface SynthesizedTable {
 
 export interface SynthesisResult {
   tables: SynthesizedTable[];
-  /** wall time per step, ms: schema restore; rows + keys and indexes (pipelined per table); foreign keys and sequences */
+  /** wall time per step, ms: schema restore; rows + keys and indexes (pipelined: a table's builds
+   *  run beside the next table's rows); foreign keys and sequences after the last build */
   phaseMs: { schema: number; rows: number; constraints: number };
+  /** each fill, build and foreign key: when it started (ms after the rows began) and how long it took */
+  steps: { kind: 'fill' | 'build' | 'fk'; label: string; startMs: number; ms: number }[];
 }

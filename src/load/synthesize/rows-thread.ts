@@ -1,0 +1,128 @@
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StatsFile } from '../../stats/index.ts';
+import type { SynthCatalog } from './types.ts';
+
+/**
+ * Rows made in worker threads (rows-worker.ts) instead of the main thread: the main thread then
+ * only frames the COPY, two fills side by side make their rows on two cores, and each worker's
+ * young generation is sized for what row-making allocates (short strings by the million: with
+ * V8's default 16 MiB semi-space, garbage collection was about half of the CPU of making a row).
+ *
+ * A worker plans the synthesis itself from the same input (planSynthesis is a pure function of
+ * it), so it makes the very rows the main thread would (rowsInClient). Protocol: the main thread
+ * asks for rows [from, to) of a table; the worker answers with chunks of COPY text (their memory
+ * transferred, not copied), at most AHEAD unacknowledged, then `end`.
+ */
+export interface RowsInput {
+  catalog: SynthCatalog;
+  stats: StatsFile;
+  statsFile: string;
+  fraction: number;
+  seed: number;
+}
+
+export type ToWorker = { type: 'rows'; table: string; from: number; to: number } | { type: 'ack' };
+export type FromWorker = { type: 'chunk'; buffer: ArrayBuffer; rows: number } | { type: 'end' } | { type: 'failed'; message: string };
+
+/** chunks a worker makes ahead of the COPY */
+export const AHEAD = 4;
+/** rows per chunk */
+export const CHUNK_ROWS = 4096;
+/** young generation of a worker, MiB: a larger one made rows with a third less CPU (docs/synthesis.md) */
+const YOUNG_MB = 64;
+
+/** Row-making workers, started when first needed and reused from table to table; close() ends them. */
+export class RowMakers {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+
+  constructor(private readonly input: RowsInput) {}
+
+  /** Rows [from, to) of a table as COPY text; progress every second with the rows made so far. */
+  rows(table: string, from: number, to: number, onRows: (rows: number) => void): Readable {
+    const worker = this.idle.pop() ?? this.spawn();
+    const queue: Buffer[] = [];
+    let wanting = false;
+    let ended = false;
+    let made = 0;
+    let last = Date.now();
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    };
+    const drain = () => {
+      while (wanting && queue.length > 0) {
+        worker.postMessage({ type: 'ack' } satisfies ToWorker);
+        wanting = readable.push(queue.shift());
+      }
+      if (wanting && ended && queue.length === 0) readable.push(null);
+    };
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'chunk') {
+        queue.push(Buffer.from(m.buffer));
+        made += m.rows;
+        if (Date.now() - last > 1000) {
+          last = Date.now();
+          onRows(made);
+        }
+      } else if (m.type === 'end') {
+        ended = true;
+        detach();
+        this.idle.push(worker);
+      } else {
+        readable.destroy(new Error(`making rows of ${table}: ${m.message}`));
+        return;
+      }
+      drain();
+    };
+    const onError = (err: Error) => readable.destroy(err);
+    const readable = new Readable({
+      read() {
+        wanting = true;
+        drain();
+      },
+      destroy: (err, callback) => {
+        if (!ended) {
+          // stopped half-way (the COPY failed): this worker may still be making rows; end it
+          detach();
+          this.all.delete(worker);
+          void worker.terminate();
+        }
+        callback(err);
+      },
+    });
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.postMessage({ type: 'rows', table, from, to } satisfies ToWorker);
+    return readable;
+  }
+
+  async close(): Promise<void> {
+    const workers = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = newWorker(this.input);
+    worker.unref();
+    this.all.add(worker);
+    return worker;
+  }
+}
+
+/**
+ * Compiled (dist/): the worker runs rows-worker.js as it is. From the TypeScript sources: it
+ * registers tsx's CommonJS hooks and requires its module (as src/traffic/threads.ts does).
+ */
+function newWorker(workerData: RowsInput): Worker {
+  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_MB };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./rows-worker.js', import.meta.url), { workerData, resourceLimits });
+  const api = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const entry = fileURLToPath(new URL('./rows-worker.ts', import.meta.url));
+  return new Worker(`require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`, { eval: true, workerData, resourceLimits });
+}
