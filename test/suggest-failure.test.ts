@@ -64,6 +64,16 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
+describe('a backfill reading another table: the advice says what the app must do', () => {
+  it('full-table-update: not mechanical, the app must write the column; set-not-null-scan: warns that VALIDATE fails once the steps commit one by one', () => {
+    const fill = report.findings!.find((f) => f.rule === 'full-table-update')!;
+    expect(fill.mechanical).toBe(false);
+    expect(fill.advice).toMatch(/reads other tables.*the app must write account_id itself/);
+    const notNull = report.findings!.find((f) => f.rule === 'set-not-null-scan')!;
+    expect(notNull.advice).toMatch(/The backfill at line 2 reads other tables: .*VALIDATE fails \(23514\)/);
+  });
+});
+
 describe('a failed rehearsal of the suggestion leads every format', () => {
   it('JSON: suggestion.failure first — the rewritten statement, file:line, SQLSTATE, message, the app writes that caused it; the after figures partial', () => {
     const s = report.suggestion!;

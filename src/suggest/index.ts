@@ -73,6 +73,8 @@ export async function rehearseSuggestion(
   after.output = { dir, formats };
   finalize?.(after);
   await writeFormats(after, dir, formats);
+  const applied = findings.filter((f) => rewrites.some((r) => r.rule === f.rule && r.migrationId === f.migrationId && r.statementIndex === f.statementIndex));
+  const contract = contractSteps(applied);
   const failure = await suggestionFailure(after, rewrites, plan.traffic?.workload ?? null, new Map(placed.map((p) => [p.file, p.from])));
   if (failure)
     log.warn(`--suggest: the rehearsal of the rewrites failed at ${failure.file ?? '?'}:${failure.line ?? '?'}: ${failure.sqlstate} ${failure.message}`);
@@ -86,7 +88,8 @@ export async function rehearseSuggestion(
     report: path.join(dir, 'report.json'),
     lockTimeoutMs: timeouts.lockTimeoutMs ?? null,
     retries: timeouts.retries ?? null,
-    sameSchema: sameSchemaChange(report, after),
+    sameSchema: sameSchemaChange(report, after, contract),
+    ...(contract.length ? { contractSteps: contract } : {}),
     before: suggestionFigures(report),
     after: failure ? { ...figures, partial: true } : figures,
   };
@@ -102,16 +105,47 @@ function datasetSource(report: Report): string {
 }
 
 /**
+ * The contract step's SQL of the rewrites (`-- contract step, …: DROP TRIGGER …`): what a rewrite
+ * leaves in place on purpose until every app writes the new column (a fill trigger and its
+ * function, a column DEFAULT).
+ */
+export function contractSteps(findings: Finding[]): string[] {
+  return findings.flatMap((f) => (f.suggestedSql ?? '').split('\n').flatMap((l) => /^-- contract step[^:]*: (.+)$/.exec(l)?.[1] ?? []));
+}
+
+function leftovers(contract: string[]): { triggers: string[]; functions: string[]; columns: string[] } {
+  const all = contract.join(' ');
+  const strip = (n: string) => n.replace(/"/g, '');
+  return {
+    triggers: [...all.matchAll(/DROP TRIGGER (\S+) ON/g)].map((m) => strip(m[1]!)),
+    functions: [...all.matchAll(/DROP FUNCTION (\S+?)\(/g)].map((m) => strip(m[1]!)),
+    columns: [...all.matchAll(/ALTER TABLE (\S+) ALTER COLUMN (\S+) DROP DEFAULT/g)].map((m) => `${strip(m[1]!).replace(/^public\./, '')}.${strip(m[2]!)}`),
+  };
+}
+
+/**
  * Both runs start from the same dataset, so the same schema change (added, removed, changed objects
  * and their definitions; column order aside) means the same final schema.
  */
-export function sameSchemaChange(a: Report, b: Report): boolean {
+export function sameSchemaChange(a: Report, b: Report, contract: string[] = []): boolean {
   if (!a.schemaDiff || !b.schemaDiff) return false;
+  const left = leftovers(contract);
+  const kept = (key: string) =>
+    left.triggers.some((t) => key.startsWith('trigger:') && key.endsWith(`.${t}`)) ||
+    left.functions.some((f) => key.startsWith('function:') && key.includes(`.${f}(`));
+  const defaulted = (key: string) => left.columns.some((c) => key.startsWith('column:') && key.endsWith(`.${c}`));
+  const bd: NonNullable<Report['schemaDiff']> = {
+    ...b.schemaDiff,
+    added: b.schemaDiff.added
+      .filter((o) => !kept(o.object))
+      .map((o) => (defaulted(o.object) ? { ...o, definition: a.schemaDiff!.added.find((x) => x.object === o.object)?.definition ?? o.definition } : o)),
+    changed: b.schemaDiff.changed.filter((c) => !(defaulted(c.object) && c.attribute === 'default')),
+  };
   const key = (d: NonNullable<Report['schemaDiff']>) =>
     JSON.stringify([
       d.added.map((o) => [o.object, o.definition ?? null]).sort(),
       d.removed.map((o) => [o.object, o.definition ?? null]).sort(),
       d.changed.map((c) => [c.object, c.attribute, c.before, c.after]).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
     ]);
-  return key(a.schemaDiff) === key(b.schemaDiff);
+  return key(a.schemaDiff) === key(bd);
 }

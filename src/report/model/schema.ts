@@ -218,7 +218,11 @@ const Suggestion = z
     report: z.string().describe("the suggested run's own report.json"),
     lockTimeoutMs: z.number().nullable(),
     retries: z.number().int().nullable(),
-    sameSchema: z.boolean().describe('the suggestion changed the schema exactly as the original did (column order aside)'),
+    sameSchema: z.boolean().describe('the suggestion changed the schema exactly as the original did (column order aside, and what the contract steps drop)'),
+    contractSteps: z
+      .array(z.string())
+      .optional()
+      .describe('what the rewrites leave in place on purpose until every app writes the new column (a fill trigger, a column DEFAULT): the SQL of the contract step, for a later migration'),
     before: SuggestionFigures,
     after: SuggestionFigures,
   })

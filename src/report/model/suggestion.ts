@@ -59,8 +59,11 @@ export interface Suggestion {
   /** lock_timeout and retries the suggestion was rehearsed with (when a DDL waited in the lock queue) */
   lockTimeoutMs: number | null;
   retries: number | null;
-  /** the suggestion changed the schema exactly as the original did (column order aside): the same final schema */
+  /** the suggestion changed the schema exactly as the original did (column order aside, and what the contract steps drop): the same final schema */
   sameSchema: boolean;
+  /** what the rewrites leave in place on purpose until every app writes the new column (a fill
+   *  trigger, a column DEFAULT), as the SQL of the contract step to run in a later migration */
+  contractSteps?: string[];
   before: SuggestionFigures;
   after: SuggestionFigures;
 }

@@ -30,7 +30,9 @@ export const setNotNullScan: Rule = {
         ...findingLocation(m, s),
         title: `SET NOT NULL on ${rel.name}.${set.name} scanned ${int(n)} rows under AccessExclusiveLock (held ${ms(s.lockHeldMs)})`,
         evidence: { table: rel.name, column: set.name, rows: n, lockMode: 'AccessExclusiveLock', lockHeldMs: s.lockHeldMs, durationMs: s.durationMs },
-        advice: `Prove it first without blocking: ADD CONSTRAINT … CHECK (${set.name} IS NOT NULL) NOT VALID, commit, VALIDATE CONSTRAINT (scans under ShareUpdateExclusiveLock), then SET NOT NULL — PostgreSQL uses the validated check and skips its own scan, so the AccessExclusiveLock is brief — then drop the check.`,
+        advice:
+          `Prove it first without blocking: ADD CONSTRAINT … CHECK (${set.name} IS NOT NULL) NOT VALID, commit, VALIDATE CONSTRAINT (scans under ShareUpdateExclusiveLock), then SET NOT NULL — PostgreSQL uses the validated check and skips its own scan, so the AccessExclusiveLock is brief — then drop the check.` +
+          readsOtherBackfill(statements.slice(0, at), st, set.name),
         suggestedSql: mechanical
           ? [
               ownTransaction([`ALTER TABLE ${t} ADD CONSTRAINT ${ident(check)} CHECK (${c} IS NOT NULL) NOT VALID`]),
@@ -44,6 +46,23 @@ export const setNotNullScan: Rule = {
     return out;
   },
 };
+
+/**
+ * The column was filled earlier in the same migration by an UPDATE that reads other tables: once
+ * the steps commit one by one, rows the apps write meanwhile stay NULL (nothing fills them) and
+ * VALIDATE fails. Said in the advice; the rehearsal of the rewrite shows it.
+ */
+function readsOtherBackfill(earlier: AnalyzedStatement[], st: AnalyzedStatement, column: string): string {
+  const fill = earlier.find(({ m, ast }) => {
+    const upd = ast?.UpdateStmt;
+    if (m !== st.m || upd?.relation?.relname !== st.ast?.AlterTableStmt?.relation?.relname) return false;
+    const sets = (upd.targetList ?? []).some((t: any) => t.ResTarget?.name === column);
+    return sets && (Boolean(upd.fromClause) || JSON.stringify(upd.targetList).includes('"SubLink"'));
+  });
+  return fill
+    ? ` The backfill at line ${fill.s.line} reads other tables: once these steps commit one by one, rows the apps write without ${column} meanwhile stay NULL and VALIDATE fails (23514) — the app must write ${column} itself first, or keep the backfill and SET NOT NULL in one transaction.`
+    : '';
+}
 
 /** An earlier statement of the run validated (or added valid) a CHECK (col IS NOT NULL) on the table. */
 function provenBefore(earlier: AnalyzedStatement[], table: string, column: string): boolean {
