@@ -41,7 +41,7 @@ export function workloadYaml(w: DerivedWorkload): string {
   if (w.skipped.length) {
     doc.comment = [
       ' Not bound (not run; bind them by hand and move them into a query list):',
-      ...w.skipped.map((s) => `   queryid ${s.queryid} (${s.callsPerSec} calls/s): ${s.reason}\n     ${s.text.replace(/\n/g, ' ')}`),
+      ...w.skipped.map((s) => `   queryid ${s.queryid} (${Math.round(s.callsPerSec * 1000) / 1000} calls/s): ${s.reason}\n     ${s.text.replace(/\n/g, ' ')}`),
     ].join('\n');
   }
   return doc.toString({ lineWidth: 0 });
