@@ -137,8 +137,13 @@ Examples:
   $ rehearse stats --database-url postgresql://readonly@prod/app --out prod-stats.json
   $ pg_dump --schema-only --no-owner --no-privileges -f schema.sql postgresql://readonly@prod/app
   $ rehearse run --schema schema.sql --synthesize prod-stats.json --fraction 0.01 --migrations db/migrations
+  $ rehearse stats --database-url postgresql://readonly@prod/app --window 60s --out prod-stats.json
+  $ rehearse workload --from prod-stats.json --out workload.yaml
 
-Catalog only (pg_class, pg_stat_all_tables, pg_index, pg_stats), in one read-only transaction.`;
+The catalog (pg_class, pg_stat_all_tables, pg_index, pg_stats) in one read-only transaction; then,
+over --window (default 10s), the traffic: pg_stat_statements read at both ends (normalized texts,
+never a value; needs the extension and pg_read_all_stats, else one warning and the rest written)
+and pg_stat_activity sampled (connections, open and idle-in-transaction durations).`;
 
 export const STATS_COMMAND = defineCommand({
   name: 'stats',
