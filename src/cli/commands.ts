@@ -148,7 +148,7 @@ and pg_stat_activity sampled (connections, open and idle-in-transaction duration
 export const STATS_COMMAND = defineCommand({
   name: 'stats',
   description:
-    "read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — without a row value (docs/stats.md)",
+    "read a database's shape from its catalog — rows, sizes, indexes, per-column null fraction, distinct count, width — and, over a window, its traffic (pg_stat_statements, pg_stat_activity), without a row value (docs/stats.md)",
   options: STATS_OPTIONS,
   help: STATS_HELP,
   run: async (_args, opts) => (await import('./stats.ts')).statsCommand(opts),
