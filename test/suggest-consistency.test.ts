@@ -6,6 +6,7 @@ import { silentLogger } from '../src/core/log.ts';
 import { rehearse } from '../src/rehearsal.ts';
 import type { Report } from '../src/report/index.ts';
 import { ReportSchema } from '../src/report/model/schema.ts';
+import { renderMarkdown } from '../src/report/render/markdown.ts';
 import { type Suggestion, rehearseSuggestion } from '../src/suggest/index.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
@@ -107,5 +108,8 @@ describe('a backfill split out of the transaction keeps concurrent writes consis
     expect(suggestion.before.blockingLockHoldMs).toBeGreaterThan(0);
     expect(suggestion.after.partial).toBeUndefined();
     expect(suggestion.after.appWaitMs).not.toBeNull();
+    const md = renderMarkdown({ ...before, suggestion });
+    expect(md).toMatch(/\| longest blocking lock hold \| [^|]+ \| \*\*[^|*]+\*\* \|/);
+    expect(md).toMatch(/\| longest app wait \| [^|]+ \| \*\*[^|*]+\*\* \|/);
   });
 });

@@ -265,7 +265,7 @@ function volatileDefault(st: AnalyzedStatement, c: Cause, table: string, rows: n
   const update = `UPDATE ${table} SET ${col} = ${c.expr} WHERE ${col} IS NULL`;
   const steps = [
     ownTransaction([`ALTER TABLE ${table} ADD COLUMN ${col} ${c.type}`, `ALTER TABLE ${table} ALTER COLUMN ${col} SET DEFAULT ${c.expr}`]),
-    batchedUpdate(update, Buffer.byteLength(update.slice(0, update.lastIndexOf(' WHERE ') + 1)), table, batch, n, perSecond),
+    batchedUpdate(update, Buffer.byteLength(update.slice(0, update.lastIndexOf(' WHERE ') + 1)), table, batch, n, perSecond, update),
   ];
   if (c.notNull) {
     const check = ident(truncate(`${table.replace(/\W/g, '_')}_${c.column}_not_null_check`));
