@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import type { Logger } from '../src/core/log.ts';
-import { logSource } from '../src/traffic/index.ts';
+import { logSource, startTraffic } from '../src/traffic/index.ts';
 import type { Workload } from '../src/traffic/index.ts';
 import { ReportSchema } from '../src/report/model/schema.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
@@ -112,6 +112,41 @@ describe('reading a log', () => {
       `${file}: 1 entry could not be read and were skipped (first: line 9: the line ends before its prefix '%m|%u|%d|%c|' does (cut short?))`,
     ]);
     expect(w.sessions!.reduce((n, s) => n + s.statements.length, 0)).toBe(21);
+  });
+
+  it('csvlog and jsonlog entries cut short are counted too; --replay-database picks the database, the default warns about the others', async () => {
+    const events = traffic();
+    const csv = csvLog(events).split('\n');
+    csv[8] = csv[8]!.slice(0, csv[8]!.indexOf('"statement: ') + 15); // inside its quoted message: the next record starts
+    const json = jsonLog(events).split('\n');
+    json[8] = json[8]!.slice(0, 40);
+    const dir = filesIn({ 'cut.csv': csv.join('\n'), 'cut.json': json.join('\n'), 'pg.log': stderrLog(events) });
+    for (const [name, why] of [
+      ['cut.csv', 'a csvlog record cut short (an unterminated quoted field)'],
+      ['cut.json', 'not a JSON object (cut short?)'],
+    ] as const) {
+      const w = await logSource(path.join(dir, name), { speed: 1, byApplication: false }).read(recorder());
+      expect(w.replay!.unreadable).toEqual({ count: 1, first: { line: 9, why } });
+      expect(w.sessions!.reduce((n, x) => n + x.statements.length, 0)).toBe(21);
+    }
+    const log = recorder();
+    await logSource(path.join(dir, 'pg.log'), { speed: 1, byApplication: false }).read(log);
+    expect(log.lines.some((l) => l.includes('replaying the statements of database shop (the most); skipped those of other'))).toBe(true);
+    const other = await logSource(path.join(dir, 'pg.log'), { database: 'other', speed: 1, byApplication: false }).read(recorder());
+    expect(other.sessions!.map((x) => x.statements.map((st) => st.sql))).toEqual([['SELECT 1']]);
+    await expect(logSource(path.join(dir, 'pg.log'), { database: 'nope', speed: 1, byApplication: false }).read(recorder())).rejects.toThrow(
+      'no statement of database nope in the log',
+    );
+  });
+
+  it('--replay-speed 0: every session back to back, every statement run, no lag measured', async () => {
+    const dir = filesIn({ 'pg.log': stderrLog(traffic().filter((e) => !/orders/.test(e.sql ?? ''))) });
+    const workload = await logSource(path.join(dir, 'pg.log'), { speed: 0, byApplication: false }).read(recorder());
+    const run = await startTraffic(inject('pgUrl'), workload, { log: silentLogger });
+    await run.sessionsDone;
+    const result = await run.stop();
+    expect(result.replay).toMatchObject({ speed: 0, statements: 3, replayed: 3, lag: null, baselineLag: null, behind: null, errors: { '22P02': 1 } });
+    expect(result.replay!.sessions.map((x) => x.lag)).toEqual([null, null]);
   });
 
   it('an empty log, an unknown prefix, a log of nothing readable: one message each, exit 2', async () => {
