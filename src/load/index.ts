@@ -30,6 +30,7 @@ export interface LoadOptions {
 export async function loadDataset(url: string, spec: LoadSpec, log: Logger, options: LoadOptions = {}): Promise<DatasetSummary> {
   const started = performance.now();
   let source: DatasetSummary['source'];
+  let synthesis: { schema: number; rows: number; foreignKeys: number } | undefined;
   switch (spec.kind) {
     case 'none':
       return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
@@ -53,6 +54,7 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
     case 'synthesize': {
       const made = await synthesize(url, spec, log);
       source = { kind: 'synthesized', schema: spec.schema, stats: spec.stats, fraction: spec.fraction, seed: spec.seed, tables: made.tables };
+      synthesis = { schema: made.phaseMs.schema, rows: made.phaseMs.rows, foreignKeys: made.phaseMs.constraints };
       break;
     }
   }
@@ -64,7 +66,7 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
   return {
     source,
     loadMs,
-    phaseMs: { load: Math.round(load), vacuumAnalyze: Math.round(vacuumAnalyze), checkpoint: Math.round(checkpoint) },
+    phaseMs: { load: Math.round(load), vacuumAnalyze: Math.round(vacuumAnalyze), checkpoint: Math.round(checkpoint), ...synthesis },
     tables,
   };
 }

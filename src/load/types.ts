@@ -22,8 +22,8 @@ export interface DatasetSummary {
    * (0 for kind 'none'). `phaseMs` splits it.
    */
   loadMs: number;
-  /** loadMs by phase; absent for kind 'none' */
-  phaseMs?: { load: number; vacuumAnalyze: number; checkpoint: number };
+  /** loadMs by phase; absent for kind 'none'. For --synthesize, load split further: schema, rows (with keys and indexes), foreign keys */
+  phaseMs?: { load: number; vacuumAnalyze: number; checkpoint: number; schema?: number; rows?: number; foreignKeys?: number };
   tables: TableSize[];
 }
 

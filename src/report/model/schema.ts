@@ -68,13 +68,18 @@ const ProductionRate = z
     mode: z.string().describe('the lock mode held on it'),
     holdMs: estimate.describe('the hold the estimate uses (milliseconds)'),
     holdFrom: z.enum(['measured', 'predicted']).describe('predicted at production size (--predict-for), or measured in the rehearsal'),
-    productionCallsPerSec: z.number().nonnegative().describe("production's calls per second of the statements on that table whose lock waits for that mode (the statistics file's window)"),
+    productionCallsPerSec: z
+      .number()
+      .nonnegative()
+      .describe("production's calls per second of the statements on that table whose lock waits for that mode (the statistics file's window)"),
     productionStatements: z.number().int().nonnegative(),
     estimatedQueuedQueries: z.number().int().nonnegative().describe('productionCallsPerSec × hold: the queries that would queue (an estimate)'),
     productionConnections: z.number().nonnegative().nullable().describe('the most connections production had open at once; null: no count in the file'),
     estimatedAllConnectionsWaitingAfterMs: estimate
       .nullable()
-      .describe('connections ÷ calls per second: when every production connection would be waiting (an estimate); null when the hold ends first or there is no count'),
+      .describe(
+        'connections ÷ calls per second: when every production connection would be waiting (an estimate); null when the hold ends first or there is no count',
+      ),
     basis: z.string().describe('the sentence with the figures and where they came from'),
   })
   .describe("impact at production's rate: the lock hold × production's rate on that table (issue 20; a statistics file with traffic)");
@@ -211,9 +216,13 @@ const Suggestion = z
       }),
     ),
     placed: z
-      .array(z.strictObject({ file: z.string(), from: z.string(), outside: z.boolean().describe('runs outside a transaction block (the tool\'s marker says so)') }))
+      .array(
+        z.strictObject({ file: z.string(), from: z.string(), outside: z.boolean().describe("runs outside a transaction block (the tool's marker says so)") }),
+      )
       .optional()
-      .describe("migrations --suggest added in the tool's naming: a step of a rewritten file the tool cannot run among its other statements, or the statements after it"),
+      .describe(
+        "migrations --suggest added in the tool's naming: a step of a rewritten file the tool cannot run among its other statements, or the statements after it",
+      ),
     status: z.enum(['passed', 'failed', 'error']),
     report: z.string().describe("the suggested run's own report.json"),
     lockTimeoutMs: z.number().nullable(),
@@ -222,7 +231,9 @@ const Suggestion = z
     contractSteps: z
       .array(z.string())
       .optional()
-      .describe('what the rewrites leave in place on purpose until every app writes the new column (a fill trigger, a column DEFAULT): the SQL of the contract step, for a later migration'),
+      .describe(
+        'what the rewrites leave in place on purpose until every app writes the new column (a fill trigger, a column DEFAULT): the SQL of the contract step, for a later migration',
+      ),
     before: SuggestionFigures,
     after: SuggestionFigures,
   })
@@ -539,7 +550,16 @@ export const ReportSchema = z
           z.strictObject({ kind: z.literal('none') }),
         ]),
         loadMs: ms,
-        phaseMs: z.strictObject({ load: ms, vacuumAnalyze: ms, checkpoint: ms }).optional(),
+        phaseMs: z
+          .strictObject({
+            load: ms,
+            vacuumAnalyze: ms,
+            checkpoint: ms,
+            schema: ms.optional().describe('--synthesize: the schema file restored (part of load)'),
+            rows: ms.optional().describe('--synthesize: rows, keys and indexes, side by side (part of load)'),
+            foreignKeys: ms.optional().describe('--synthesize: foreign keys validated after the last key or index, and sequences (part of load)'),
+          })
+          .optional(),
         snapshot: z
           .strictObject({
             key: z
