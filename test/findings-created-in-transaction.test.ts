@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/log.ts';
 import { rehearse } from '../src/rehearsal.ts';
@@ -22,6 +23,26 @@ async function run(files: Record<string, string>): Promise<Report> {
 }
 
 describe('relations created in the same transaction', () => {
+  it('command mode (locks sampled from outside): the statements say what the transaction created', async () => {
+    const dir = filesIn({
+      'm.sql': 'BEGIN;\nCREATE TABLE t2 AS SELECT g + 0 * length(pg_sleep(0.1)::text) AS a FROM generate_series(1, 5) g;\nSELECT pg_sleep(1.2);\nCOMMIT;\n',
+    });
+    const plan = {
+      ...planOn(dir),
+      migrations: { folder: null },
+      migrateCommand: `psql -X -q -v ON_ERROR_STOP=1 -f ${JSON.stringify(path.join(dir, 'm.sql'))}`,
+    };
+    const { report } = await rehearse(plan, silentLogger);
+    ReportSchema.parse(report);
+    const statements = report.migrations[0]!.statements;
+    const create = statements.find((x) => x.sql.startsWith('CREATE TABLE t2'))!;
+    // measured as held across the sleep…
+    expect(create.strongestLocks.some((l) => l.relation === 't2' && l.mode === 'AccessExclusiveLock')).toBe(true);
+    expect(create.lockHeldMs).toBeGreaterThanOrEqual(1000);
+    // …and not a finding: nobody else could see t2
+    expect(report.findings).toEqual([]);
+  });
+
   it('create, index and fill slowly in one transaction: no finding; the trace names what the transaction created', async () => {
     const report = await run({ '001_t.sql': `CREATE TABLE t (a int);\nCREATE INDEX t_a_idx ON t (a);\n${SLOW_FILL}` });
     const fill = report.migrations[0]!.statements[2]!;

@@ -37,14 +37,16 @@ export async function analyzeFindings(report: Report): Promise<Finding[]> {
   const statements: AnalyzedStatement[] = [];
   const changed = new Map<string, number>();
   for (const m of report.migrations) {
+    // relations created by the statements of the transaction so far, from their parse trees
+    let chain = new Set<string>();
     for (const s of m.statements) {
-      const st: AnalyzedStatement = {
-        m,
-        s,
-        ...(await parsed(s.sql)),
-        created: new Set((s.createdInTransaction ?? []).map(norm)),
-        rowsBefore: new Map(changed),
-      };
+      const tree = await parsed(s.sql);
+      if (!s.inTransaction) chain = new Set();
+      if (!s.error) for (const name of createdBy(tree.ast)) chain.add(name);
+      // the replay's trace says exactly what the transaction created; locks sampled from outside
+      // (a --migrate-command, a statement outside a transaction) have only the statements to go by
+      const created = new Set([...(s.createdInTransaction ?? []).map(norm), ...(s.lockSource === 'sampled' ? chain : [])]);
+      const st: AnalyzedStatement = { m, s, ...tree, created, rowsBefore: new Map(changed) };
       statements.push(st);
       rowsChanged(st, changed);
     }
@@ -70,6 +72,17 @@ export async function analyzeFindings(report: Report): Promise<Finding[]> {
       (a.statementIndex ?? -1) - (b.statementIndex ?? -1) ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
+}
+
+/** The relations a statement creates, by its parse tree (normalized names): tables, indexes, CREATE TABLE AS / SELECT INTO. */
+function createdBy(ast: AnalyzedStatement['ast']): string[] {
+  if (!ast) return [];
+  const name = (rv: any) => (rv?.relname ? [norm((rv.schemaname ? `${rv.schemaname}.` : '') + rv.relname)] : []);
+  if (ast.CreateStmt) return name(ast.CreateStmt.relation);
+  if (ast.CreateTableAsStmt) return name(ast.CreateTableAsStmt.into?.rel);
+  if (ast.SelectStmt?.intoClause) return name(ast.SelectStmt.intoClause.rel);
+  if (ast.IndexStmt?.idxname) return [norm((ast.IndexStmt.relation?.schemaname ? `${ast.IndexStmt.relation.schemaname}.` : '') + ast.IndexStmt.idxname)];
+  return [];
 }
 
 /** The rows a statement that succeeded left in the tables it filled, emptied or created (by its command tag). */
