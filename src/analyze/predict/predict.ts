@@ -1,6 +1,6 @@
 import type { StatsFile } from '../../stats/index.ts';
 import { classify, tableKey } from './classify.ts';
-import { extrapolate } from './fit.ts';
+import { extrapolate, g } from './fit.ts';
 import { checkRegimes } from './regimes.ts';
 import { parseRegimeSettings, REGIME_SETTINGS, type RegimeSettings } from './settings.ts';
 import { groupByUnit, predictHolds } from './transaction.ts';
@@ -211,6 +211,7 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   });
   let lowBy = 1;
   let highBy = 1;
+  let centerBy = 1;
   if (regimes.crossed.length) {
     const far = basis.filter((_, i) => regimes.farSide[i]);
     const names = regimes.crossed.map((e) => e.check.regime).join(', ');
@@ -222,6 +223,8 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
       for (const e of regimes.crossed) {
         lowBy *= e.low;
         highBy *= e.high;
+        centerBy *= e.center;
+        if (e.center !== 1) notes.push(`${e.check.regime}: the centre moved ×${round(e.center)} (each worker taken as half a participant more)`);
         const text = `regime crossed (${e.check.regime}): ${e.check.detail}`;
         if (e.check.material) reasons.push(`${text}; no measured point lies on production's side${e.hint ? ` (${e.hint})` : ''}`);
         else notes.push(`${text}: the interval is widened (${e.low !== 1 ? `low ×${e.low}, ` : ''}high ×${e.high})`);
@@ -246,13 +249,16 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   );
   // the interval: the leave-one-out fits and the noise, at least ±(10 % + 5 % per decade of extrapolation)
   const floor = 0.1 + 0.05 * Math.log10(Math.max(ext.factor, 1));
+  // growth not seen (a flat fit): the truth may lie anywhere up to the rehearsal scaled in proportion
+  const proportional = ext.fit.flat && measured.rows > 0 ? (s.durationMs * g(growth, target.rows * width)) / g(growth, measured.rows) : 0;
+  const center = ext.center * centerBy;
   const low = Math.min(ext.low, ext.center * (1 - floor)) * lowBy;
-  const high = Math.max(ext.high, ext.center * (1 + floor)) * highBy;
+  const high = Math.max(ext.high, ext.center * (1 + floor), proportional) * highBy;
   return {
-    durationMs: round(ext.center),
+    durationMs: round(center),
     lockHeldMs: 0,
-    low: round(Math.max(0, Math.min(low, ext.center))),
-    high: round(Math.max(high, ext.center)),
+    low: round(Math.max(0, Math.min(low, center))),
+    high: round(Math.max(high, center)),
     coverage: PREDICTION_COVERAGE,
     ...(regimes.crossed.length ? { regimes: regimes.crossed.map((e) => e.check) } : {}),
     model: c.model,

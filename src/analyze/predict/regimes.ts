@@ -29,6 +29,8 @@ export interface RegimeInput {
 /** What a crossed regime does to an interval the model could not calibrate: multipliers of low and high. */
 export interface RegimeEffect {
   check: RegimeCheck;
+  /** multiplier of the centre (1 but for a modelled step: parallel workers) */
+  center: number;
   low: number;
   high: number;
   /** how to calibrate across it: the setting scaled to the rehearsal (null: not by a setting) */
@@ -57,6 +59,8 @@ interface Boundary {
   material: boolean;
   low: number;
   high: number;
+  /** a modelled step: multipliers of the centre, low and high from both sides (replaces low/high) */
+  adjust?(target: At, near: At): { center: number; low: number; high: number };
 }
 
 interface At {
@@ -111,7 +115,7 @@ function boundaries(model: CostModel, sortEntryBytes: number): Boundary[] {
       regime: 'shared_buffers',
       material: true,
       low: 1,
-      high: 2.5,
+      high: 4,
       side: (a) => (a.s.sharedBuffers === null ? null : dirty(a) > a.s.sharedBuffers),
       hint: (t, k) => scaled('shared_buffers', t.s.sharedBuffers, k, 128 * 1024),
       describe: (t, r) =>
@@ -179,6 +183,13 @@ function boundaries(model: CostModel, sortEntryBytes: number): Boundary[] {
       low: 1 / 3,
       high: 1.2,
       side: (a) => indexWorkers(a.bytes, a.s),
+      // each worker taken as half a participant more (the sort and the scan split, the merge not):
+      // the centre moves by that, the interval spans from perfect scaling to none
+      adjust: (t, r) => {
+        const wt = indexWorkers(t.bytes, t.s) ?? 0;
+        const wr = indexWorkers(r.bytes, r.s) ?? 0;
+        return { center: (1 + 0.5 * wr) / (1 + 0.5 * wt), low: ((1 + wr) / (1 + wt)) * 0.9, high: 1.2 };
+      },
       describe: (t, r) =>
         `production's build plans ${indexWorkers(t.bytes, t.s)} parallel worker(s) (max_parallel_maintenance_workers ${t.s.maxParallelMaintenanceWorkers}, a ${fmtBytes(t.bytes)} table), the rehearsal's ${indexWorkers(r.bytes, r.s)}: the speed-up was never measured`,
     });
@@ -224,8 +235,7 @@ export function checkRegimes(input: RegimeInput): RegimeResult {
     const near = points.filter((_, i) => sides[i] !== t).sort((a, b) => b.rows - a.rows)[0]!;
     crossed.push({
       check: { regime: b.regime, crossed: true, calibrated: false, material: b.material, detail: b.describe(target, near) },
-      low: b.low,
-      high: b.high,
+      ...(b.adjust ? b.adjust(target, near) : { center: 1, low: b.low, high: b.high }),
       hint: b.hint && near.bytes > 0 && target.bytes > 0 ? b.hint(target, (near.bytes / target.bytes) * CALIBRATION_SCALE) : null,
     });
   }
