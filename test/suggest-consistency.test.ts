@@ -18,7 +18,7 @@ import { filesIn, planOn } from './helpers/plan.ts';
  * the CONCURRENTLY build in migrations of their own, and its rehearsal passes: VALIDATE and SET NOT
  * NULL succeed, so every row — the app's too — has the column.
  */
-const ROWS = 30_000;
+const ROWS = 10_000;
 const DATA = `CREATE TABLE events (id bigserial PRIMARY KEY, kind text NOT NULL);\nINSERT INTO events (kind) SELECT 'k' || (g % 7) FROM generate_series(1, ${ROWS}) g;\nVACUUM ANALYZE;\n`;
 const MIGRATION =
   'ALTER TABLE events ADD COLUMN ref uuid;\n' +
