@@ -231,6 +231,8 @@ describe('replaying a log during the migration', () => {
     const files = fs.readdirSync(out).map((f) => path.join(out, f));
     expect(files.length).toBeGreaterThanOrEqual(5);
     expect(said.lines.some((l) => l.includes('22P02 invalid input syntax for type integer: "…"'))).toBe(true); // the failure was told, masked
+    expect(terminal).toContain('log replay (stderr, speed 1): 22 of 22 statements in 3 sessions');
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('22 of 22 logged statements replayed in 3 sessions');
     for (const text of [...files.map((f) => fs.readFileSync(f, 'utf8')), terminal, ...said.lines])
       for (const secret of SECRETS) expect(text.includes(secret), secret).toBe(false);
   });

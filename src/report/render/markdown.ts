@@ -149,6 +149,7 @@ function documentParts(report: Report): Part[] {
     ...suggestionSection(report),
     ...budgetsSection(report),
     ...compatibilitySection(report),
+    ...replaySection(report),
     ...schemaSection(report),
     ...comparisonSection(report),
     // the details, collapsed
@@ -278,6 +279,26 @@ function budgetsSection(report: Report): Part[] {
       more: listMore('violations'),
       tail: rest ? `- … ${fmtInt(rest)} more under “Budget violations” below\n\n` : '\n',
     });
+  return parts;
+}
+
+/** --replay-log: how much of the log ran and how late; the warning when it fell behind (a slow replay is not a quiet one). */
+function replaySection(report: Report): Part[] {
+  const r = report.workload?.replay;
+  if (!r) return [];
+  const errors = Object.entries(r.errors)
+    .map(([k, n]) => `${k}: ${fmtInt(n)}`)
+    .join(', ');
+  const lag = r.lag
+    ? ` Lag behind the log's schedule: p50 ${fmtMs(r.lag.p50Ms ?? 0)}, p99 ${fmtMs(r.lag.p99Ms ?? 0)}, max ${fmtMs(r.lag.maxMs ?? 0)}; ${Math.round((r.lag.within10Ms ?? 0) * 100)} % started within 10 ms.`
+    : ' Replayed as fast as possible (no schedule, no lag).';
+  const parts: Part[] = [
+    '### Log replay\n\n',
+    `${fmtInt(r.replayed)} of ${fmtInt(r.statements)} logged statements replayed in ${fmtInt(r.sessions.length)} sessions from ${code(r.file)} (${tx(r.format)}${r.speed === 0 || r.speed === 1 ? '' : `, ${tx(String(r.speed))}× speed`}).${tx(lag)}${errors ? ` Errors: ${tx(errors)}.` : ''}\n\n`,
+  ];
+  if (r.behind) parts.push(`⚠️ ${tx(r.behind)}\n\n`);
+  if (r.unreadable.first)
+    parts.push(`${fmtInt(r.unreadable.count)} log entries could not be read (first: line ${r.unreadable.first.line}: ${tx(r.unreadable.first.why)}).\n\n`);
   return parts;
 }
 
