@@ -7,6 +7,7 @@ import { rehearse } from '../src/rehearsal.ts';
 import type { Report } from '../src/report/index.ts';
 import { ReportSchema } from '../src/report/model/schema.ts';
 import { rehearseSuggestion } from '../src/suggest/index.ts';
+import { placeOutsideTransactions } from '../src/suggest/placement.ts';
 import { filesIn, planOn } from './helpers/plan.ts';
 
 /**
@@ -131,4 +132,35 @@ describe.concurrent.each(CASES)('$tool: a CREATE INDEX among other statements of
     expect(build.statements[0]!.strongestLocks.find((l) => l.relation === 't')?.mode).toBe('ShareUpdateExclusiveLock');
     expect(suggestion.sameSchema).toBe(true);
   }, 60_000);
+});
+
+describe('two split files in a row of number versions', () => {
+  it('the later one first: every version unique and in order, the renames reported', async () => {
+    const dir = filesIn({
+      '9_a.up.sql': 'ALTER TABLE t ADD COLUMN x int;\nCREATE INDEX CONCURRENTLY t_x ON t (x);\nALTER TABLE t ADD COLUMN y int;\n',
+      '10_b.up.sql': 'ALTER TABLE t ADD COLUMN z int;\nCREATE INDEX CONCURRENTLY t_z ON t (z);\n',
+      '11_c.up.sql': 'ALTER TABLE t ADD COLUMN w int;\n',
+    });
+    const at = (name: string) => path.join(dir, name);
+    const { placed, renamed } = await placeOutsideTransactions('golang-migrate', [at('9_a.up.sql'), at('10_b.up.sql')]);
+    expect(fs.readdirSync(dir).sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10))).toEqual([
+      '9_a.up.sql',
+      '10_a_part1.up.sql',
+      '11_a_part2.up.sql',
+      '12_b.up.sql',
+      '13_b_part1.up.sql',
+      '14_c.up.sql',
+    ]);
+    expect(read(dir, '13_b_part1.up.sql').trim()).toBe('CREATE INDEX CONCURRENTLY t_z ON t (z);');
+    expect(read(dir, '12_b.up.sql').trim()).toBe('ALTER TABLE t ADD COLUMN z int;');
+    expect(Object.fromEntries([...renamed].map(([a, b]) => [path.basename(a), path.basename(b)]))).toEqual({
+      '10_b.up.sql': '12_b.up.sql',
+      '11_c.up.sql': '14_c.up.sql',
+    });
+    expect(placed.map((p) => [path.basename(p.file), path.basename(p.from), p.outside])).toEqual([
+      ['13_b_part1.up.sql', '12_b.up.sql', true],
+      ['10_a_part1.up.sql', '9_a.up.sql', true],
+      ['11_a_part2.up.sql', '9_a.up.sql', false],
+    ]);
+  });
 });

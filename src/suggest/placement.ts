@@ -48,18 +48,39 @@ export async function placeOutsideTransactions(format: MigrationFormat | null, f
   let placed: Placed[] = [];
   if (!format || !PLACED_TOOLS.includes(format)) return { placed, renamed };
   // from the last file up: a version shift moves only files after the one being split
-  const ordered = [...new Set(files)].sort().reverse();
+  const ordered = [...new Set(files)].sort((a, b) => compareVersionOf(format, b, a));
   for (const file of ordered) {
     const moved = new Map<string, string>();
     const made = await splitFile(format, file, moved);
     const to = (p: string) => moved.get(p) ?? p;
+    const ours = new Set(placed.map((x) => x.file));
     placed = [...placed.map((x) => ({ ...x, file: to(x.file), from: to(x.from) })), ...made];
     for (const [a, b] of moved) {
+      if (ours.has(a)) continue; // a part written here: placed[] has its new name
       const original = [...renamed].find(([, now]) => now === a)?.[0];
       renamed.set(original ?? a, b);
     }
   }
   return { placed, renamed };
+}
+
+/** The migration's version from its path (Prisma: its folder; Flyway: after the V), compared as numbers, dotted parts in turn. */
+function compareVersionOf(format: MigrationFormat, a: string, b: string): number {
+  const version = (p: string) => {
+    const name = path.basename(format === 'prisma' ? path.dirname(p) : p);
+    return (
+      (format === 'flyway' ? /^V(\d+(?:[._]\d+)*)__/ : /^(\d+)_/)
+        .exec(name)?.[1]
+        ?.split(/[._]/)
+        .map((x) => BigInt(x)) ?? []
+    );
+  };
+  const [x, y] = [version(a), version(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? -1n) - (y[i] ?? -1n);
+    if (d !== 0n) return d > 0n ? 1 : -1;
+  }
+  return a.localeCompare(b);
 }
 
 const SECTIONS: Partial<Record<MigrationFormat, { up: RegExp; down: RegExp }>> = {
@@ -201,11 +222,14 @@ async function makeRoom(format: MigrationFormat, file: string, count: number, mo
     .map((name) => ({ name, m: /^(\d+)(_.*)$/.exec(name) }))
     .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null && BigInt(x.m[1]!) > v)
     .sort((a, b) => (BigInt(b.m[1]!) > BigInt(a.m[1]!) ? 1 : -1));
-  const next = later.length ? later.map((x) => BigInt(x.m[1]!)).reduce((a, b) => (a < b ? a : b)) : null;
+  // the later migrations, last first: the next one is at the end
+  const next = later.length ? BigInt(later.at(-1)!.m[1]!) : null;
   if (next === null || next - v > BigInt(count)) return;
   for (const x of later) {
     const to = path.join(dir, `${bump(x.m[1]!, count)}${x.m[2]}`);
     await fs.rename(path.join(dir, x.name), to);
     moved.set(path.join(dir, x.name), to);
+    // Prisma: the rewrites name the folder's migration.sql
+    if (format === 'prisma') moved.set(path.join(dir, x.name, 'migration.sql'), path.join(to, 'migration.sql'));
   }
 }
