@@ -5,14 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { describeError, RehearseError, usageError } from '../../core/errors.ts';
-import { readStatsFile } from '../../stats/index.ts';
+import { readStatsFile, type StatsFile } from '../../stats/index.ts';
 import type { Logger } from '../../core/log.ts';
 import { inspectDump } from '../detect.ts';
 import { restoreArchive, restorePlain } from '../restore.ts';
 import { readSynthCatalog } from './catalog.ts';
 import { deferredObjects } from './defer.ts';
 import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, selectSql, type TablePlan } from './plan.ts';
-import { RowMakers } from './rows-thread.ts';
+import { linesToBuffer, RowMakers } from './rows-thread.ts';
 import { after, runWorks, work, type Work } from './schedule.ts';
 import type { SynthesisResult, SynthesisSpec } from './types.ts';
 
@@ -40,6 +40,17 @@ export { readSynthCatalog } from './catalog.ts';
  */
 export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
   const stats = await readStatsFile(spec.stats);
+  // a row-making thread loads its modules while the schema is restored (rows-thread.ts)
+  const makers = new RowMakers();
+  if (spec.generator !== 'server' && (spec.copyFormat ?? 'text') === 'text') makers.prestart(1);
+  try {
+    return await synthesizeWith(url, spec, stats, makers, log);
+  } finally {
+    makers.close();
+  }
+}
+
+async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile, makers: RowMakers, log: Logger): Promise<SynthesisResult> {
   const t0 = performance.now();
   await restoreSchema(spec.schema, url, log);
   const schemaMs = performance.now() - t0;
@@ -114,7 +125,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
   const budget = await withClient(url, async (c) => Number((await c.query(`SELECT pg_size_bytes(current_setting('maintenance_work_mem')) AS b`)).rows[0].b));
   const perBuild = Math.max(64 * 1024 * 1024, Math.floor(budget / jobs));
   const t1w = performance.now();
-  const makers = new RowMakers({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
+  makers.plan({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
   const steps = await runWorks(
     works,
     jobs,
@@ -125,7 +136,7 @@ export async function synthesize(url: string, spec: SynthesisSpec, log: Logger):
       return c;
     },
     (c) => c.end().catch(() => undefined),
-  ).finally(() => makers.close());
+  );
   const server = [...byServer].sort();
   progress.done(
     `${total.toLocaleString('en-US')} rows, ${deferred.build.length} keys and indexes; ` +
@@ -285,6 +296,7 @@ const WORKER_ROWS = 50_000;
 function clientRows(line: (k: number) => string, from: number, to: number, onRows: (rows: number) => void): Readable {
   let k = from;
   let last = Date.now();
+  let size = 0;
   return new Readable({
     read() {
       if (k >= to) {
@@ -292,13 +304,14 @@ function clientRows(line: (k: number) => string, from: number, to: number, onRow
         return;
       }
       const end = Math.min(to, k + 4096);
-      let chunk = '';
-      for (; k < end; k++) chunk += line(k);
+      const { buffer, bytes } = linesToBuffer(line, k, end, Math.ceil(size * 1.1));
+      size = bytes;
+      k = end;
       if (Date.now() - last > 1000) {
         last = Date.now();
         onRows(k - from);
       }
-      this.push(chunk);
+      this.push(buffer.subarray(0, bytes));
     },
   });
 }
