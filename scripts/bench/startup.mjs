@@ -17,7 +17,7 @@
  * exit) of --runs starts, and the ratios before/after. Target: ≤ 0.4 s wall.
  *
  * Recorded on the project's 2-core machine while other work kept it busy (so wall times are high):
- * - by hand at HEAD 58d4a44, load average ~3: `rehearse --help` 1.29–2.25 s, `--version`
+ * - by hand at HEAD 58d4a44, load average 2–6: `rehearse --help` 1.29–2.25 s, `--version`
  *   1.34–1.52 s; the compiled package installed from the tarball, load ~6: `--help` 0.16–0.21 s.
  * - this script, --runs 5, load average ~14 (node -e 0 alone: 1.02 s wall, 0.14 s CPU):
  *   --help    before 7.94 s wall / 2.61 s CPU; after, compiled 0.68 s / 0.25 s; from sources 1.71 s / 0.67 s
