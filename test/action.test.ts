@@ -33,6 +33,7 @@ class FakeGitHub {
   requests: Recorded[] = [];
   comments: StoredComment[] = [{ id: 1, body: 'an unrelated comment', html_url: 'http://x/1' }];
   fail: 403 | 500 | null = null;
+  private lastId = 100;
   private server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (d) => (raw += d));
@@ -48,7 +49,8 @@ class FakeGitHub {
       const url = new URL(req.url!, 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/repos/o/r/issues/7/comments') return send(200, this.comments);
       if (req.method === 'POST' && url.pathname === '/repos/o/r/issues/7/comments') {
-        const c = { id: 100 + this.comments.length, body: body!.body!, html_url: `http://x/${100 + this.comments.length}` };
+        const id = ++this.lastId;
+        const c = { id, body: body!.body!, html_url: `http://x/${id}` };
         this.comments.push(c);
         return send(201, c);
       }
