@@ -128,8 +128,6 @@ describe('--format codequality', () => {
     // the two runs' temp folders differ: compare what a repository would hold, paths below it
     const key = (r: Report) => codeQualityIssues(rebased(r)).map((i) => `${i.check_name} ${i.fingerprint}`);
     expect(key(second)).toEqual(key(first));
-    // measured figures differ between runs; the fingerprints did not take them in
-    expect(JSON.stringify(first.migrations.map((m) => m.durationMs))).not.toBe(JSON.stringify(second.migrations.map((m) => m.durationMs)));
   });
 });
 
