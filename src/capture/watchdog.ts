@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { currentOwner } from '../ownership/index.ts';
+import { currentOwner, OWNER_ALIVE_SH, startShellWatcher } from '../ownership/index.ts';
 
 /**
  * The captured command runs in its own process group (so Ctrl-C stops it and all it started). If
@@ -13,15 +12,7 @@ import { currentOwner } from '../ownership/index.ts';
  */
 const SCRIPT = `
 owner=$1; start=$2; group=$3
-alive() {
-  [ -r "/proc/$owner/stat" ] || return 1
-  [ -z "$start" ] && return 0
-  IFS= read -r line < "/proc/$owner/stat" 2>/dev/null || return 1
-  set -- \${line##*) }
-  shift 19
-  [ "$1" = "$start" ]
-}
-while kill -0 "-$group" 2>/dev/null && alive; do sleep 0.2; done
+${OWNER_ALIVE_SH}while kill -0 "-$group" 2>/dev/null && alive; do sleep 0.2; done
 kill -0 "-$group" 2>/dev/null || exit 0
 kill -TERM "-$group" 2>/dev/null
 i=0
@@ -38,15 +29,6 @@ export interface Watchdog {
 /** Watch the process group `group` (the command's pid, started detached) on behalf of this process. */
 export function watchCommandGroup(group: number): Watchdog {
   const owner = currentOwner();
-  const child = spawn('sh', ['-c', SCRIPT, 'pg-rehearse-capture-watchdog', String(owner.pid), owner.startTime ?? '', String(group)], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.on('error', () => undefined); // no sh: a kill -9 of the tool leaves the command running, as without it
-  child.unref();
-  return {
-    dismiss: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    },
-  };
+  // no sh: a kill -9 of the tool leaves the command running, as without it
+  return startShellWatcher(SCRIPT, 'pg-rehearse-capture-watchdog', [String(owner.pid), owner.startTime ?? '', String(group)]);
 }

@@ -2,6 +2,17 @@ import { spawn } from 'node:child_process';
 import type { Owner } from './owner.ts';
 import { DATA_DIR } from './rundir.ts';
 
+/** A shell function `alive` for a watcher whose `$owner` and `$start` are set: the owner's process still runs (pid + start time). */
+export const OWNER_ALIVE_SH = `alive() {
+  [ -r "/proc/$owner/stat" ] || return 1
+  [ -z "$start" ] && return 0
+  IFS= read -r line < "/proc/$owner/stat" 2>/dev/null || return 1
+  set -- \${line##*) }
+  shift 19
+  [ "$1" = "$start" ]
+}
+`;
+
 /**
  * The guardian of one embedded server: a tiny detached shell loop (its own session, so neither a
  * Ctrl-C to the terminal's group nor a CI runner killing the tool's group reaches it) that checks
@@ -17,15 +28,7 @@ import { DATA_DIR } from './rundir.ts';
  */
 const SCRIPT = `
 owner=$1; start=$2; dir=$3
-alive() {
-  [ -r "/proc/$owner/stat" ] || return 1
-  [ -z "$start" ] && return 0
-  IFS= read -r line < "/proc/$owner/stat" 2>/dev/null || return 1
-  set -- \${line##*) }
-  shift 19
-  [ "$1" = "$start" ]
-}
-while [ -d "$dir" ] && alive; do sleep 0.2; done
+${OWNER_ALIVE_SH}while [ -d "$dir" ] && alive; do sleep 0.2; done
 [ -d "$dir" ] || exit 0
 pidfile="$dir/${DATA_DIR}/postmaster.pid"
 if [ -r "$pidfile" ]; then
@@ -52,11 +55,14 @@ export interface Guardian {
 
 /** Start the guardian of `runDir` for `owner` (its pid goes into the marker). */
 export function startGuardian(runDir: string, owner: Owner): Guardian {
-  const child = spawn('sh', ['-c', SCRIPT, 'pg-rehearse-guardian', String(owner.pid), owner.startTime ?? '', runDir], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.on('error', () => undefined); // no sh: the sweep of the next run still cleans up
+  // no sh: the sweep of the next run still cleans up
+  return startShellWatcher(SCRIPT, 'pg-rehearse-guardian', [String(owner.pid), owner.startTime ?? '', runDir]);
+}
+
+/** A detached shell loop of its own session (`sh -c script name ...args`), not waited for; dismiss() ends it. */
+export function startShellWatcher(script: string, name: string, args: string[]): Guardian {
+  const child = spawn('sh', ['-c', script, name, ...args], { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined);
   child.unref();
   return {
     pid: child.pid,

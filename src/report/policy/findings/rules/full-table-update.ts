@@ -169,15 +169,7 @@ function consistentBackfill(
 ): string {
   const t = rel.text;
   const missing = cols.map((c) => `${ident(c.column)} IS NULL`).join(' OR ');
-  const bytes = Buffer.from(sql.replace(/;\s*$/, ''), 'utf8');
-  const head = (whereAt === null ? bytes : bytes.subarray(0, whereAt)).toString('utf8').trimEnd();
-  const where =
-    whereAt === null
-      ? null
-      : bytes
-          .subarray(whereAt + 'WHERE'.length)
-          .toString('utf8')
-          .trim();
+  const { head, where } = splitAtWhere(sql, whereAt);
   const update = `${head} WHERE (${missing})${where ? ` AND (${where})` : ''}`;
   const fn = ident(truncate(`${rel.name}_${cols.map((c) => c.column).join('_')}_fill`));
   const setup =
@@ -201,6 +193,20 @@ function consistentBackfill(
   ].join('\n');
 }
 
+/** The UPDATE without its trailing semicolon, cut at the WHERE keyword's byte offset (libpg-query's): what comes before it and its condition. */
+function splitAtWhere(sql: string, whereAt: number | null): { head: string; where: string | null } {
+  const bytes = Buffer.from(sql.replace(/;\s*$/, ''), 'utf8');
+  const head = (whereAt === null ? bytes : bytes.subarray(0, whereAt)).toString('utf8').trimEnd();
+  const where =
+    whereAt === null
+      ? null
+      : bytes
+          .subarray(whereAt + 'WHERE'.length)
+          .toString('utf8')
+          .trim();
+  return { head, where };
+}
+
 /** 1,234 → 1,200: two significant figures, at least 100. */
 export function roundBatch(n: number): number {
   if (n < 100) return 100;
@@ -214,15 +220,7 @@ export function roundBatch(n: number): number {
  * in a transaction block: the replay (and psql) run it on its own.
  */
 export function batchedUpdate(sql: string, whereAt: number | null, table: string, batch: number, rows: number, perSecond: number, recheck?: string): string {
-  const bytes = Buffer.from(sql.replace(/;\s*$/, ''), 'utf8');
-  const head = (whereAt === null ? bytes : bytes.subarray(0, whereAt)).toString('utf8').trimEnd();
-  const where =
-    whereAt === null
-      ? null
-      : bytes
-          .subarray(whereAt + 'WHERE'.length)
-          .toString('utf8')
-          .trim();
+  const { head, where } = splitAtWhere(sql, whereAt);
   const literal = table.replace(/'/g, "''");
   const body = head
     .split('\n')
