@@ -40,9 +40,8 @@ export { readSynthCatalog } from './catalog.ts';
  */
 export async function synthesize(url: string, spec: SynthesisSpec, log: Logger): Promise<SynthesisResult> {
   const stats = await readStatsFile(spec.stats);
-  // a row-making thread loads its modules while the schema is restored (rows-thread.ts)
+  // row-making threads (rows-thread.ts), started when a fill first needs one
   const makers = new RowMakers();
-  if (spec.generator !== 'server' && (spec.copyFormat ?? 'text') === 'text') makers.prestart(1);
   try {
     return await synthesizeWith(url, spec, stats, makers, log);
   } finally {
@@ -73,6 +72,10 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
   // the work graph (schedule.ts): per table its fills (chunks), then each key and index, then
   // each foreign key once its table's and its parent's builds are done
   const format = spec.copyFormat ?? 'text';
+  // worker threads when two fills of that size can run side by side (they then make rows on two
+  // cores); a single big table's rows are made here, where they go to the COPY without a hand-over
+  const bigFills = plans.filter((p) => p.rows >= WORKER_ROWS).length;
+  const workerRows = spec.workerRows ?? (bigFills >= 2 && jobs >= 2 ? WORKER_ROWS : Number.MAX_SAFE_INTEGER);
   // tables (some of) whose rows the server made: types only SQL makes, or a first draw that broke a CHECK
   const byServer = new Set<string>();
   const works: Work<pg.Client>[] = [];
@@ -84,8 +87,7 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
         const lines = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
         // a big table's rows made by a worker thread (rows-thread.ts), a small one's here (no thread to start)
         const inClient: RowSource | null =
-          lines &&
-          (to - from >= (spec.workerRows ?? WORKER_ROWS) ? (a, b, on) => makers.rows(plan.table.name, a, b, on) : (a, b, on) => clientRows(lines, a, b, on));
+          lines && (to - from >= workerRows ? (a, b, on) => makers.rows(plan.table.name, a, b, on) : (a, b, on) => clientRows(lines, a, b, on));
         const onRows = (n: number) =>
           progress.update(
             format === 'binary'
