@@ -4,6 +4,7 @@
  * (issue 24).
  *
  *   zx scripts/bench/predict.mjs [--rows 40000] [--scale-ups 20,100] [--shared-buffers 32MB] [--max-wal-size 128MB]
+ *                                [--fractions 0.02,0.25,0.5] [--verbose]
  *
  * One embedded PostgreSQL with the replay settings and PostgreSQL's defaults, except shared_buffers
  * and max_wal_size, lowered (32 MB, 128 MB) so the boundaries are crossed at sizes a benchmark can
@@ -15,7 +16,8 @@
  * index builds on int, text, two columns, and a UNIQUE constraint's; VALIDATE; SET NOT NULL) and a
  * NOT VALID CHECK (constant). Per scale-up:
  *   1. `rehearse stats` of the production-size database (rows, bytes, settings), before anything runs;
- *   2. `rehearse run --predict-for` that file on the rehearsal-size database (calibration 25 %, 50 %);
+ *   2. `rehearse run --predict-for` that file on the rehearsal-size database (calibration at
+ *      --fractions: predictFractions in a config file; 2 % twice, 25 %, 50 %);
  *   3. `rehearse run` on the production-size database: the truth, same server, same run;
  * printing per statement: predicted, interval, truth, error, trust; and the totals: median |error|
  * (all), worst |error| of the trusted predictions, the share of truths inside their interval
@@ -38,6 +40,11 @@ const scaleUps = String(argv['scale-ups'] ?? '20,100')
   .map(Number);
 const sharedBuffers = String(argv['shared-buffers'] ?? '32MB');
 const maxWalSize = String(argv['max-wal-size'] ?? '128MB');
+// a calibration point at 2 % (twice) beside 25 % and 50 %: the sizes span 25×, which pins each
+// statement's fixed part (at tens of thousands of rows a commit's fsync is a good share of the time)
+const fractions = String(argv.fractions ?? '0.02,0.25,0.5')
+  .split(',')
+  .map(Number);
 const say = (m) => process.stderr.write(`${m}\n`);
 const out = (m) => console.log(m);
 
@@ -128,7 +135,9 @@ try {
     const statsFile = path.join(work, `prod-stats-${k}.json`);
     fs.writeFileSync(statsFile, JSON.stringify(await collectStats(dbUrl(base, full))));
     say(`${k}×: rehearse run --predict-for on ${rows} rows …`);
-    const predicted = await run(rehearsal, ['--predict-for', statsFile], path.join(work, `predicted-${k}`));
+    const config = path.join(work, `config-${k}.json`);
+    fs.writeFileSync(config, JSON.stringify({ predictFractions: fractions }));
+    const predicted = await run(rehearsal, ['--predict-for', statsFile, '--config', config], path.join(work, `predicted-${k}`));
     say(`${k}×: rehearse run on ${rows * k} rows (the truth) …`);
     const truth = await run(full, [], path.join(work, `truth-${k}`));
     await psql(base, `DROP DATABASE ${full}`);

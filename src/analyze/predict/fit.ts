@@ -96,7 +96,8 @@ export interface Extrapolation {
 }
 
 /**
- * Predict at `rows` from the points: the fit of all points is the centre; the interval spans the
+ * Predict at `rows` from the points: the fit of all points is the centre (through the origin, but with
+ * its fixed part when that is most of the time or when the sizes span 10× or more and pin it); the interval spans the
  * fits that leave one point out (how much the answer depends on each measurement), widened by two
  * standard deviations of the measurement noise (repeats, else the fit's residuals).
  */
@@ -105,7 +106,10 @@ export function extrapolate(points: BasisPoint[], growth: Growth, rows: number):
   // mostly a fixed cost (the fixed part of a free fit is over half the time at the largest size,
   // or the time fell with size): keep the fixed part; else through the origin
   const free = fit(points, growth, { intercept: true });
-  const intercept = free.flat || free.a > 0.5 * free.predict(maxRows);
+  // sizes spanning 10× or more (a calibration point far below the rest) pin the fixed part: keep it
+  const minRows = Math.min(...points.map((p) => p.rows));
+  const spans = minRows > 0 && maxRows / minRows >= 10 && free.a > 0;
+  const intercept = free.flat || free.a > 0.5 * free.predict(maxRows) || spans;
   const all = intercept ? free : fit(points, growth);
   const center = all.predict(rows);
   let low = center;
