@@ -11,7 +11,17 @@ import type { Instance } from './provision/index.ts';
 import { provisionDataset } from './snapshot/index.ts';
 import { checkDrift, compareWithExpected, rehearseRollback } from './inspect/index.ts';
 import { startSampler, type Sampler } from './observe/index.ts';
-import { addImpact, addImpactAtProductionRate, attributeBlocking, checkStatsTables, downId, runPredictions, startCalibration, statementKey, type Calibration } from './analyze/index.ts';
+import {
+  addImpact,
+  addImpactAtProductionRate,
+  attributeBlocking,
+  checkStatsTables,
+  downId,
+  runPredictions,
+  startCalibration,
+  statementKey,
+  type Calibration,
+} from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type CommandResult, type MigrationTrace, type ReplayResult } from './replay/index.ts';
 import {
   AFTER,

@@ -215,7 +215,12 @@ function productionRateSection(report: Report): Part[] {
   const rows = report.migrations.flatMap((m) =>
     m.statements.flatMap((s) => (s.atProductionRate?.[0] ? [`- ${code(`${m.id}#${s.index + 1}`)} ${tx(s.atProductionRate[0].basis)}\n`] : [])),
   );
-  return rows.length ? [`### At production's rate (estimates)\n\n`, { tier: 1, label: 'production-rate rows', head: '', rows, more: (n: number) => `- … ${fmtInt(n)} more statements in the full report\n`, tail: '\n' }] : [];
+  return rows.length
+    ? [
+        `### At production's rate (estimates)\n\n`,
+        { tier: 1, label: 'production-rate rows', head: '', rows, more: (n: number) => `- … ${fmtInt(n)} more statements in the full report\n`, tail: '\n' },
+      ]
+    : [];
 }
 
 /** What to do about each problem measured. */

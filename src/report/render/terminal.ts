@@ -165,7 +165,9 @@ function predictionLines(report: Report, yellow: Paint): string[] {
 
 /** A statistics file with traffic: each blocking lock hold at production's rate, its basis in one line. */
 function productionRateLines(report: Report): string[] {
-  const lines = report.migrations.flatMap((m) => m.statements.flatMap((s) => (s.atProductionRate?.[0] ? [`  ${m.id}#${s.index + 1}: ${s.atProductionRate[0].basis}`] : [])));
+  const lines = report.migrations.flatMap((m) =>
+    m.statements.flatMap((s) => (s.atProductionRate?.[0] ? [`  ${m.id}#${s.index + 1}: ${s.atProductionRate[0].basis}`] : [])),
+  );
   return lines.length ? ["at production's rate (estimates):", ...lines] : [];
 }
 
