@@ -72,9 +72,12 @@ const statOf = (pid) => {
 };
 /** ms of CPU: utime + stime (+ the reaped children's) of a process */
 const cpuOf = (f, children = true) => (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * TICK;
+/** the postmaster: the parent of a backend, read while that backend's connection is open */
 async function postmasterOf(url) {
-  const [{ pid }] = await query(url, 'SELECT pg_backend_pid() AS pid');
-  return Number(statOf(pid)[1]);
+  return withClient(url, 'bench', async (c) => {
+    const { pid } = (await c.query('SELECT pg_backend_pid() AS pid')).rows[0];
+    return Number(statOf(pid)[1]);
+  });
 }
 /** this process and its reaped children, plus the server's postmaster, its reaped and its live children */
 function cpuNow(postmaster) {
@@ -196,6 +199,7 @@ try {
         `    restore / synthesis = ${(r.ms / s.ms).toFixed(2)}x wall, ${(r.cpu / s.cpu).toFixed(2)}x CPU`,
       );
     }
+    say(out.join('\n')); // printed again with (b) at the end
     out.push(
       `(a) synthesis against the restore of the same rows: ${range(ratios)} wall, ${range(cpuRatios)} CPU over ${rounds} round${rounds === 1 ? '' : 's'}` +
         (mainRatios.length ? `; worker threads against rows made in the main thread: ${range(mainRatios)} wall` : ''),
