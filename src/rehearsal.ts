@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { sweepAtStart } from './cleanup/index.ts';
+import { sweepAtStart, sweptServer } from './cleanup/index.ts';
 import { interrupted, sleepUnlessInterrupted } from './core/cleanup.ts';
 import type { RehearsalPlan } from './config/index.ts';
 import { ExitCode, RehearseError, describeError, infraError } from './core/errors.ts';
 import { asServerFault, diskFullNote, firstServerFault } from './core/server-faults.ts';
 import { runRoot } from './ownership/index.ts';
-import { detectDumpFormat } from './load/index.ts';
+import { checkLoadInputs } from './load/index.ts';
 import { ensureTrackingTable, readMigrations, type Migration, type MigrationSet } from './migrations/index.ts';
 import type { Instance } from './provision/index.ts';
 import { provisionDataset } from './snapshot/index.ts';
@@ -142,11 +142,7 @@ async function checkInputs(run: Run): Promise<void> {
   const folder = plan.migrations.folder;
   if (folder) await readMigrations(folder, {});
   if (plan.migrateCommand) await checkCommand(plan.migrateCommand);
-  if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
-  if (plan.load.kind === 'synthesize') {
-    await readStatsFile(plan.load.stats);
-    await detectDumpFormat(plan.load.schema);
-  }
+  await checkLoadInputs(plan.load);
   run.workload = await readTraffic(trafficSources(plan), log);
   run.stats = plan.predict ? await readStatsFile(plan.predict.statsFile) : null;
 }
@@ -162,7 +158,7 @@ function trafficSources(plan: RehearsalPlan): TrafficSource[] {
 async function provisionAndLoad(run: Run): Promise<void> {
   const { plan, log, report, workload } = run;
   // what earlier runs left whose owner is gone (kill -9, OOM): their servers, folders, scratch databases
-  await sweepAtStart(log, plan.provision.provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
+  await sweepAtStart(log, sweptServer(plan.provision));
   // a server the run starts gets max_connections for the workload; a url server must have room
   const need = workload ? connectionsNeeded(workload) : null;
   const provisionOptions = { ...plan.provision, ...(need ? { connections: { total: need.total, text: describeNeed(need) } } : {}) };

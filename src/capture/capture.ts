@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sweepAtStart } from '../cleanup/index.ts';
+import { sweepAtStart, sweptServer } from '../cleanup/index.ts';
 import type { RehearsalPlan } from '../config/index.ts';
 import { interrupted } from '../core/cleanup.ts';
 import { ExitCode, RehearseError, describeError, infraError, usageError } from '../core/errors.ts';
@@ -8,12 +8,12 @@ import type { Logger } from '../core/log.ts';
 import { maskUrl } from '../core/mask.ts';
 import { asServerFault } from '../core/server-faults.ts';
 import { checkWritableFile, ensureWritableDir } from '../core/writable.ts';
-import { detectDumpFormat } from '../load/index.ts';
+import { checkLoadInputs } from '../load/index.ts';
 import { ensureTrackingTable, readMigrations } from '../migrations/index.ts';
 import { withPreloadedLibrary, type Instance } from '../provision/index.ts';
 import { replay } from '../replay/index.ts';
 import { provisionDataset } from '../snapshot/index.ts';
-import { STATS_KIND, STATS_VERSION, readStatsFile, type StatsFile } from '../stats/index.ts';
+import { STATS_KIND, STATS_VERSION, type StatsFile } from '../stats/index.ts';
 import { checkCapturedCommand, describeCommand, runCapturedCommand, type CapturedCommand, type CommandOutcome } from './command.ts';
 import { EXTENSION, readRecorded, startRecording, statementsPreloaded } from './statements.ts';
 
@@ -52,11 +52,7 @@ export async function capture(request: CaptureRequest): Promise<CaptureOutcome> 
   await checkCapturedCommand(command);
   const folder = plan.migrations.folder;
   if (folder) await readMigrations(folder, {});
-  if (plan.load.kind === 'dump') await detectDumpFormat(plan.load.path);
-  if (plan.load.kind === 'synthesize') {
-    await readStatsFile(plan.load.stats);
-    await detectDumpFormat(plan.load.schema);
-  }
+  await checkLoadInputs(plan.load);
   const problem = (await ensureWritableDir(path.dirname(path.resolve(out)))) ?? (await checkWritableFile(out));
   if (problem) throw usageError(`--out ${out}: ${problem}`, 'give a file in a folder you can write');
   const provider = plan.provision.provider;
@@ -67,7 +63,7 @@ export async function capture(request: CaptureRequest): Promise<CaptureOutcome> 
     );
   }
 
-  await sweepAtStart(log, provider === 'url' && !plan.provision.useExistingDatabase ? plan.provision.databaseUrl : undefined);
+  await sweepAtStart(log, sweptServer(plan.provision));
   // a server the run starts preloads the extension; the url one was checked above
   const provision = provider === 'url' ? plan.provision : { ...plan.provision, settings: withPreloadedLibrary(plan.provision.settings, EXTENSION) };
   let instance: Instance | undefined;

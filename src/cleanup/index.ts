@@ -105,6 +105,13 @@ export function describeLeftover(l: Leftover): string {
   return `${l.kind} ${l.name}${l.detail ? ` (${l.detail})` : ''}: ${state}`;
 }
 
+/** The server whose scratch databases the sweep looks at: a url server the run makes its own scratch database on (not --use-existing-database). */
+export const sweptServer = (provision: {
+  provider: string;
+  databaseUrl?: string | undefined;
+  useExistingDatabase?: boolean | undefined;
+}): string | undefined => (provision.provider === 'url' && !provision.useExistingDatabase ? provision.databaseUrl : undefined);
+
 /** The sweep at the start of every run: what earlier runs left on this machine, removed and said. */
 export async function sweepAtStart(log: { info(m: string): void; warn(m: string): void }, databaseUrl?: string): Promise<Leftover[]> {
   const found = await sweep({ remove: true, ...(databaseUrl ? { databaseUrl } : {}) });

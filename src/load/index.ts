@@ -12,6 +12,7 @@ import type { DatasetSummary, LoadSpec } from './types.ts';
 export type { DatasetSummary, DumpFormat, LoadSpec, SynthesizedSource, TableSize } from './types.ts';
 export { synthesize, type SynthesisResult } from './synthesize/index.ts';
 export { detectDumpFormat } from './detect.ts';
+export { checkLoadInputs } from './check.ts';
 export { summarizeTables } from './summary.ts';
 export { knownFixtures, DEFAULT_SEED, fixturesDir } from './fixture.ts';
 
