@@ -30,7 +30,7 @@ export async function statsCommand(opts: StatsCommandOptions): Promise<number> {
     const rate = t.statements.reduce((s, x) => s + x.callsPerSec, 0);
     const left = t.skipped ? t.skipped.utility + t.skipped.withConstants + t.skipped.unparsable : 0;
     process.stderr.write(
-      `${shown(opts.out)}: ${t.statements.length} statements over ${t.windowMs / 1000} s (${Math.round(rate * 10) / 10} calls/s), ${t.activity?.maxConnections ?? 0} connections at most` +
+      `${shown(opts.out)}: ${t.statements.length} statements over ${(t.windowMs / 1000).toFixed(1)} s (${Math.round(rate * 10) / 10} calls/s), ${t.activity?.maxConnections ?? 0} connections at most` +
         (left ? `; left out: ${t.skipped!.utility} utility, ${t.skipped!.withConstants} still carrying a constant, ${t.skipped!.unparsable} unreadable` : '') +
         '\n',
     );
