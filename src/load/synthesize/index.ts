@@ -11,8 +11,8 @@ import { inspectDump } from '../detect.ts';
 import { restoreArchive, restorePlain } from '../restore.ts';
 import { readSynthCatalog } from './catalog.ts';
 import { deferredObjects } from './defer.ts';
-import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, selectSql, type TablePlan } from './plan.ts';
-import { linesToBuffer, RowMakers } from './rows-thread.ts';
+import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, rowsInClientBinary, selectSql, type TablePlan } from './plan.ts';
+import { type ClientRows, chunkOf, framing, RowMakers } from './rows-thread.ts';
 import { after, runWorks, work, type Work } from './schedule.ts';
 import type { SynthesisResult, SynthesisSpec } from './types.ts';
 
@@ -84,10 +84,16 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
     const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
     const fills = chunks.map(([from, to]) =>
       work<pg.Client>('fill', plan.table.name, plan.rows, async (c) => {
-        const lines = format === 'text' && spec.generator !== 'server' ? rowsInClient(plan) : null;
+        const rows = format === 'text' && spec.generator !== 'server' ? clientRowsOf(plan, spec.clientBinary ?? true) : null;
         // a big table's rows made by a worker thread (rows-thread.ts), a small one's here (no thread to start)
         const inClient: RowSource | null =
-          lines && (to - from >= workerRows ? (a, b, on) => makers.rows(plan.table.name, a, b, on) : (a, b, on) => clientRows(lines, a, b, on));
+          rows &&
+          Object.assign(
+            to - from >= workerRows
+              ? (a: number, b: number, on: (n: number) => void) => makers.rows(plan.table.name, a, b, rows.binary, on)
+              : (a: number, b: number, on: (n: number) => void) => clientRows(rows, a, b, on),
+            { binary: rows.binary },
+          );
         const onRows = (n: number) =>
           progress.update(
             format === 'binary'
@@ -252,7 +258,7 @@ async function fillOnce(
     if (to > from && plan.columns.length === 0) {
       got = (await c.query(insertSql(plan, from, to, canCheckDomains))).rowCount ?? 0;
     } else if (to > from && inClient) {
-      const sink = c.query(copyFrom(copyInSql(plan, truncate)));
+      const sink = c.query(copyFrom(copyInSql(plan, truncate, inClient.binary)));
       await pipeline(inClient(from, to, onRows), sink);
       got = Number(sink.rowCount ?? 0);
     } else if (to > from) {
@@ -289,24 +295,44 @@ async function fillOnce(
   }
 }
 
-/** Rows [from, to) of a table as COPY text, made in this process: in a worker thread or in this one. */
-type RowSource = (from: number, to: number, onRows: (rows: number) => void) => Readable;
+/** Rows [from, to) of a table as COPY data (text, or binary when `binary`), made in this process: in a worker thread or in this one. */
+type RowSource = ((from: number, to: number, onRows: (rows: number) => void) => Readable) & { binary: boolean };
+
+/**
+ * How the client makes a table's rows: in COPY's binary format when every column has a binary
+ * writer (values-bin.ts: the server reads them without parsing text) and `binary` allows it, else
+ * as COPY text; null when some column is made only by the server.
+ */
+function clientRowsOf(plan: TablePlan, binary: boolean): ClientRows | null {
+  const row = binary ? rowsInClientBinary(plan) : null;
+  if (row) return { binary: true, row };
+  const line = rowsInClient(plan);
+  return line && { binary: false, line };
+}
 /** From this many rows a fill's rows are made by a worker thread (starting one costs ~0.1 s with tsx). */
 const WORKER_ROWS = 50_000;
 
-/** Rows [from, to) as COPY text, made in this thread in chunks of 4,096 rows, progress every second. */
-function clientRows(line: (k: number) => string, from: number, to: number, onRows: (rows: number) => void): Readable {
+/** Rows [from, to) as COPY data, made in this thread in chunks of 4,096 rows, progress every second. */
+function clientRows(rows: ClientRows, from: number, to: number, onRows: (rows: number) => void): Readable {
   let k = from;
   let last = Date.now();
   let size = 0;
+  const frame = framing(rows.binary);
+  let started = false;
   return new Readable({
     read() {
+      if (frame && !started) {
+        started = true;
+        this.push(frame.head);
+        return;
+      }
       if (k >= to) {
+        if (frame) this.push(frame.tail);
         this.push(null);
         return;
       }
       const end = Math.min(to, k + 4096);
-      const { buffer, bytes } = linesToBuffer(line, k, end, Math.ceil(size * 1.1));
+      const { buffer, bytes } = chunkOf(rows, k, end, Math.ceil(size * 1.1));
       size = bytes;
       k = end;
       if (Date.now() - last > 1000) {

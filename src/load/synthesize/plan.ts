@@ -3,6 +3,7 @@ import { usageError } from '../../core/errors.ts';
 import type { ColumnStats, StatsFile, TableStats } from '../../stats/index.ts';
 import type { CatalogColumn, CatalogTable, SynthCatalog } from './types.ts';
 import { domainSize, unsupportedPart, valueSql, type ValueContext } from './values.ts';
+import { BinMemo, type BinValue, type BinWriter, valueBin } from './values-bin.ts';
 import { SAFE, valueJs } from './values-js.ts';
 
 /**
@@ -28,7 +29,7 @@ export interface TablePlan {
   statsRows: number;
   /** the written columns, in order, each its SQL and, when the client can make the same values, its
    *  COPY text per row number (values-js.ts) */
-  columns: { name: string; sql: string; domain: string | null; js: RowJs | null }[];
+  columns: ({ name: string; domain: string | null } & ColumnValue)[];
   /** CHECK expressions a row must meet (redrawn up to DRAWS times) */
   checks: { name: string; expression: string }[];
   overridingSystemValue: boolean;
@@ -51,6 +52,14 @@ const DRAW_OFFSETS = [0, 1, 2, 3, 5, 7, 11, 13];
  * made once per distinct value. A copy per fill (rowsInClient), so the values go with it.
  */
 export type RowJs = ((k: number) => string) & { memo?: () => (k: number) => string };
+/** The same value in COPY's binary format (values-bin.ts), written into a BinWriter; memo as for RowJs. */
+export type RowBin = ((k: number, w: BinWriter) => void) & { memo?: () => (k: number, w: BinWriter) => void };
+/** A column's value per row: its SQL (`_k` the row number), and when the client makes it, as COPY text and (some types) binary. */
+interface ColumnValue {
+  sql: string;
+  js: RowJs | null;
+  bin: RowBin | null;
+}
 
 /** The most values a memo keeps for one column (made lazily; a few MiB at typical widths). */
 const MEMO_VALUES = 1 << 18;
@@ -80,6 +89,20 @@ export function rowsInClient(plan: TablePlan): ((k: number) => string) | null {
     let line = fns[0]!(k);
     for (let i = 1; i < fns.length; i++) line += `\t${fns[i]!(k)}`;
     return `${line}\n`;
+  };
+}
+
+/**
+ * The table's rows made in the client in COPY's binary format, when every column has a binary
+ * writer (values-bin.ts): the same values as rowsInClient's text. null: the table stays text.
+ */
+export function rowsInClientBinary(plan: TablePlan): ((k: number, w: BinWriter) => void) | null {
+  if (plan.columns.length === 0 || plan.columns.some((c) => c.bin === null)) return null;
+  const fns = plan.columns.map((c) => c.bin!.memo?.() ?? c.bin!);
+  const count = fns.length;
+  return (k, w) => {
+    w.int16(count);
+    for (let i = 0; i < count; i++) fns[i]!(k, w);
   };
 }
 
@@ -138,7 +161,7 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
 
     // key(row) of any table's key column: its own value, or, when it is itself a foreign key, its parent's
     // `rows`: how many rows write the value (more than row.max + 1: values repeat, memo them)
-    const keyAt = (t: CatalogTable, column: string, row: IntExpr, rows: number, depth = 0): { sql: string; js: RowJs | null } => {
+    const keyAt = (t: CatalogTable, column: string, row: IntExpr, rows: number, depth = 0): ColumnValue => {
       const col = t.columns.find((c) => c.name === column)!;
       const group = t.constraints.find((c) => c.type === 'foreign key' && c.columns.includes(column) && c.references);
       if (group && depth < 8) {
@@ -160,12 +183,16 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
         return keyAt(parent, group.references!.columns[i]!, j, rows, depth + 1);
       }
       const c = ctx(t, col, stats.tables[t.name]?.columns?.[column]?.avgWidth ?? null);
-      return { sql: valueSql(col.type, row.sql, c), js: compose(row, valueJs(col.type, c, row.max), rows) };
+      return {
+        sql: valueSql(col.type, row.sql, c),
+        js: compose(row, valueJs(col.type, c, row.max), rows),
+        bin: composeBin(row, valueBin(col.type, c, row.max), rows),
+      };
     };
 
     const columns: TablePlan['columns'] = [];
     const hasChecks = table.constraints.some((c) => c.type === 'check');
-    const groupsDone = new Map<FkGroup, Map<string, { sql: string; js: RowJs | null }>>();
+    const groupsDone = new Map<FkGroup, Map<string, ColumnValue>>();
     for (const column of table.columns) {
       const role = roles.get(column.name)!;
       if (role.role === 'default' || role.role === 'generated') continue;
@@ -212,7 +239,11 @@ export function planSynthesis(input: PlanInput): TablePlan[] {
       const place = placeExpr(n, cs.correlation ?? null, saltN, input.seed);
       const idx = redrawn(indexExpr(place, nf, nn, d, cs.correlation ?? null), hasChecks && !unique, d, saltN);
       const c = ctx(table, column, cs.avgWidth ?? null);
-      const value = { sql: valueSql(column.type, idx.sql, c), js: compose(idx, valueJs(column.type, c, idx.max), n) };
+      const value = {
+        sql: valueSql(column.type, idx.sql, c),
+        js: compose(idx, valueJs(column.type, c, idx.max), n),
+        bin: composeBin(idx, valueBin(column.type, c, idx.max), n),
+      };
       columns.push({ name: column.name, ...orNull(value, place, nf), domain });
     }
     plans.push({
@@ -355,13 +386,13 @@ function fkGroupValues(
   parentRows: number,
   seed: number,
   redraw: boolean,
-  parentKey: (column: string, row: IntExpr) => { sql: string; js: RowJs | null },
-): Map<string, { sql: string; js: RowJs | null }> {
+  parentKey: (column: string, row: IntExpr) => ColumnValue,
+): Map<string, ColumnValue> {
   const first = group.columns[0]!;
   const cs: ColumnStats = tstats.columns?.[first] ?? {};
   const notNull = group.columns.some((c) => table.columns.find((x) => x.name === c)?.notNull);
   const saltN = salt(`${table.name}.${group.constraint}`);
-  const out = new Map<string, { sql: string; js: RowJs | null }>();
+  const out = new Map<string, ColumnValue>();
   if (parentRows === 0) {
     // no parent row to point at: NULL if allowed (an empty parent with a NOT NULL child cannot be met)
     if (notNull && n > 0) {
@@ -370,7 +401,7 @@ function fkGroupValues(
         'give the parent table rows in the statistics file, or this one 0 rows',
       );
     }
-    group.columns.forEach((c) => out.set(c, { sql: 'NULL', js: () => '\\N' }));
+    group.columns.forEach((c) => out.set(c, { sql: 'NULL', js: () => '\\N', bin: (_k, w) => w.null() }));
     return out;
   }
   let j: IntExpr;
@@ -417,20 +448,27 @@ function placeExpr(n: number, correlation: number | null, saltN: number, seed: n
 }
 
 /** Whether the row at `place` is NULL: exactly floor(n·nf) of them, spread evenly (float8 arithmetic, the same in JS). */
-function orNull(value: { sql: string; js: RowJs | null }, place: IntExpr, nf: number): { sql: string; js: RowJs | null } {
+function orNull(value: ColumnValue, place: IntExpr, nf: number): ColumnValue {
   if (nf <= 0) return value;
   const sql = `CASE WHEN (floor((${place.sql} + 1) * ${nf}::float8) > floor(${place.sql} * ${nf}::float8)) THEN NULL ELSE ${value.sql} END`;
   const p = place.js;
   const v = value.js;
-  if (!p || !v) return { sql, js: null };
-  const withNulls = (v: (k: number) => string) => (k: number) => {
+  if (!p || !v) return { sql, js: null, bin: null };
+  const isNull = (k: number) => {
     const x = p(k);
-    return Math.floor((x + 1) * nf) > Math.floor(x * nf) ? '\\N' : v(k);
+    return Math.floor((x + 1) * nf) > Math.floor(x * nf);
   };
+  const withNulls = (v: (k: number) => string) => (k: number) => (isNull(k) ? '\\N' : v(k));
   const js: RowJs = withNulls(v);
   const memo = v.memo;
   if (memo) js.memo = () => withNulls(memo());
-  return { sql, js };
+  const b = value.bin;
+  if (!b) return { sql, js, bin: null };
+  const binNulls = (b: (k: number, w: BinWriter) => void) => (k: number, w: BinWriter) => (isNull(k) ? w.null() : b(k, w));
+  const bin: RowBin = binNulls(b);
+  const memoBin = b.memo;
+  if (memoBin) bin.memo = () => binNulls(memoBin());
+  return { sql, js, bin };
 }
 
 function indexExpr(place: IntExpr, nf: number, nn: number, d: number, correlation: number | null): IntExpr {
@@ -466,6 +504,38 @@ function redrawn(idx: IntExpr, redraw: boolean, d: number, saltN: number): IntEx
   if (!redraw || d <= 1) return idx;
   const f = idx.js;
   return { sql: `((${idx.sql}) + _t * ${1 + (saltN % Math.max(1, d - 1))} + _o) % ${d}`, js: f && ((k) => f(k) % d), max: d - 1 };
+}
+
+/** compose's binary twin: a memo keeps each value's field bytes. */
+function composeBin(idx: IntExpr, value: BinValue | null, rows: number): RowBin | null {
+  const f = idx.js;
+  if (!f || !value) return null;
+  const kept = (i: number, w: BinWriter) => {
+    const start = w.pos;
+    value(i, w);
+    return Buffer.from(w.buf.subarray(start, w.pos));
+  };
+  if (idx.max === 0) {
+    let one: Buffer | undefined;
+    return (_k, w) => {
+      if (one) w.raw(one);
+      else one = kept(0, w);
+    };
+  }
+  const bin: RowBin = (k, w) => value(f(k), w);
+  if (idx.max < MEMO_VALUES && rows > idx.max + 1) {
+    bin.memo = () => {
+      const made = new BinMemo(idx.max + 1);
+      return (k, w) => {
+        const i = f(k);
+        if (made.copy(i, w)) return;
+        const from = w.pos;
+        value(i, w);
+        made.keep(i, w, from);
+      };
+    };
+  }
+  return bin;
 }
 
 /** A value of an index expression, per row: both in JS, or none. `rows` write it: more than its values, a memo keeps them. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StatsFile } from '../../stats/index.ts';
 import type { SynthCatalog } from './types.ts';
+import { BinWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './values-bin.ts';
 
 /**
  * Rows made in worker threads (rows-worker.ts) instead of the main thread: the main thread then
@@ -24,7 +25,7 @@ export interface RowsInput {
   seed: number;
 }
 
-export type ToWorker = { type: 'plan'; input: RowsInput } | { type: 'rows'; table: string; from: number; to: number } | { type: 'ack' };
+export type ToWorker = { type: 'plan'; input: RowsInput } | { type: 'rows'; table: string; from: number; to: number; binary: boolean } | { type: 'ack' };
 export type FromWorker = { type: 'chunk'; buffer: ArrayBuffer; bytes: number; rows: number } | { type: 'end' } | { type: 'failed'; message: string };
 
 /** chunks a worker makes ahead of the COPY */
@@ -60,6 +61,23 @@ export function linesToBuffer(line: (k: number) => string, from: number, to: num
 }
 const LINES_PER_WRITE = 32;
 
+/** Rows [from, to) in COPY's binary format (rowsInClientBinary), written into a buffer of their own (`size` bytes to start with). */
+export function rowsToBuffer(row: (k: number, w: BinWriter) => void, from: number, to: number, size: number): { buffer: Buffer; bytes: number } {
+  const w = new BinWriter(size);
+  for (let k = from; k < to; k++) row(k, w);
+  return { buffer: w.buf, bytes: w.pos };
+}
+
+/** A fill's rows as COPY data: text lines, or binary rows (framed by COPY binary's header and trailer). */
+export type ClientRows = { binary: false; line: (k: number) => string } | { binary: true; row: (k: number, w: BinWriter) => void };
+
+/** Rows [from, to) of a fill as a buffer of COPY data, either format. */
+export const chunkOf = (rows: ClientRows, from: number, to: number, size: number) =>
+  rows.binary ? rowsToBuffer(rows.row, from, to, size) : linesToBuffer(rows.line, from, to, size);
+
+/** What goes before a fill's first row and after its last (binary's header and trailer; nothing for text). */
+export const framing = (binary: boolean) => (binary ? { head: COPY_BINARY_HEADER, tail: COPY_BINARY_TRAILER } : null);
+
 /**
  * Row-making workers, started when a fill first needs one and reused from table to table;
  * close() ends them. `plan` gives them (and any started later) what to plan from.
@@ -75,9 +93,10 @@ export class RowMakers {
   }
 
   /** Rows [from, to) of a table as COPY text; progress every second with the rows made so far. */
-  rows(table: string, from: number, to: number, onRows: (rows: number) => void): Readable {
+  rows(table: string, from: number, to: number, binary: boolean, onRows: (rows: number) => void): Readable {
     const worker = this.idle.pop() ?? this.spawn();
-    const queue: Buffer[] = [];
+    const frame = framing(binary);
+    const queue: Buffer[] = frame ? [frame.head] : [];
     let wanting = false;
     let ended = false;
     let made = 0;
@@ -88,8 +107,9 @@ export class RowMakers {
     };
     const drain = () => {
       while (wanting && queue.length > 0) {
-        worker.postMessage({ type: 'ack' } satisfies ToWorker);
-        wanting = readable.push(queue.shift());
+        const chunk = queue.shift()!;
+        if (chunk !== frame?.head && chunk !== frame?.tail) worker.postMessage({ type: 'ack' } satisfies ToWorker);
+        wanting = readable.push(chunk);
       }
       if (wanting && ended && queue.length === 0) readable.push(null);
     };
@@ -103,6 +123,7 @@ export class RowMakers {
         }
       } else if (m.type === 'end') {
         ended = true;
+        if (frame) queue.push(frame.tail);
         detach();
         this.idle.push(worker);
       } else {
@@ -129,7 +150,7 @@ export class RowMakers {
     });
     worker.on('message', onMessage);
     worker.on('error', onError);
-    worker.postMessage({ type: 'rows', table, from, to } satisfies ToWorker);
+    worker.postMessage({ type: 'rows', table, from, to, binary } satisfies ToWorker);
     return readable;
   }
 

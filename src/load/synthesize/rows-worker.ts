@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { planSynthesis, rowsInClient, type TablePlan } from './plan.ts';
-import { AHEAD, CHUNK_ROWS, type FromWorker, linesToBuffer, type RowsInput, type ToWorker } from './rows-thread.ts';
+import { planSynthesis, rowsInClient, rowsInClientBinary, type TablePlan } from './plan.ts';
+import { AHEAD, CHUNK_ROWS, type ClientRows, chunkOf, type FromWorker, type RowsInput, type ToWorker } from './rows-thread.ts';
 
 /** A worker thread making rows as COPY text (see rows-thread.ts for the protocol). */
 
@@ -24,21 +24,23 @@ port.on('message', (m: ToWorker) => {
     plans = undefined;
     return;
   }
-  make(m.table, m.from, m.to).catch((err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
+  make(m.table, m.from, m.to, m.binary).catch((err: unknown) => post({ type: 'failed', message: err instanceof Error ? err.message : String(err) }));
 });
 
-async function make(table: string, from: number, to: number): Promise<void> {
+async function make(table: string, from: number, to: number, binary: boolean): Promise<void> {
   if (!input) throw new Error('no plan input');
   plans ??= new Map(planSynthesis(input).map((p) => [p.table.name, p]));
   const plan = plans.get(table);
-  const line = plan && rowsInClient(plan);
-  if (!line) throw new Error(`${table} is not a table whose rows are made in the client`);
+  const row = binary && plan ? rowsInClientBinary(plan) : null;
+  const line = !binary && plan ? rowsInClient(plan) : null;
+  const rows: ClientRows | null = row ? { binary: true, row } : line ? { binary: false, line } : null;
+  if (!rows) throw new Error(`${table} is not a table whose rows are made in the client${binary ? ' in binary' : ''}`);
   inFlight = 0;
   let size = 0;
   for (let k = from; k < to; ) {
     while (inFlight >= AHEAD) await new Promise<void>((r) => (acked = r));
     const end = Math.min(to, k + CHUNK_ROWS);
-    const { buffer, bytes } = linesToBuffer(line, k, end, Math.ceil(size * 1.1));
+    const { buffer, bytes } = chunkOf(rows, k, end, Math.ceil(size * 1.1));
     size = bytes;
     // its own memory, to transfer (allocUnsafe of 64 KiB or more never comes from the shared pool)
     inFlight++;

@@ -106,6 +106,8 @@ export interface SynthesisSpec {
   chunkRows?: number;
   /** a fill of at least this many rows has them made by a worker thread, a smaller one in the main thread (default 50,000) */
   workerRows?: number;
+  /** rows made in the client go in COPY's binary format where every column of the table has a binary writer (default true; false: always text) */
+  clientBinary?: boolean;
 }
 
 export interface SynthesizedTable {
