@@ -214,7 +214,9 @@ async function prepareServer(run: Run): Promise<void> {
   if (!plan.predict || !stats) return;
   checkStatsTables(stats, plan.predict.statsFile, report.dataset?.tables ?? []);
   if (plan.migrateCommand || !run.pending.length || !plan.predict.fractions.length) return;
-  run.calibration = await startCalibration(instance.url, log).catch((err) => {
+  // the tool's own server may be restarted with production's settings scaled to each sample; never a --database-url one
+  const restart = instance.provider !== 'url' && instance.restartWith ? instance.restartWith.bind(instance) : undefined;
+  run.calibration = await startCalibration(instance.url, log, restart).catch((err) => {
     log.warn(`predictions: cannot clone the rehearsal database for calibration: ${describeError(err)}`);
     run.predictNotes.push(`no calibration: the rehearsal database could not be cloned (${describeError(err)})`);
     return undefined;
@@ -314,6 +316,9 @@ async function stopTrafficAndAttribute(run: Run): Promise<void> {
 async function predict(run: Run): Promise<void> {
   const { plan, log, report, stats } = run;
   if (!plan.predict || !stats) return;
+  // the probes are done; the calibration may restart the server under their connections
+  await run.prober?.close();
+  run.prober = undefined;
   const predicted = await runPredictions({
     measured: report.migrations,
     pending: run.command ? [] : run.pending,

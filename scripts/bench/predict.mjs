@@ -101,35 +101,35 @@ try {
     `server: PostgreSQL ${instance.version ?? ''} (embedded), replay settings; lowered for this benchmark: shared_buffers=${sharedBuffers}, max_wal_size=${maxWalSize} (PostgreSQL's defaults otherwise)`,
   );
   out(`  in force: ${settings}`);
+  const tableSql = (n) =>
+    `CREATE TABLE t (id bigint PRIMARY KEY, n int NOT NULL, flag int, note text, created timestamptz NOT NULL, filler text);
+     INSERT INTO t SELECT i, (i * 7919) % 1000003, i % 5, md5(i::text), timestamptz '2020-01-01' + i * interval '1 second', repeat('x', 40) FROM generate_series(1::bigint, ${n}) i;`;
   const makeTable = async (name, n) => {
     await psql(base, `CREATE DATABASE ${name}`);
-    await psql(
-      dbUrl(base, name),
-      `CREATE TABLE t (id bigint PRIMARY KEY, n int NOT NULL, flag int, note text, created timestamptz NOT NULL, filler text);
-       INSERT INTO t SELECT i, (i * 7919) % 1000003, i % 5, md5(i::text), timestamptz '2020-01-01' + i * interval '1 second', repeat('x', 40) FROM generate_series(1::bigint, ${n}) i;`,
-    );
+    await psql(dbUrl(base, name), tableSql(n));
     await psql(dbUrl(base, name), 'VACUUM ANALYZE t');
     await psql(dbUrl(base, name), 'CHECKPOINT');
   };
+  // the rehearsal on the tool's own embedded server (the same settings as production's here), which
+  // it may restart with production's settings scaled to each calibration sample; the truth on this one
+  const rehearsalSql = path.join(work, 'rehearsal.sql');
+  fs.writeFileSync(rehearsalSql, `${tableSql(rows)}\nVACUUM ANALYZE t;\n`);
+  const own = ['--no-cache', '--pg-setting', `shared_buffers=${sharedBuffers}`, '--pg-setting', `max_wal_size=${maxWalSize}`];
   const run = async (db, extra, dir) => {
     const t0 = Date.now();
-    const res =
-      await $`node ${bin} run --database-url ${dbUrl(base, db)} --use-existing-database --migrations ${migrations} --no-budgets --quiet --format json --out ${dir} ${extra}`
-        .nothrow()
-        .quiet();
+    const where = db === null ? ['--dump', rehearsalSql, ...own] : ['--database-url', dbUrl(base, db), '--use-existing-database'];
+    const res = await $`node ${bin} run ${where} --migrations ${migrations} --no-budgets --quiet --format json --out ${dir} ${extra}`.nothrow().quiet();
     if (res.exitCode !== 0) {
       say(res.stderr);
       throw new Error(`rehearse run on ${db} exited ${res.exitCode}`);
     }
-    say(`  ${db}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    say(`  ${db ?? 'own embedded server'}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     return JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
   };
 
   for (const k of scaleUps) {
     const full = `bench_full_${k}`;
-    const rehearsal = `bench_rehearsal_${k}`;
-    say(`${k}×: loading ${rows.toLocaleString('en-US')} and ${(rows * k).toLocaleString('en-US')} rows …`);
-    await makeTable(rehearsal, rows);
+    say(`${k}×: loading ${(rows * k).toLocaleString('en-US')} rows …`);
     await makeTable(full, rows * k);
     await $`sync`;
     const statsFile = path.join(work, `prod-stats-${k}.json`);
@@ -137,11 +137,10 @@ try {
     say(`${k}×: rehearse run --predict-for on ${rows} rows …`);
     const config = path.join(work, `config-${k}.json`);
     fs.writeFileSync(config, JSON.stringify({ predictFractions: fractions }));
-    const predicted = await run(rehearsal, ['--predict-for', statsFile, '--config', config], path.join(work, `predicted-${k}`));
+    const predicted = await run(null, ['--predict-for', statsFile, '--config', config], path.join(work, `predicted-${k}`));
     say(`${k}×: rehearse run on ${rows * k} rows (the truth) …`);
     const truth = await run(full, [], path.join(work, `truth-${k}`));
     await psql(base, `DROP DATABASE ${full}`);
-    await psql(base, `DROP DATABASE ${rehearsal}`);
 
     const lines = [];
     for (const m of predicted.migrations) {
@@ -200,6 +199,7 @@ try {
       `${k}×: median |error| ${(med * 100).toFixed(0)} % (aim ≤ 20 %), worst |error| of ${trusted.length} trusted ${(worst * 100).toFixed(0)} % (aim ≤ 35 %), truths inside the interval ${inside}/${lines.length} = ${(share * 100).toFixed(0)} % (stated ${coverage * 100} %): ${ok ? 'PASS' : 'FAIL'}`,
     );
     out(`   load average now: ${load()} on ${os.availableParallelism()} cores`);
+    for (const n of predicted.prediction.notes.filter((x) => x.startsWith('calibrated across') || x.includes('own settings'))) out(`   ${n}`);
     if (argv.verbose) for (const l of lines) out(`   ${l.id} basis ${l.p.basis.map((b) => `${b.rows}: ${Math.round(b.ms)} ms`).join(', ')}`);
   }
   out('');

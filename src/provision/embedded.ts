@@ -155,6 +155,13 @@ export async function startEmbedded(options: ProvisionOptions, log: Logger): Pro
       await start('replay settings');
       step.done();
     },
+    async restartWith(settings) {
+      await server.stop();
+      (server as unknown as { options: { postgresFlags: string[] } }).options.postgresFlags = settings
+        ? toPostgresFlags({ ...base, ...REPLAY_SETTINGS, ...user, ...settings })
+        : replayFlags;
+      await start(settings ? 'calibration settings' : 'replay settings, after the calibration');
+    },
     settingsInForce: () => readSettingsInForce(url, Object.keys(user)),
     async whileStopped(fn) {
       await server.stop();

@@ -50,6 +50,10 @@ export interface Instance {
   readonly major: number;
   /** Switch from load-tuned settings to production-like durability (embedded: a restart). */
   prepareForReplay(): Promise<void>;
+  /** A server the run started (embedded): restart it with the replay settings overridden by `settings`
+   *  (null: the replay settings again). The calibration of predictions measures on the regime
+   *  production is in with production's settings scaled down (docs/predictions.md). Absent: not possible. */
+  restartWith?(settings: PgSettings | null): Promise<void>;
   /** Settings in force now that a rehearsal cares about (read from pg_settings). */
   settingsInForce(): Promise<PgSettings>;
   /** Stop/drop everything this instance started; safe to call twice. */

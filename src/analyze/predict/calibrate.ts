@@ -4,7 +4,8 @@ import { createScratchDatabase, scratchDatabaseName } from '../../provision/inde
 import { replay, type MigrationTrace, type TimeoutPolicy } from '../../replay/index.ts';
 import { withClient } from '../../core/client.ts';
 import type { Logger } from '../../core/log.ts';
-import { REGIME_SETTINGS } from './settings.ts';
+import { REGIME_SETTINGS, type RegimeSettings } from './settings.ts';
+import { scaledSettings, withPacing, type ScaledRun } from './scale.ts';
 
 /**
  * Calibration: the data-dependent statements measured again at smaller sizes. Before the replay
@@ -20,11 +21,31 @@ export interface CalibrationRun {
   migrations: MigrationTrace[];
   /** the calibration replay stopped at a failing statement (points after it are missing) */
   failed: boolean;
+  /** the regime settings it ran on (REGIME_SETTINGS as current_setting prints them, and paced checkpoints), when scaled */
+  settings?: Record<string, string>;
+  /** the scaled settings in words (absent: the rehearsal server's settings) */
+  scaled?: string;
+}
+
+/** Production's size-bound settings to scale for each sample (scale.ts). */
+export interface CalibrationScale {
+  /** production's regime settings (the statistics file's, else the rehearsal server's) */
+  production: RegimeSettings;
+  /** production's bytes over the rehearsal's, of the largest driving table: a sample of fraction f is f / ratio of production */
+  ratio: number;
 }
 
 export interface Calibration {
   /** replay `migrations` on samples of `tables` at each fraction (the first fraction twice: noise) */
-  run(options: { migrations: Migration[]; tables: string[]; fractions: number[]; timeouts?: TimeoutPolicy }): Promise<CalibrationRun[]>;
+  run(options: {
+    migrations: Migration[];
+    tables: string[];
+    fractions: number[];
+    timeouts?: TimeoutPolicy;
+    scale?: CalibrationScale;
+  }): Promise<CalibrationRun[]>;
+  /** the server can be restarted with other settings (the tool's own): calibration across regimes is possible */
+  canScale: boolean;
   drop(): Promise<void>;
   /** the server's settings that decide a statement's regime (REGIME_SETTINGS), read when the clone was made */
   settings: Record<string, string>;
@@ -32,8 +53,16 @@ export interface Calibration {
 
 const SEED = 0.42;
 
-/** Clone the rehearsal database now (before the replay changes it). */
-export async function startCalibration(url: string, log: Logger): Promise<Calibration> {
+/**
+ * Clone the rehearsal database now (before the replay changes it). `restartWith`: the tool's own
+ * server restarted with other settings (null: back to the replay's), for calibrating across regimes;
+ * never given for someone else's server (--database-url).
+ */
+export async function startCalibration(
+  url: string,
+  log: Logger,
+  restartWith?: (settings: Record<string, string> | null) => Promise<void>,
+): Promise<Calibration> {
   const base = await cloneDatabase(url, 'calib');
   // the copy's pages are dirty in shared_buffers (and, WAL_LOG, in the WAL): written out now, so the
   // rehearsal's first statements do not pay for them (a point slower than the samples steepens every fit)
@@ -41,21 +70,59 @@ export async function startCalibration(url: string, log: Logger): Promise<Calibr
   const settings = await readRegimeSettings(url).catch(() => ({}));
   return {
     settings,
-    async run({ migrations, tables, fractions, timeouts }) {
+    canScale: restartWith !== undefined,
+    async run({ migrations, tables, fractions, timeouts, scale }) {
+      // on the rehearsal server's settings: the first fraction twice (the noise of repeated measurement)
+      const settingsOf: (ScaledRun | null)[] = [];
       const plan = fractions.length ? [fractions[0]!, ...fractions] : [];
-      const runs: CalibrationRun[] = [];
-      for (let i = 0; i < plan.length; i++) {
-        const fraction = plan[i]!;
-        const db = await cloneDatabase(base.url, 'calib');
-        try {
-          const step = log.progress(`calibration ${i + 1}/${plan.length}: ${Math.round(fraction * 1000) / 10} % of ${tables.join(', ')}`);
-          const rows = await sample(db.url, tables, fraction, SEED + i / 100);
-          const result = await replay({ url: db.url, migrations, ...(timeouts ? { timeouts } : {}), log: quiet(log) });
-          step.done();
-          runs.push({ fraction, rows, migrations: result.migrations, failed: !result.ok });
-        } finally {
-          await db.drop();
+      plan.forEach(() => settingsOf.push(null));
+      // then, on the tool's own server, production's settings scaled to each sample (scale.ts): the
+      // largest fraction and the whole rehearsal table twice — the longest measurements past the
+      // boundaries, where a sample's fixed costs and noise weigh least
+      const restart = restartWith && scale && scale.ratio > 1 ? restartWith : undefined;
+      if (restart && fractions.length) {
+        const scaledPlan = [Math.max(...fractions), 1, 1];
+        for (const f of scaledPlan) {
+          const s = scaledSettings(scale!.production, f / scale!.ratio);
+          if (!s) break;
+          plan.push(f);
+          settingsOf.push(s);
         }
+      }
+      const runs: CalibrationRun[] = [];
+      let restartedTo: string | null = null;
+      try {
+        for (let i = 0; i < plan.length; i++) {
+          const fraction = plan[i]!;
+          const scaled = settingsOf[i]!;
+          // restarted before the sample is made, so its making warms the catalogs as the rehearsal's load did
+          const want = scaled ? JSON.stringify(scaled.server) : null;
+          if (restart && want !== restartedTo) {
+            await restart(scaled ? scaled.server : null);
+            restartedTo = want;
+          }
+          const db = await cloneDatabase(base.url, 'calib');
+          try {
+            const step = log.progress(
+              `calibration ${i + 1}/${plan.length}: ${Math.round(fraction * 1000) / 10} % of ${tables.join(', ')}${scaled ? ` on production's settings scaled (${scaled.text})` : ''}`,
+            );
+            const rows = await sample(db.url, tables, fraction, SEED + i / 100);
+            const pacer = scaled?.checkpointEvery ? paceCheckpoints(db.url, scaled.checkpointEvery) : null;
+            const result = await replay({ url: db.url, migrations, ...(timeouts ? { timeouts } : {}), log: quiet(log) }).finally(() => pacer?.stop());
+            step.done();
+            runs.push({
+              fraction,
+              rows,
+              migrations: result.migrations,
+              failed: !result.ok,
+              ...(scaled ? { settings: withPacing(await readRegimeSettings(db.url), scaled), scaled: scaled.text } : {}),
+            });
+          } finally {
+            await db.drop();
+          }
+        }
+      } finally {
+        if (restartedTo !== null) await restart!(null);
       }
       return runs;
     },
@@ -143,3 +210,38 @@ export const quoteTable = (key: string): string => {
 };
 
 const quiet = (log: Logger): Logger => ({ info: () => undefined, warn: log.warn, progress: () => ({ update: () => undefined, done: () => undefined }) });
+
+/**
+ * Checkpoints at production's distance scaled to a sample (below max_wal_size's floor): a CHECKPOINT
+ * each time `every` bytes of WAL have been written since the last one, from a connection of its own,
+ * while the calibration replay runs. stop() resolves with the checkpoints issued.
+ */
+export function paceCheckpoints(url: string, every: number): { stop(): Promise<number> } {
+  let stopped = false;
+  let issued = 0;
+  const done = (async () => {
+    const c = new pg.Client({ connectionString: url, application_name: 'rehearse/calibration-checkpoints' });
+    await c.connect();
+    try {
+      const lsn = async () => Number((await c.query<{ b: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 AS b")).rows[0]!.b);
+      let last = await lsn();
+      while (!stopped) {
+        const now = await lsn();
+        if (now - last >= every) {
+          await c.query('CHECKPOINT');
+          issued++;
+          last = now;
+        } else await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done.catch(() => undefined);
+      return issued;
+    },
+  };
+}

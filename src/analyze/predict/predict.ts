@@ -28,6 +28,8 @@ export interface CalibrationPoint {
   fraction: number;
   rows: Map<string, number>;
   migrations: { id: string; statements: { index: number; durationMs: number; walBytes?: number; error?: unknown }[] }[];
+  /** the regime settings it ran on when they were scaled (calibrate.ts), else the rehearsal server's */
+  settings?: Record<string, string>;
 }
 
 export interface PredictInput {
@@ -53,6 +55,11 @@ export interface PredictOutput {
 export const MAX_TRUSTED_FACTOR = 1000;
 /** Residuals above this (relative RMS) make a poor fit. */
 export const MAX_TRUSTED_RESIDUAL = 0.25;
+/**
+ * Below this the longest point the fit stands on says little about rows: a statement's round trip,
+ * its commit and the timer's noise on a busy machine are milliseconds.
+ */
+export const MIN_MEASURABLE_MS = 10;
 
 export const statementKey = (migrationId: string, index: number): string => `${migrationId}#${index}`;
 
@@ -182,7 +189,15 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   for (const run of input.calibration) {
     const rows = run.rows.get(c.table);
     const st = run.migrations.find((m) => m.id === migrationId)?.statements.find((x) => x.index === s.index);
-    if (rows !== undefined && st && !st.error) basis.push({ rows, ms: st.durationMs, source: 'sample', fraction: run.fraction, ...wal(st.walBytes) });
+    if (rows !== undefined && st && !st.error)
+      basis.push({
+        rows,
+        ms: st.durationMs,
+        source: 'sample',
+        fraction: run.fraction,
+        ...wal(st.walBytes),
+        ...(run.settings ? { settings: run.settings } : {}),
+      });
   }
   if (!target) {
     return asMeasured(`${c.table} is not in the statistics file: predicted as measured`, c.model, {
@@ -194,7 +209,11 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   const growth = GROWTH[c.model];
   // rewrites, scans and updates read every byte: a wider production row costs in proportion
   const width = growth === 'linear' ? target.width : 1;
-  let ext = extrapolate(basis, growth, target.rows * width);
+  // the points on the rehearsal server's own settings; those on production's settings scaled to a
+  // sample (calibrate.ts) are for calibrating across a material regime, below
+  const own = basis.filter((p) => !p.settings);
+  let fitted = own;
+  let ext = extrapolate(fitted, growth, target.rows * width);
   const notes: string[] = [c.reason];
   const reasons: string[] = [];
   // regimes: where production is on the other side of a boundary, fit the points past it, else widen and say so
@@ -204,7 +223,7 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
     width: target.width,
     targetRows: target.rows,
     targetMs: ext.center,
-    points: basis.map((p) => ({ rows: p.rows, ms: p.ms, walBytes: p.walBytes ?? null })),
+    points: basis.map((p) => ({ rows: p.rows, ms: p.ms, walBytes: p.walBytes ?? null, ...(p.settings ? { settings: parseRegimeSettings(p.settings) } : {}) })),
     rehearsal: settings.rehearsal,
     production: settings.production,
     sortEntryBytes: sortEntryBytes(c, input.stats),
@@ -213,27 +232,40 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
   let highBy = 1;
   let centerBy = 1;
   if (regimes.crossed.length) {
-    const far = basis.filter((_, i) => regimes.farSide[i]);
-    const names = regimes.crossed.map((e) => e.check.regime).join(', ');
-    if (new Set(far.map((p) => p.rows)).size >= 2) {
-      ext = extrapolate(far, growth, target.rows * width);
-      for (const e of regimes.crossed) e.check.calibrated = true;
-      notes.push(`calibrated across ${names}: fitted on the ${far.length} measured points past the boundary as production is`);
-    } else {
-      for (const e of regimes.crossed) {
-        lowBy *= e.low;
-        highBy *= e.high;
-        centerBy *= e.center;
-        if (e.center !== 1) notes.push(`${e.check.regime}: the centre moved ×${round(e.center)} (each worker taken as half a participant more)`);
-        const text = `regime crossed (${e.check.regime}): ${e.check.detail}`;
-        if (e.check.material) reasons.push(`${text}; no measured point lies on production's side${e.hint ? ` (${e.hint})` : ''}`);
-        else notes.push(`${text}: the interval is widened (${e.low !== 1 ? `low ×${e.low}, ` : ''}high ×${e.high})`);
-      }
+    // the boundaries some points lie past at two sizes or more, as many as the points allow: the fit
+    // stands on the points past all of them; the others stay crossed (widened, or untrusted)
+    // (only material ones: a bounded one is widened, on the own settings' points, which carry less
+    // of a small sample's fixed costs on a scaled server)
+    const { calibrated, far } = calibrateAcross(
+      regimes.crossed.filter((e) => e.check.material),
+      basis,
+    );
+    if (calibrated.length) {
+      fitted = far;
+      ext = extrapolate(fitted, growth, target.rows * width);
+      for (const e of calibrated) e.check.calibrated = true;
+      notes.push(
+        `calibrated across ${calibrated.map((e) => e.check.regime).join(', ')}: fitted on the ${far.length} measured points past the boundary as production is`,
+      );
+    }
+    for (const e of regimes.crossed.filter((x) => !x.check.calibrated)) {
+      lowBy *= e.low;
+      highBy *= e.high;
+      centerBy *= e.center;
+      if (e.center !== 1) notes.push(`${e.check.regime}: the centre moved ×${round(e.center)} (each worker taken as half a participant more)`);
+      const text = `regime crossed (${e.check.regime}): ${e.check.detail}`;
+      if (e.check.material) reasons.push(`${text}; no measured points lie on production's side at two sizes${e.hint ? ` (${e.hint})` : ''}`);
+      else notes.push(`${text}: the interval is widened (${e.low !== 1 ? `low ×${e.low}, ` : ''}high ×${e.high})`);
     }
   }
   if (regimes.walPerRow !== null) notes.push(`WAL measured: about ${Math.round(regimes.walPerRow)} bytes per row`);
-  const sizes = new Set(basis.map((p) => p.rows)).size;
+  const sizes = new Set(fitted.map((p) => p.rows)).size;
   if (sizes < 2) reasons.push('one measured size only: scaled in proportion to rows, a guess (no calibration ran)');
+  const longest = Math.max(0, ...fitted.map((p) => p.ms));
+  if (sizes >= 2 && longest < MIN_MEASURABLE_MS)
+    reasons.push(
+      `too short to measure: the longest measured point the fit stands on ran ${round(longest)} ms (under ${MIN_MEASURABLE_MS} ms, a statement's round trip and the timer's noise are as large)`,
+    );
   if (ext.factor > MAX_TRUSTED_FACTOR) reasons.push(`extrapolating ${Math.round(ext.factor)}× beyond the largest measured size (over ${MAX_TRUSTED_FACTOR}×)`);
   if (ext.fit.relResidual > MAX_TRUSTED_RESIDUAL)
     reasons.push(`poor fit: the ${growth} model misses the measured points by ${Math.round(ext.fit.relResidual * 100)} % (RMS)`);
@@ -294,3 +326,20 @@ function summarize(input: PredictInput, targets: Map<string, Target>): Predictio
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
+
+/**
+ * Which crossed boundaries the measured points calibrate: greedily, those with the most points past
+ * them first, each kept while the points past every kept one still span two sizes or more. Pure.
+ */
+export function calibrateAcross<E extends { far: boolean[] }>(crossed: E[], basis: BasisPoint[]): { calibrated: E[]; far: BasisPoint[] } {
+  const count = (e: E) => e.far.filter(Boolean).length;
+  let keep = basis.map(() => true);
+  const calibrated: E[] = [];
+  for (const e of [...crossed].sort((a, b) => count(b) - count(a))) {
+    const next = keep.map((k, i) => k && e.far[i] === true);
+    if (new Set(basis.filter((_, i) => next[i]).map((p) => p.rows)).size < 2) continue;
+    keep = next;
+    calibrated.push(e);
+  }
+  return { calibrated, far: calibrated.length ? basis.filter((_, i) => keep[i]) : [] };
+}

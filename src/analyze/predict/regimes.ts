@@ -18,8 +18,8 @@ export interface RegimeInput {
   targetRows: number;
   /** the fitted duration at the target (for checkpoint_timeout) */
   targetMs: number;
-  /** the measured points: the rehearsal's first */
-  points: { rows: number; ms: number; walBytes: number | null }[];
+  /** the measured points: the rehearsal's first; `settings`: those it ran on (a scaled calibration replay), else the rehearsal's */
+  points: { rows: number; ms: number; walBytes: number | null; settings?: RegimeSettings }[];
   rehearsal: RegimeSettings;
   production: RegimeSettings;
   /** bytes of one sort entry (index builds): key width plus the tuple's overhead */
@@ -35,6 +35,8 @@ export interface RegimeEffect {
   high: number;
   /** how to calibrate across it: the setting scaled to the rehearsal (null: not by a setting) */
   hint: string | null;
+  /** per point (same order as input.points): on production's side of this boundary */
+  far: boolean[];
 }
 
 /**
@@ -103,7 +105,8 @@ function scaled(name: string, value: number | null, scale: number, floor: number
 }
 
 /** Bytes of WAL between checkpoints: max_wal_size / (1 + checkpoint_completion_target). */
-const checkpointDistance = (s: RegimeSettings): number | null => (s.maxWalSize === null ? null : s.maxWalSize / (1 + (s.checkpointCompletionTarget ?? 0.9)));
+export const checkpointDistance = (s: RegimeSettings): number | null =>
+  s.checkpointEvery ?? (s.maxWalSize === null ? null : s.maxWalSize / (1 + (s.checkpointCompletionTarget ?? 0.9)));
 
 function boundaries(model: CostModel, sortEntryBytes: number): Boundary[] {
   const out: Boundary[] = [];
@@ -214,7 +217,7 @@ export function checkRegimes(input: RegimeInput): RegimeResult {
     ms: p.ms,
     wal: p.walBytes,
     bytes: p.rows * input.bytesPerRow,
-    s: input.rehearsal,
+    s: p.settings ?? input.rehearsal,
   });
   const target: At = {
     rows: input.targetRows,
@@ -230,7 +233,10 @@ export function checkRegimes(input: RegimeInput): RegimeResult {
     const t = b.side(target);
     if (t === null) continue;
     const sides = points.map((p) => b.side(p));
-    if (sides.some((x) => x === null) || sides.every((x) => x === t)) continue;
+    // crossed when a point measured on the rehearsal server's own settings lies on the other side
+    // (points on scaled settings lie where the scaling put them: they calibrate, they do not cross)
+    const own = sides.filter((_, i) => !input.points[i]!.settings);
+    if (sides.some((x) => x === null) || (own.length ? own : sides).every((x) => x === t)) continue;
     sides.forEach((x, i) => {
       if (x !== t) farSide[i] = false;
     });
@@ -240,6 +246,7 @@ export function checkRegimes(input: RegimeInput): RegimeResult {
       check: { regime: b.regime, crossed: true, calibrated: false, material: b.material, detail: b.describe(target, near) },
       ...(b.adjust ? b.adjust(target, near) : { center: 1, low: b.low, high: b.high }),
       hint: b.hint && near.bytes > 0 && target.bytes > 0 ? b.hint(target, (near.bytes / target.bytes) * CALIBRATION_SCALE) : null,
+      far: sides.map((x) => x === t),
     });
   }
   return { crossed, farSide: crossed.length ? farSide : points.map(() => false), walPerRow };

@@ -16,7 +16,16 @@ export interface RegimeSettings {
   minParallelTableScanSize: number | null;
   fullPageWrites: boolean | null;
   walCompression: string | null;
+  /** bytes of WAL between checkpoints a scaled calibration replay paced itself (PACED_CHECKPOINTS); null: the server's own */
+  checkpointEvery: number | null;
 }
+
+/**
+ * Not a server setting: the WAL between the checkpoints a scaled calibration replay issued itself
+ * (production's checkpoint distance scaled below max_wal_size's floor of two WAL segments: calibrate.ts).
+ * Bytes.
+ */
+export const PACED_CHECKPOINTS = 'rehearse.checkpoint_every';
 
 /** The settings read from the rehearsal server and recorded by `rehearse stats` (server.settings). */
 export const REGIME_SETTINGS = [
@@ -73,6 +82,7 @@ export function parseRegimeSettings(raw: Record<string, string> | undefined): Re
     minParallelTableScanSize: parseSize(s.min_parallel_table_scan_size, 8192),
     fullPageWrites: bool(s.full_page_writes),
     walCompression: s.wal_compression ?? null,
+    checkpointEvery: parseSize(s[PACED_CHECKPOINTS], 1),
   };
 }
 

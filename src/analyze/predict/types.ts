@@ -40,6 +40,8 @@ export interface BasisPoint {
   fraction: number;
   /** WAL the server wrote while it ran (absent: not measured) */
   walBytes?: number;
+  /** the regime settings a calibration replay ran on, when production's were scaled to its sample (absent: the rehearsal server's) */
+  settings?: Record<string, string>;
 }
 
 /** A boundary whose side changes with size (docs/predictions.md "Regimes"). */

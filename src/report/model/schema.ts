@@ -51,6 +51,10 @@ const Prediction = z
           source: z.enum(['rehearsal', 'sample']),
           fraction: z.number().positive().describe("of the rehearsal's rows"),
           walBytes: z.number().nonnegative().optional().describe('WAL the server wrote while it ran'),
+          settings: z
+            .record(z.string(), z.string())
+            .optional()
+            .describe("the regime settings a calibration replay ran on when production's were scaled to its sample (absent: the rehearsal server's)"),
         }),
       )
       .describe('the measured points the fit stands on'),

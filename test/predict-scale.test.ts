@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadParser, predict, runPredictions, startCalibration, statementKey, type Prediction } from '../src/analyze/predict/index.ts';
+import { calibrateAcross } from '../src/analyze/predict/predict.ts';
+import { calibrationScale } from '../src/analyze/predict/run.ts';
+import { scaledSettings } from '../src/analyze/predict/scale.ts';
+import { PACED_CHECKPOINTS, parseRegimeSettings } from '../src/analyze/predict/settings.ts';
+import { summarizeTables } from '../src/load/index.ts';
+import { provision, type Instance } from '../src/provision/index.ts';
+import { replay } from '../src/replay/index.ts';
+import { reportMigrations } from '../src/report/index.ts';
+import { silentLogger } from '../src/core/log.ts';
+import type { StatsFile } from '../src/stats/index.ts';
+import { sql } from './helpers/db.ts';
+import { migrationOf } from './helpers/migrations.ts';
+
+const MB = 1024 * 1024;
+const production = parseRegimeSettings({
+  shared_buffers: '32MB',
+  max_wal_size: '128MB',
+  checkpoint_completion_target: '0.9',
+  maintenance_work_mem: '64MB',
+  max_parallel_maintenance_workers: '2',
+});
+
+describe("production's settings scaled to a sample (pure)", () => {
+  it('scales shared_buffers, keeps WAL buffering and the index build settings as production has them', () => {
+    const s = scaledSettings(production, 0.1)!;
+    // 3.2 MB: 410 pages of 8 kB
+    expect(s.server.shared_buffers).toBe('3280kB');
+    // production's automatic wal_buffers: 1/32 of its shared_buffers
+    expect(s.server.wal_buffers).toBe('1024kB');
+    expect(s.server.maintenance_work_mem).toBe('65536kB');
+    expect(s.server.max_parallel_maintenance_workers).toBe('2');
+  });
+
+  it('paces checkpoints itself when max_wal_size scaled falls below its floor of two WAL segments, else scales it', () => {
+    const low = scaledSettings(production, 0.1)!;
+    // production checkpoints every 128 MB / 1.9 of WAL: a tenth of that
+    expect(low.checkpointEvery).toBeCloseTo((128 * MB) / 1.9 / 10, 0);
+    expect(low.server.max_wal_size).toBeUndefined();
+    expect(low.text).toMatch(/a checkpoint every 6\.7 MB of WAL \(max_wal_size scaled is below its floor of 32 MB/);
+    const high = scaledSettings(production, 0.5)!;
+    expect(high.server.max_wal_size).toBe('64MB');
+    expect(high.checkpointEvery).toBeNull();
+  });
+
+  it('never scales shared_buffers below 1 MB (an index build runs out of buffers), nor without production’s, nor up', () => {
+    expect(scaledSettings(production, 0.0001)!.server.shared_buffers).toBe('1024kB');
+    expect(scaledSettings(parseRegimeSettings({ max_wal_size: '1GB' }), 0.1)).toBeNull();
+    expect(scaledSettings(production, 1)).toBeNull();
+    // the paced distance is the setting a point is judged on
+    expect(parseRegimeSettings({ [PACED_CHECKPOINTS]: '262144B' }).checkpointEvery).toBe(262_144);
+  });
+
+  it('the scale is production’s bytes over the rehearsal’s for the largest driving table; production’s settings over the rehearsal’s', () => {
+    const rehearsal = new Map([
+      ['public.t', { rows: 10_000, bytes: 2 * MB }],
+      ['public.u', { rows: 1_000, bytes: MB }],
+    ]);
+    const stats: StatsFile = {
+      tables: { t: { rows: 200_000, totalBytes: 60 * MB }, u: { rows: 2_000 } },
+      server: { settings: { shared_buffers: '16MB' } },
+    };
+    const scale = calibrationScale(['public.t', 'public.u'], rehearsal, stats, { shared_buffers: '128MB', max_wal_size: '1GB' })!;
+    expect(scale.ratio).toBe(30);
+    expect(scale.production.sharedBuffers).toBe(16 * MB);
+    expect(scale.production.maxWalSize).toBe(1024 * MB);
+    expect(calibrationScale(['public.u'], rehearsal, { tables: { u: { rows: 500 } } }, {})).toBeUndefined();
+  });
+
+  it('calibrates across the boundaries that the most points lie past, while they span two sizes', () => {
+    const basis = [1000, 500, 500, 2000].map((rows) => ({ rows, ms: rows, source: 'sample' as const, fraction: 1 }));
+    const a = { name: 'a', far: [false, true, true, true] };
+    const b = { name: 'b', far: [false, false, true, true] };
+    const c = { name: 'c', far: [true, false, false, false] };
+    const out = calibrateAcross([c, b, a], basis);
+    expect(out.calibrated.map((e) => e.name)).toEqual(['a', 'b']);
+    expect(out.far.map((p) => p.rows)).toEqual([500, 2000]);
+    expect(calibrateAcross([c], basis)).toEqual({ calibrated: [], far: [] });
+  });
+});
+
+describe('predictions on points measured on scaled settings (pure, parser loaded)', () => {
+  const rehearsalServer = { shared_buffers: '32MB', max_wal_size: '128MB', checkpoint_completion_target: '0.9', effective_cache_size: '4GB' };
+  // scaled to the samples: 1 MB of shared_buffers, a checkpoint every 256 kB of WAL
+  const scaled = { ...rehearsalServer, shared_buffers: '1MB', [PACED_CHECKPOINTS]: '262144B' };
+  const run = async (sqlText: string, rewrites: { relation: string; relkind: string | null }[] = []) => {
+    await loadParser();
+    // 10k rows (1.5 MB) rehearsed at 0.01 ms a row, the samples on the same settings alike; on the
+    // scaled settings past the boundaries each row costs 0.03 ms
+    const own = [
+      { rows: 2_500, ms: 25 },
+      { rows: 2_520, ms: 25.2 },
+      { rows: 5_000, ms: 50 },
+    ];
+    const past = [
+      { rows: 5_000, ms: 150 },
+      { rows: 10_000, ms: 300 },
+      { rows: 10_000, ms: 300 },
+    ];
+    const sample = (p: { rows: number; ms: number }, settings?: Record<string, string>) => ({
+      fraction: p.rows / 10_000,
+      rows: new Map([['public.t', p.rows]]),
+      migrations: [{ id: '001', statements: [{ index: 0, durationMs: p.ms, walBytes: p.rows * 200 }] }],
+      ...(settings ? { settings } : {}),
+    });
+    return predict({
+      migrations: [{ id: '001', statements: [{ index: 0, sql: sqlText, durationMs: 100, lockHeldMs: 100, rewrites, walBytes: 10_000 * 200 }] }],
+      unitOf: () => 0,
+      rehearsal: new Map([['public.t', { rows: 10_000, bytes: 1.5 * MB }]]),
+      calibration: [...own.map((p) => sample(p)), ...past.map((p) => sample(p, scaled))],
+      // production: 400k rows (60 MB), past shared_buffers and, with 80 MB of WAL, past the checkpoint distance
+      stats: { tables: { t: { rows: 400_000, totalBytes: 60 * MB } }, server: { settings: rehearsalServer } },
+      statsFile: 'prod.json',
+      rehearsalSettings: rehearsalServer,
+    }).statements.get('001#0')!;
+  };
+
+  it('an UPDATE past shared_buffers and checkpoints: fitted on the scaled points alone, calibrated, trusted', async () => {
+    const p = await run('UPDATE t SET flag = n % 7');
+    expect(p.regimes?.map((r) => [r.regime, r.calibrated])).toEqual([
+      ['shared_buffers', true],
+      ['checkpoints', true],
+    ]);
+    expect(p.trust).toBeUndefined();
+    // 0.03 ms a row past the boundaries: 12 s at 400k rows, not the 4 s of the rehearsal's settings
+    expect(p.durationMs).toBeCloseTo(12_000, -2);
+    expect(p.low).toBeLessThan(p.durationMs);
+    expect(p.high).toBeGreaterThan(p.durationMs);
+    expect(p.basis.filter((b) => b.settings).length).toBe(3);
+    expect(p.notes.join('\n')).toMatch(/calibrated across shared_buffers, checkpoints: fitted on the 3 measured points/);
+  });
+
+  it('a rewrite (bounded regimes: widened) stays on the points of the rehearsal server’s own settings', async () => {
+    const p = await run('ALTER TABLE t ALTER COLUMN n TYPE bigint', [{ relation: 'public.t', relkind: 'r' }]);
+    expect(p.model).toBe('table-rewrite');
+    expect(p.regimes?.every((r) => !r.calibrated && !r.material)).toBe(true);
+    // 0.01 ms a row (the rehearsal's 100 ms at 10k rows and the samples): about 4 s
+    expect(p.durationMs).toBeGreaterThan(3_500);
+    expect(p.durationMs).toBeLessThan(4_500);
+    expect(p.notes.join('\n')).toMatch(/the interval is widened/);
+  });
+});
+
+/**
+ * The path end to end on a server of the test's own (embedded: the calibration may restart it): an
+ * UPDATE rehearsed at 20k rows for a production of 400k rows past shared_buffers (32 MB) and the
+ * checkpoint distance. Ground truth: the scaled calibration ran (its points carry the settings, the
+ * checkpoints paced), the regimes are calibrated on those points, and the server is back on its own
+ * settings afterwards. No timing is compared.
+ */
+describe('calibrating across on a restarted server (real PostgreSQL)', () => {
+  let instance: Instance;
+  let p: Prediction;
+  let notes: string[];
+  beforeAll(async () => {
+    instance = await provision({ provider: 'embedded', settings: { shared_buffers: '32MB', max_wal_size: '128MB' } }, silentLogger);
+    await instance.prepareForReplay();
+    const url = instance.url;
+    await sql(
+      url,
+      `CREATE TABLE t (id int PRIMARY KEY, n int, flag int, note text, filler text); INSERT INTO t SELECT i, (i * 7919) % 100003, 0, md5(i::text), repeat('x', 40) FROM generate_series(1, 20000) i`,
+    );
+    await sql(url, 'VACUUM ANALYZE t');
+    const tables = await summarizeTables(url);
+    const calibration = await startCalibration(url, silentLogger, instance.restartWith!.bind(instance));
+    const migrations = [migrationOf('001', ['UPDATE t SET flag = n % 7'])];
+    try {
+      const result = await replay({ url, migrations, log: silentLogger });
+      expect(result.ok).toBe(true);
+      const bytes = tables.find((t) => t.name === 't')!.bytes;
+      const out = await runPredictions({
+        measured: reportMigrations(result.migrations),
+        pending: migrations,
+        tables,
+        stats: { tables: { 'public.t': { rows: 400_000, totalBytes: bytes * 20 } }, server: { settings: calibration.settings } },
+        statsFile: 'prod-stats.json',
+        calibration,
+        fractions: [0.5],
+        log: silentLogger,
+      });
+      p = out.statements.get(statementKey('001', 0))!;
+      notes = out.summary.notes;
+    } finally {
+      await calibration.drop();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await instance?.stop();
+  });
+
+  it('measures past the boundaries on production’s settings scaled to each sample, and fits on those points', () => {
+    expect(p.model).toBe('row-updates');
+    const scaledPoints = p.basis.filter((b) => b.settings);
+    // the largest fraction, then the whole table twice
+    expect(scaledPoints.map((b) => b.fraction)).toEqual([0.5, 1, 1]);
+    for (const b of scaledPoints) {
+      // production's 32 MB over 20 (the whole table), over 40 (half of it: 1 MB, the floor)
+      expect(b.settings!.shared_buffers).toBe(b.fraction === 1 ? '1640kB' : '1MB');
+      expect(Number(b.settings![PACED_CHECKPOINTS]!.replace('B', ''))).toBeGreaterThan(0);
+      // each wrote more WAL than the paced distance: it ran through checkpoints as production will
+      expect(b.walBytes).toBeGreaterThan(Number(b.settings![PACED_CHECKPOINTS]!.replace('B', '')));
+    }
+    const calibrated = p.regimes?.filter((r) => r.calibrated).map((r) => r.regime);
+    expect(calibrated).toEqual(expect.arrayContaining(['shared_buffers', 'checkpoints']));
+    // either trusted (on the points past the boundaries) or untrusted naming why — never a regime left unsaid
+    const uncalibrated = p.regimes?.filter((r) => r.material && !r.calibrated) ?? [];
+    for (const r of uncalibrated) expect(p.trust?.reasons.some((x) => x.startsWith(`regime crossed (${r.regime})`))).toBe(true);
+    expect(p.notes.join('\n')).toMatch(/calibrated across shared_buffers, checkpoints/);
+    expect(notes.join('\n')).toMatch(/calibrated across regimes: .*50 %: shared_buffers 1 MB, a checkpoint every .*100 %: shared_buffers 1\.6 MB/);
+  });
+
+  it('the server is back on its own settings after the calibration', async () => {
+    const rows = await sql<{ sb: string }>(instance.url, "SELECT current_setting('shared_buffers') AS sb");
+    expect(rows[0]!.sb).toBe('32MB');
+  });
+});
