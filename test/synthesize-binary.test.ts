@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { describe, expect, it } from 'vitest';
 import { synthesize } from '../src/load/index.ts';
 import { planSynthesis, readSynthCatalog } from '../src/load/synthesize/index.ts';
+import { Md5Of } from '../src/load/synthesize/md5.ts';
 import { rowsInClientBinary } from '../src/load/synthesize/plan.ts';
 import type { TypeInfo } from '../src/load/synthesize/types.ts';
 import { BinWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER, valueBin } from '../src/load/synthesize/values-bin.ts';
@@ -72,6 +74,25 @@ fs.writeFileSync(
 );
 
 describe('--synthesize rows made in the client in binary', () => {
+  it("md5 made in JavaScript is node:crypto's, for every prefix length and index size", () => {
+    for (const prefix of ['', '4:', '42:7:', '42:123456:', '-5:999999:', '123456789012:123456:', 'x'.repeat(39)]) {
+      const md5 = Md5Of.for(prefix)!;
+      expect(md5, prefix).not.toBeNull();
+      for (const i of [0, 1, 9, 10, 99, 12345, 4294967295, 4294967296, 2 ** 45 - 1, 2 ** 53 - 1]) {
+        md5.of(i);
+        const hex = Buffer.alloc(32);
+        md5.hexInto(hex, 0, 32);
+        expect(hex.toString('latin1'), `${prefix}${i}`).toBe(createHash('md5').update(`${prefix}${i}`).digest('hex'));
+        const digits = Buffer.alloc(md5.ndigits);
+        md5.digitsInto(digits, 0);
+        expect(digits.toString('latin1')).toBe(String(i));
+      }
+    }
+    // one block holds 55 bytes: a longer prefix is left to node:crypto
+    expect(Md5Of.for('x'.repeat(40))).toBeNull();
+    expect(Md5Of.for('é:1:')).toBeNull();
+  });
+
   it('are the rows of the COPY text and of the server, NULLs, memos and foreign keys included', async () => {
     const [binary, text, server] = await Promise.all([freshDatabase('synbin_binary'), freshDatabase('synbin_text'), freshDatabase('synbin_server')]);
     const spec = { schema, stats, fraction: 1, seed: 42, jobs: 2 };

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { TypeInfo } from './types.ts';
-import type { ValueContext } from './values.ts';
+import { Md5Of } from './md5.ts';
+import { textLength, type ValueContext } from './values.ts';
 import { valueJs } from './values-js.ts';
 
 /**
@@ -118,6 +119,10 @@ export const COPY_BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 /** The built-in character types, whose binary form is their text's bytes (char(n) padded by its receive function). */
 const BUILTIN_TEXT = /^(text|name|character varying|varchar|character|bpchar)(\(\d+\))?$/;
 
+const JSON_HEAD = Buffer.from('{"id" : ');
+const JSON_MID = Buffer.from(', "v" : "');
+const JSON_TAIL = Buffer.from('"}');
+
 const MS_2000 = Date.UTC(2000, 0, 1);
 /** seconds from 2000-01-01 to 2020-01-01, where values-js.ts's timestamps start */
 const S_2020 = (Date.UTC(2020, 0, 1) - MS_2000) / 1000;
@@ -153,6 +158,17 @@ export function valueBin(type: TypeInfo, ctx: ValueContext, max: number): BinVal
     case 'uuid': {
       // values-js.ts: 16 hex digits of md5(seed:salt:i), then i in 16 hex digits
       const prefix = `${ctx.seed}:${ctx.salt}:`;
+      const md5 = Md5Of.for(prefix);
+      if (md5) {
+        return (i, w) => {
+          const at = w.field(16);
+          md5.of(i);
+          for (let k = 0; k < 8; k++) w.buf[at + k] = md5.byte(k);
+          const hi = Math.floor(i / TWO32);
+          w.buf.writeUInt32BE(hi, at + 8);
+          w.buf.writeUInt32BE(i - hi * TWO32, at + 12);
+        };
+      }
       return (i, w) => {
         const at = w.field(16);
         // the digest as hex (a Buffer per call cost twice the CPU), its first 8 bytes decoded in place
@@ -187,11 +203,47 @@ export function valueBin(type: TypeInfo, ctx: ValueContext, max: number): BinVal
     }
     case 'text': {
       if (!BUILTIN_TEXT.test(type.sql)) return null;
+      const md5 = Md5Of.for(`${ctx.seed}:${ctx.salt}:`);
+      if (md5 && !type.fixed) {
+        // values-js.ts's text: rpad(i || '-', max(want, digits), md5 hex), written as bytes
+        const want = Math.min(textLength(ctx.width), type.maxLength ?? Infinity);
+        return (i, w) => {
+          md5.of(i);
+          const digits = md5.ndigits;
+          const length = Math.max(want, digits);
+          const at = w.field(length);
+          md5.digitsInto(w.buf, at);
+          if (length > digits) w.buf[at + digits] = 45; // '-'
+          if (length > digits + 1) md5.hexInto(w.buf, at + digits + 1, length - digits - 1);
+        };
+      }
       // a character type's COPY text is its value: digits, '-' and hex (values-js.ts escapes none)
       const text = valueJs(type, ctx, max);
       return text && ((i, w) => w.text(text(i)));
     }
     case 'json': {
+      const md5 = Md5Of.for(`${ctx.seed}:${ctx.salt}:`);
+      if (md5) {
+        // values-js.ts's json: {"id" : i, "v" : "<md5 hex repeated to pad>"}, after jsonb's version byte
+        const pad = Math.max(0, textLength(ctx.width) - 24);
+        const lead = type.sql === 'jsonb' ? 1 : 0;
+        return (i, w) => {
+          md5.of(i);
+          const digits = md5.ndigits;
+          const at = w.field(lead + JSON_HEAD.length + digits + JSON_MID.length + pad + JSON_TAIL.length);
+          const buf = w.buf;
+          let p = at;
+          if (lead) buf[p++] = 1;
+          buf.set(JSON_HEAD, p);
+          p += JSON_HEAD.length;
+          md5.digitsInto(buf, p);
+          p += digits;
+          buf.set(JSON_MID, p);
+          p += JSON_MID.length;
+          if (pad > 0) md5.hexInto(buf, p, pad);
+          buf.set(JSON_TAIL, p + pad);
+        };
+      }
       const text = valueJs(type, ctx, max);
       if (!text) return null;
       // jsonb's binary form: a version byte (1), then the text
