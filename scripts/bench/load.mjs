@@ -21,19 +21,21 @@
  * --main-thread adds to (a) the synthesis with every row made in the main thread (no worker threads).
  * Each side's CPU time is printed beside its wall time: this process with its threads and
  * waited-for children (pg_restore), and the server's processes.
+ * It runs the compiled code (dist/, built first), as an installed package does.
  * Each round runs both sides, in turns (the second round starts with the other side), so a
  * machine whose load drifts weighs on both alike. Every server is stopped on every path.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { register } from 'tsx/esm/api';
 
-register();
-const { provision, bundledMajor } = await import('../../src/provision/index.ts');
-const { loadDataset, synthesize } = await import('../../src/load/index.ts');
-const { settle } = await import('../../src/load/summary.ts');
-const { clientTool, clientConnection } = await import('../../src/load/client-tools.ts');
-const { createLogger, silentLogger } = await import('../../src/core/log.ts');
-const { withClient } = await import('../../src/core/client.ts');
+// the compiled code, as an installed package runs it (npm run build first; its worker threads
+// then load JavaScript, not TypeScript through tsx)
+await $`npm run --silent build`;
+const { provision, bundledMajor } = await import('../../dist/provision/index.js');
+const { loadDataset, synthesize } = await import('../../dist/load/index.js');
+const { settle } = await import('../../dist/load/summary.js');
+const { clientTool, clientConnection } = await import('../../dist/load/client-tools.js');
+const { createLogger, silentLogger } = await import('../../dist/core/log.js');
+const { withClient } = await import('../../dist/core/client.js');
 
 const fraction = Number(argv.fraction ?? 1);
 const rounds = Math.max(1, Number(argv.rounds ?? 2));

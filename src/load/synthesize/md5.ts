@@ -96,10 +96,15 @@ export class Md5Of {
 
   /** the digest's hex repeated, `count` characters, into buf at `at` (rpad('', count, md5)) */
   hexInto(buf: Uint8Array, at: number, count: number): void {
-    for (let c = 0; c < count; c++) {
-      const h = c & 31;
-      buf[at + c] = HEX[2 * this.byte(h >> 1) + (h & 1)]!;
+    const first = Math.min(count, 32);
+    const out = this.out;
+    for (let c = 0; c < first; c += 2) {
+      const byte = (out[c >> 3]! >>> ((c & 6) * 4)) & 255;
+      buf[at + c] = HEX[2 * byte]!;
+      if (c + 1 < first) buf[at + c + 1] = HEX[2 * byte + 1]!;
     }
+    // the rest: the 32 digits again (from the buffer itself)
+    for (let c = 32; c < count; c++) buf[at + c] = buf[at + c - 32]!;
   }
 
   /** the last index's digits into buf at `at` */
