@@ -26,6 +26,15 @@ describe('--synthesize rows made in worker threads', () => {
     expect(made.steps.filter((s) => s.kind === 'fill')).toHaveLength(6);
     expect(made.steps.filter((s) => s.kind === 'build')).toHaveLength(28);
     expect(made.steps.filter((s) => s.kind === 'fk')).toHaveLength(8);
+    // each table ANALYZEd between its rows and its builds (no expression index here): statistics are there already
+    expect(made.steps.filter((s) => s.kind === 'analyze')).toHaveLength(6);
+    expect(made.analyzed).toEqual(['public.accounts', 'public.event_definitions', 'public.events', 'public.projects', 'public.sessions', 'public.users']);
+    const analyzeOf = (t: string) => made.steps.find((s) => s.kind === 'analyze' && s.label === t)!;
+    for (const b of made.steps.filter((s) => s.kind === 'build' && s.label.startsWith('public.events '))) {
+      expect(b.startMs).toBeGreaterThanOrEqual(analyzeOf('public.events').startMs + analyzeOf('public.events').ms - 1);
+    }
+    const [colStats] = await sql<{ n: number }>(threads, `SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = 'public' AND tablename = 'events'`);
+    expect(colStats!.n).toBe(10);
     const [objects] = await sql<{ indexes: number; fks: number }>(
       threads,
       `SELECT (SELECT count(*)::int FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public') AS indexes,

@@ -104,7 +104,7 @@ async function bareRestore(url, dumpPath) {
   await query(url, 'VACUUM (ANALYZE)');
   return { restoreMs, vacuumMs: performance.now() - t0, ms: restoreMs + performance.now() - t0 };
 }
-/** the synthesis's steps: schema, fills, builds, foreign keys (sums of their wall times, side by side), this process's CPU */
+/** the synthesis's steps: schema, fills, ANALYZEs, builds, foreign keys (sums of their wall times, side by side), this process's CPU */
 const breakdown = ({ made, cpuMs }) => {
   const of = (kind) => made.steps.filter((w) => w.kind === kind);
   const sum = (ws) => ws.reduce((t, w) => t + w.ms, 0);
@@ -118,6 +118,7 @@ const breakdown = ({ made, cpuMs }) => {
   return [
     `        schema ${seconds(p.schema)}; rows+keys+indexes ${seconds(p.rows)}, foreign keys after them ${seconds(p.constraints)}; this process's CPU ${seconds(cpuMs)}`,
     `        fills   ${String(of('fill').length).padStart(2)}: ${seconds(sum(of('fill')))} summed (${top(of('fill'))})`,
+    `        analyze ${String(of('analyze').length).padStart(2)}: ${seconds(sum(of('analyze')))} summed (${top(of('analyze'))})`,
     `        builds  ${String(of('build').length).padStart(2)}: ${seconds(sum(of('build')))} summed (${top(of('build'))})`,
     `        fks     ${String(of('fk').length).padStart(2)}: ${seconds(sum(of('fk')))} summed (${top(of('fk'))})`,
   ];
@@ -149,7 +150,7 @@ try {
       const made = await synthesize(url, { schema, stats, fraction, seed: 42, ...extra }, log);
       const load = performance.now() - t0;
       const own = process.cpuUsage(own0);
-      const { vacuumAnalyze } = await settle(url, log, os.availableParallelism());
+      const { vacuumAnalyze } = await settle(url, log, os.availableParallelism(), made.analyzed);
       const summary = { phaseMs: { load, vacuumAnalyze }, made, cpuMs: (own.user + own.system) / 1000 };
       const ms = load + vacuumAnalyze;
       const cpu = cpuNow(pm) - cpu0;

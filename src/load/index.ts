@@ -32,6 +32,7 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
   const started = performance.now();
   let source: DatasetSummary['source'];
   let synthesis: { schema: number; rows: number; foreignKeys: number } | undefined;
+  let analyzed: string[] = [];
   switch (spec.kind) {
     case 'none':
       return { source: { kind: 'none' }, loadMs: 0, tables: await summarizeTables(url) };
@@ -56,12 +57,13 @@ export async function loadDataset(url: string, spec: LoadSpec, log: Logger, opti
       const made = await synthesize(url, spec, log);
       source = { kind: 'synthesized', schema: spec.schema, stats: spec.stats, fraction: spec.fraction, seed: spec.seed, tables: made.tables };
       synthesis = { schema: made.phaseMs.schema, rows: made.phaseMs.rows, foreignKeys: made.phaseMs.constraints };
+      analyzed = made.analyzed;
       break;
     }
   }
   const load = performance.now() - started;
   const jobs = spec.kind === 'dump' || spec.kind === 'synthesize' ? (spec.jobs ?? os.availableParallelism()) : os.availableParallelism();
-  const { vacuumAnalyze, checkpoint } = await settle(url, log, jobs);
+  const { vacuumAnalyze, checkpoint } = await settle(url, log, jobs, analyzed);
   const loadMs = Math.round(performance.now() - started);
   const tables = await summarizeTables(url);
   return {

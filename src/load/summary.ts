@@ -49,23 +49,25 @@ export function qualifiedName(schema: string, name: string): string {
  * with a partitioned table, whose ANALYZE also reads its partitions, as one database-wide VACUUM.
  * Returns each step's wall time in ms.
  */
-export async function settle(url: string, log: Logger, jobs = 1): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
+export async function settle(url: string, log: Logger, jobs = 1, analyzed: readonly string[] = []): Promise<{ vacuumAnalyze: number; checkpoint: number }> {
   return withClient(url, 'load', async (client) => {
     let started = performance.now();
     const progress = log.progress('VACUUM ANALYZE');
     const stopWatching = watchVacuum(url, (detail) => progress.update(detail));
     try {
-      const { rows } = await client.query<{ ident: string; partitioned: boolean }>(
-        `SELECT format('%I.%I', n.nspname, c.relname) AS ident, c.relkind = 'p' AS partitioned
+      const { rows } = await client.query<{ ident: string; name: string; partitioned: boolean }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS ident, n.nspname || '.' || c.relname AS name, c.relkind = 'p' AS partitioned
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast%'
           ORDER BY pg_total_relation_size(c.oid) DESC`,
       );
-      if (jobs <= 1 || rows.some((r) => r.partitioned)) await client.query('VACUUM (ANALYZE)');
+      // tables the load ANALYZEd already (a synthesis does, between rows and indexes) are only vacuumed
+      const done = new Set(analyzed);
+      if ((jobs <= 1 && done.size === 0) || rows.some((r) => r.partitioned)) await client.query('VACUUM (ANALYZE)');
       else
         await vacuumEach(
           url,
-          rows.map((r) => r.ident),
+          rows.map((r) => `${done.has(r.name) ? '' : '(ANALYZE) '}${r.ident}`),
           jobs,
           client,
         );
@@ -90,11 +92,11 @@ export async function settle(url: string, log: Logger, jobs = 1): Promise<{ vacu
   });
 }
 
-/** VACUUM (ANALYZE) of each table, `jobs` at a time (the first on `client`, the others on connections of their own). */
+/** VACUUM of each table (`(ANALYZE) public.t` or `public.t`), `jobs` at a time (the first on `client`, the others on connections of their own). */
 async function vacuumEach(url: string, tables: string[], jobs: number, client: pg.Client): Promise<void> {
   const queue = [...tables];
   const run = async (c: pg.ClientBase) => {
-    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await c.query(`VACUUM (ANALYZE) ${t}`);
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) await c.query(`VACUUM ${t}`);
   };
   const others = Array.from({ length: Math.min(jobs, tables.length) - 1 }, () => withClient(url, 'load', run));
   const failed = (await Promise.allSettled([run(client), ...others])).find((r) => r.status === 'rejected');

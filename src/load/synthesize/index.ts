@@ -79,6 +79,7 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
   // tables (some of) whose rows the server made: types only SQL makes, or a first draw that broke a CHECK
   const byServer = new Set<string>();
   const works: Work<pg.Client>[] = [];
+  const analyzed: string[] = [];
   const lastOf = new Map<string, Work<pg.Client>[]>(); // per table: the works a foreign key waits for
   for (const plan of plans) {
     const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
@@ -116,8 +117,20 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
           await runDdl(c, b.sql, b.table);
         }),
       );
-    for (const b of builds) after(b, ...fills);
-    works.push(...fills, ...builds);
+    // ANALYZE between the rows and the builds, beside other tables' work (a table with an expression
+    // index is analyzed after the load: ANALYZE gathers its expressions' statistics once it exists)
+    const expressionIndex = plan.table.indexes.some((i) => i.columns.some((c) => c === null));
+    const analyze =
+      plan.rows > 0 && !expressionIndex
+        ? work<pg.Client>('analyze', plan.table.name, plan.rows, async (c) => {
+            progress.update(`ANALYZE ${plan.table.name}`);
+            await c.query(`ANALYZE ${plan.table.ident}`);
+            analyzed.push(plan.table.name);
+          })
+        : null;
+    if (analyze) after(analyze, ...fills);
+    for (const b of builds) after(b, ...(analyze ? [analyze] : fills));
+    works.push(...fills, ...(analyze ? [analyze] : []), ...builds);
     lastOf.set(plan.table.name, builds.length ? builds : fills);
   }
   for (const fk of deferred.foreignKeys) {
@@ -165,6 +178,7 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
     tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     phaseMs: { schema: Math.round(schemaMs), rows: Math.round(rowsMs), constraints: Math.round(performance.now() - t1 - rowsMs) },
     steps: steps.map((w) => ({ ...w, startMs: Math.round(w.startMs), ms: Math.round(w.ms) })),
+    analyzed: analyzed.sort(),
   };
 }
 

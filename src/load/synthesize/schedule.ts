@@ -9,8 +9,12 @@
  * process, one thread: one fill keeps it busy, a second would only share it), else a build or a
  * foreign key (the biggest table's first), else a fill. So the tool's thread makes the next
  * table's rows while the server builds the last table's indexes.
+ *
+ * A table's ANALYZE runs between its rows and its builds (index.ts): it reads a sample of the
+ * heap, which no build changes, and its lock would wait for a build (and hold the next one off)
+ * anyway; there it runs beside other tables' work instead of alone after the load.
  */
-export type WorkKind = 'fill' | 'build' | 'fk';
+export type WorkKind = 'fill' | 'analyze' | 'build' | 'fk';
 
 export interface Work<C> {
   kind: WorkKind;

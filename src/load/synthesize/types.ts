@@ -124,6 +124,8 @@ export interface SynthesisResult {
   /** wall time per step, ms: schema restore; rows + keys and indexes (pipelined: a table's builds
    *  run beside the next table's rows); foreign keys and sequences after the last build */
   phaseMs: { schema: number; rows: number; constraints: number };
-  /** each fill, build and foreign key: when it started (ms after the rows began) and how long it took */
-  steps: { kind: 'fill' | 'build' | 'fk'; label: string; startMs: number; ms: number }[];
+  /** each fill, ANALYZE, build and foreign key: when it started (ms after the rows began) and how long it took */
+  steps: { kind: 'fill' | 'analyze' | 'build' | 'fk'; label: string; startMs: number; ms: number }[];
+  /** tables ANALYZEd between their rows and their indexes (`schema.name`): the load's VACUUM need not analyze them again */
+  analyzed: string[];
 }
