@@ -15,18 +15,18 @@
  *    keys), its statistics → --synthesize at fraction 1, against pgbench -i of the nearest row
  *    count. --check tests the acceptance figures on it (rows within 1 %, null fractions within 2
  *    points, distinct counts within 10 % for columns with ≥ 100, every foreign key re-validated).
+ * It runs the compiled code (dist/, built first), as an installed package does.
  * The server is stopped on every path.
  */
-import { register } from 'tsx/esm/api';
-
-register();
-const { provision } = await import('../../src/provision/index.ts');
-const { loadDataset, synthesize } = await import('../../src/load/index.ts');
-const { clientConnection } = await import('../../src/load/client-tools.ts');
-const { collectStats } = await import('../../src/stats/index.ts');
-const { createLogger, silentLogger } = await import('../../src/core/log.ts');
+// the compiled code, as an installed package runs it (npm run build first)
+await $`npm run --silent build`;
+const { provision } = await import('../../dist/provision/index.js');
+const { loadDataset, synthesize } = await import('../../dist/load/index.js');
+const { clientConnection } = await import('../../dist/load/client-tools.js');
+const { collectStats } = await import('../../dist/stats/index.js');
+const { createLogger, silentLogger } = await import('../../dist/core/log.js');
 const pg = (await import('pg')).default;
-const { withClient } = await import('../../src/core/client.ts');
+const { withClient } = await import('../../dist/core/client.js');
 
 const scale = Number(argv.scale ?? 100_000);
 const jobs = argv.jobs !== undefined ? Number(argv.jobs) : undefined;
