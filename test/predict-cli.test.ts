@@ -74,9 +74,9 @@ describe('rehearse run --predict-for: budgets and renderers', () => {
     const s = report.migrations[0]!.statements[0]!;
     expect(s.predicted).toMatchObject({ model: 'row-updates', table: 'public.orders', measuredRows: 20_000, targetRows: 2_000_000_000 });
     expect(s.predicted!.durationMs).toBeGreaterThan(300_000);
-    expect(s.predicted!.basis.map((b) => b.fraction)).toEqual([1, 0.5, 0.5]);
+    expect(s.predicted!.basis.map((b) => b.fraction)).toEqual([1, 0.5, 0.5, 1]);
     expect(s.predicted!.trust?.reasons.join(' ')).toMatch(/extrapolating \d+× beyond the largest measured size/);
-    expect(report.prediction).toMatchObject({ statsFile: stats, scaledBy: 'rows', fractions: [0.5] });
+    expect(report.prediction).toMatchObject({ statsFile: stats, scaledBy: 'rows', fractions: [0.5, 1] });
     expect(report.verdict!.reasons.join('\n')).toMatch(/budget maxStatement: 1 violation — predicted at production size/);
     // beside the measurement, in every format
     expect(res.stdout).toMatch(/measured \S+ ms at 20k rows · predicted [\d.]+ (h|d|min) \(.+\) at 2B rows/);

@@ -169,7 +169,7 @@ describe('the UPDATE across shared_buffers and max_wal_size on real PostgreSQL',
 
   it('is marked untrusted naming the regimes crossed, with the WAL measured per row and a wide interval', () => {
     expect(p.model).toBe('row-updates');
-    expect(p.basis.length).toBe(4);
+    expect(p.basis.length).toBe(5);
     for (const b of p.basis) expect(b.walBytes).toBeGreaterThan(b.rows * 20);
     const crossed = p.regimes?.filter((r) => r.material && !r.calibrated).map((r) => r.regime);
     expect(crossed).toEqual(expect.arrayContaining(['shared_buffers', 'checkpoints']));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser, predict, runPredictions, startCalibration, statementKey, type Prediction } from '../src/analyze/predict/index.ts';
+import { extrapolate, fastest } from '../src/analyze/predict/fit.ts';
 import { calibrateAcross } from '../src/analyze/predict/predict.ts';
 import { calibrationScale } from '../src/analyze/predict/run.ts';
 import { scaledSettings } from '../src/analyze/predict/scale.ts';
@@ -77,6 +78,29 @@ describe("production's settings scaled to a sample (pure)", () => {
     expect(out.calibrated.map((e) => e.name)).toEqual(['a', 'b']);
     expect(out.far.map((p) => p.rows)).toEqual([500, 2000]);
     expect(calibrateAcross([c], basis)).toEqual({ calibrated: [], far: [] });
+  });
+});
+
+describe('repeated measurements (pure)', () => {
+  const at = (rows: number, ms: number, fraction: number, source: 'rehearsal' | 'sample' = 'sample') => ({ rows, ms, fraction, source });
+  it('the fit takes the fastest of the measurements at one fraction (noise only adds time); their spread widens the interval', () => {
+    // the rehearsal measured 3× slower than the whole-table sample prepared as the others
+    const points = [at(40_000, 300, 1, 'rehearsal'), at(800, 2, 0.02), at(760, 2.2, 0.02), at(10_000, 25, 0.25), at(20_000, 50, 0.5), at(40_000, 100, 1)];
+    expect(fastest(points).map((p) => p.ms)).toEqual([2, 25, 50, 100]);
+    const e = extrapolate(points, 'linear', 800_000);
+    // 2.5 µs a row: 2 s at 800k rows, not the rehearsal's 6 s
+    expect(e.center).toBeGreaterThan(1_900);
+    expect(e.center).toBeLessThan(2_100);
+    // the rehearsal and the whole-table sample disagree: the noise is theirs, and the interval spans it
+    expect(e.noise).toBeGreaterThan(0.5);
+    expect(e.high).toBeGreaterThan(2 * e.center);
+  });
+
+  it('two sizes only: the interval spans each point scaled alone', () => {
+    const e = extrapolate([at(20_000, 80, 0.5), at(40_000, 200, 1), at(40_000, 200, 1)], 'linear', 800_000);
+    // 4 µs a row at 20k, 5 µs at 40k
+    expect(e.low).toBeLessThanOrEqual(3_200);
+    expect(e.high).toBeGreaterThanOrEqual(4_000);
   });
 });
 
@@ -208,6 +232,12 @@ describe('calibrating across on a restarted server (real PostgreSQL)', () => {
     for (const r of uncalibrated) expect(p.trust?.reasons.some((x) => x.startsWith(`regime crossed (${r.regime})`))).toBe(true);
     expect(p.notes.join('\n')).toMatch(/calibrated across shared_buffers, checkpoints/);
     expect(notes.join('\n')).toMatch(/calibrated across regimes: .*50 %: shared_buffers 1 MB, a checkpoint every .*100 %: shared_buffers 1\.6 MB/);
+  });
+
+  it('the WAL segments of a steady server were made before the rehearsal (min_wal_size of them recycled)', async () => {
+    const rows = await sql<{ n: number }>(instance.url, 'SELECT count(*)::int AS n FROM pg_ls_waldir()');
+    // 80 MB of 16 MB segments
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(5);
   });
 
   it('the server is back on its own settings after the calibration', async () => {

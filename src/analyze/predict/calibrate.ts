@@ -63,6 +63,11 @@ export async function startCalibration(
   log: Logger,
   restartWith?: (settings: Record<string, string> | null) => Promise<void>,
 ): Promise<Calibration> {
+  // a server the tool just started has written little WAL: each new WAL segment is made (16 MB
+  // zero-filled, fsynced) by the statement that reaches it, where a production server reuses
+  // segments its checkpoints recycled. Made now, on the tool's own server only (never on someone
+  // else's: its archive and replicas would see it), so the rehearsal's statements do not pay for them
+  if (restartWith) await withClient(url, 'calibration', prepareWalSegments).catch(() => undefined);
   const base = await cloneDatabase(url, 'calib');
   // the copy's pages are dirty in shared_buffers (and, WAL_LOG, in the WAL): written out now, so the
   // rehearsal's first statements do not pay for them (a point slower than the samples steepens every fit)
@@ -72,9 +77,11 @@ export async function startCalibration(
     settings,
     canScale: restartWith !== undefined,
     async run({ migrations, tables, fractions, timeouts, scale }) {
-      // on the rehearsal server's settings: the first fraction twice (the noise of repeated measurement)
+      // on the rehearsal server's settings: the first fraction twice (the noise of repeated
+      // measurement), and the whole table, prepared as the samples are (the rehearsal's own size
+      // measured again: the noise where the fit weighs most)
       const settingsOf: (ScaledRun | null)[] = [];
-      const plan = fractions.length ? [fractions[0]!, ...fractions] : [];
+      const plan = fractions.length ? [fractions[0]!, ...fractions, ...(fractions.includes(1) ? [] : [1])] : [];
       plan.forEach(() => settingsOf.push(null));
       // then, on the tool's own server, production's settings scaled to each sample (scale.ts): the
       // largest fraction and the whole rehearsal table twice — the longest measurements past the
@@ -128,6 +135,23 @@ export async function startCalibration(
     },
     drop: () => base.drop(),
   };
+}
+
+/**
+ * min_wal_size's worth of WAL segments switched through, then a checkpoint, which recycles them as
+ * the next segments (a server's steady state): about min_wal_size of writing (80 MB by default).
+ */
+async function prepareWalSegments(c: pg.Client): Promise<void> {
+  const { rows } = await c.query<{ n: string }>(
+    "SELECT ceil(pg_size_bytes(current_setting('min_wal_size')) / pg_size_bytes(current_setting('wal_segment_size'))) AS n",
+  );
+  const n = Math.min(Number(rows[0]!.n) || 0, 64);
+  for (let i = 0; i < n; i++) {
+    // a record in the segment (an xid's commit), so the switch is not a no-op
+    await c.query('SELECT txid_current()');
+    await c.query('SELECT pg_switch_wal()');
+  }
+  await c.query('CHECKPOINT');
 }
 
 /** The settings of the server of `url` that decide regimes, as current_setting prints them. */

@@ -101,7 +101,10 @@ export interface Extrapolation {
  * fits that leave one point out (how much the answer depends on each measurement), widened by two
  * standard deviations of the measurement noise (repeats, else the fit's residuals).
  */
-export function extrapolate(points: BasisPoint[], growth: Growth, rows: number): Extrapolation {
+export function extrapolate(all: BasisPoint[], growth: Growth, rows: number): Extrapolation {
+  // noise on a shared machine only ever adds time: of the measurements repeated at one size (the
+  // same fraction), the fit takes the fastest; their spread is the noise that widens the interval
+  const points = fastest(all);
   const maxRows = Math.max(...points.map((p) => p.rows), 1);
   // mostly a fixed cost (the fixed part of a free fit is over half the time at the largest size,
   // or the time fell with size): keep the fixed part; else through the origin
@@ -110,26 +113,36 @@ export function extrapolate(points: BasisPoint[], growth: Growth, rows: number):
   const minRows = Math.min(...points.map((p) => p.rows));
   const spans = minRows > 0 && maxRows / minRows >= 10 && free.a > 0;
   const intercept = free.flat || free.a > 0.5 * free.predict(maxRows) || spans;
-  const all = intercept ? free : fit(points, growth);
-  const center = all.predict(rows);
+  const fitAll = intercept ? free : fit(points, growth);
+  const center = fitAll.predict(rows);
   let low = center;
   let high = center;
-  if (growth !== 'none' && points.length > 2) {
+  if (growth !== 'none' && points.length >= 2) {
+    // (two points: each alone, scaled in proportion — how far apart their costs per row are)
     for (let i = 0; i < points.length; i++) {
       const rest = points.filter((_, j) => j !== i);
-      if (new Set(rest.map((p) => p.rows)).size < 2) continue;
-      const v = fit(rest, growth, { intercept }).predict(rows);
+      const v = fit(rest, growth, { intercept: intercept && new Set(rest.map((p) => p.rows)).size >= 2 }).predict(rows);
       low = Math.min(low, v);
       high = Math.max(high, v);
     }
   }
-  const noise = repeatNoise(points) ?? all.relResidual;
+  const noise = repeatNoise(all) ?? fitAll.relResidual;
   return {
     center,
     low: Math.max(0, low * (1 - 2 * noise)),
     high: high * (1 + 2 * noise),
-    fit: all,
+    fit: fitAll,
     factor: rows / maxRows,
     noise,
   };
+}
+
+/** Of the points measured at one fraction (repeats, and the rehearsal beside a whole-table sample), the fastest; order kept. */
+export function fastest(points: BasisPoint[]): BasisPoint[] {
+  const best = new Map<number, BasisPoint>();
+  for (const p of points) {
+    const b = best.get(p.fraction);
+    if (!b || p.ms < b.ms) best.set(p.fraction, p);
+  }
+  return points.filter((p) => best.get(p.fraction) === p);
 }
