@@ -96,6 +96,14 @@ describe('repeated measurements (pure)', () => {
     expect(e.high).toBeGreaterThan(2 * e.center);
   });
 
+  it('two sizes only: no fixed part is read from them (two readings fit any line)', () => {
+    // a free line through these two puts 227 ms of the 269 in a fixed part, and 1 s at 800k rows
+    const e = extrapolate([at(20_000, 248, 0.5), at(40_000, 269, 1), at(40_000, 300, 1)], 'linear', 800_000);
+    expect(e.fit.a).toBe(0);
+    expect(e.center).toBeGreaterThan(6_000);
+    expect(e.center).toBeLessThan(6_600);
+  });
+
   it('two sizes only: the interval spans each point scaled alone', () => {
     const e = extrapolate([at(20_000, 80, 0.5), at(40_000, 200, 1), at(40_000, 200, 1)], 'linear', 800_000);
     // 4 µs a row at 20k, 5 µs at 40k

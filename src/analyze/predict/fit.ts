@@ -112,7 +112,10 @@ export function extrapolate(all: BasisPoint[], growth: Growth, rows: number): Ex
   // sizes spanning 10× or more (a calibration point far below the rest) pin the fixed part: keep it
   const minRows = Math.min(...points.map((p) => p.rows));
   const spans = minRows > 0 && maxRows / minRows >= 10 && free.a > 0;
-  const intercept = free.flat || free.a > 0.5 * free.predict(maxRows) || spans;
+  // two sizes determine a line exactly: its fixed part is as much the noise of two readings as a
+  // cost, so a fixed part is kept only from three sizes on (a time that fell is still seen: flat)
+  const sizes = new Set(points.map((p) => p.rows)).size;
+  const intercept = free.flat || (sizes >= 3 && (free.a > 0.5 * free.predict(maxRows) || spans));
   const fitAll = intercept ? free : fit(points, growth);
   const center = fitAll.predict(rows);
   let low = center;
