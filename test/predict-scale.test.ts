@@ -116,7 +116,7 @@ describe('predictions on points measured on scaled settings (pure, parser loaded
   const rehearsalServer = { shared_buffers: '32MB', max_wal_size: '128MB', checkpoint_completion_target: '0.9', effective_cache_size: '4GB' };
   // scaled to the samples: 1 MB of shared_buffers, a checkpoint every 256 kB of WAL
   const scaled = { ...rehearsalServer, shared_buffers: '1MB', [PACED_CHECKPOINTS]: '262144B' };
-  const run = async (sqlText: string, rewrites: { relation: string; relkind: string | null }[] = []) => {
+  const run = async (sqlText: string, rewrites: { relation: string; relkind: string | null }[] = [], targetRows = 400_000) => {
     await loadParser();
     // 10k rows (1.5 MB) rehearsed at 0.01 ms a row, the samples on the same settings alike; on the
     // scaled settings past the boundaries each row costs 0.03 ms
@@ -142,7 +142,7 @@ describe('predictions on points measured on scaled settings (pure, parser loaded
       rehearsal: new Map([['public.t', { rows: 10_000, bytes: 1.5 * MB }]]),
       calibration: [...own.map((p) => sample(p)), ...past.map((p) => sample(p, scaled))],
       // production: 400k rows (60 MB), past shared_buffers and, with 80 MB of WAL, past the checkpoint distance
-      stats: { tables: { t: { rows: 400_000, totalBytes: 60 * MB } }, server: { settings: rehearsalServer } },
+      stats: { tables: { t: { rows: targetRows, totalBytes: (targetRows / 400_000) * 60 * MB } }, server: { settings: rehearsalServer } },
       statsFile: 'prod.json',
       rehearsalSettings: rehearsalServer,
     }).statements.get('001#0')!;
@@ -161,6 +161,16 @@ describe('predictions on points measured on scaled settings (pure, parser loaded
     expect(p.high).toBeGreaterThan(p.durationMs);
     expect(p.basis.filter((b) => b.settings).length).toBe(3);
     expect(p.notes.join('\n')).toMatch(/calibrated across shared_buffers, checkpoints: fitted on the 3 measured points/);
+  });
+
+  it('samples less deep past shared_buffers than production (the scaled setting at its floor): untrusted, said, the high end widened', async () => {
+    // production 2M rows: 600 MB dirtied over 32 MB is 18.8× past; the 10k-row samples on 1 MB are 3× past
+    const p = await run('UPDATE t SET flag = n % 7', [], 2_000_000);
+    expect(p.regimes?.find((r) => r.regime === 'shared_buffers')?.calibrated).toBe(true);
+    expect(p.trust?.reasons.join('\n')).toMatch(
+      /calibrated only part way \(shared_buffers\): the deepest measured point lies 3× past the boundary, production 18\.8×/,
+    );
+    expect(p.high / p.durationMs).toBeGreaterThan(4);
   });
 
   it('a rewrite (bounded regimes: widened) stays on the points of the rehearsal server’s own settings', async () => {

@@ -244,6 +244,17 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
       fitted = far;
       ext = extrapolate(fitted, growth, target.rows * width);
       for (const e of calibrated) e.check.calibrated = true;
+      // a setting's floor (1 MB of shared_buffers) can keep the samples less deep past the boundary
+      // than production: measured past it, but not as far — said, the high end widened, untrusted
+      for (const e of calibrated) {
+        const deepest = Math.max(0, ...(e.depth?.points.filter((d, i): d is number => d !== null && e.far[i] === true) ?? []));
+        const target = e.depth?.target ?? null;
+        if (target === null || deepest <= 0 || target <= 2 * deepest) continue;
+        highBy *= e.high;
+        reasons.push(
+          `calibrated only part way (${e.check.regime}): the deepest measured point lies ${round1(deepest)}× past the boundary, production ${round1(target)}× (the scaled setting is at its floor; rehearse on more rows to go deeper)`,
+        );
+      }
       notes.push(
         `calibrated across ${calibrated.map((e) => e.check.regime).join(', ')}: fitted on the ${far.length} measured points past the boundary as production is`,
       );
@@ -343,3 +354,5 @@ export function calibrateAcross<E extends { far: boolean[] }>(crossed: E[], basi
   }
   return { calibrated, far: calibrated.length ? basis.filter((_, i) => keep[i]) : [] };
 }
+
+const round1 = (v: number) => Math.round(v * 10) / 10;

@@ -37,6 +37,8 @@ export interface RegimeEffect {
   hint: string | null;
   /** per point (same order as input.points): on production's side of this boundary */
   far: boolean[];
+  /** how far past the boundary each point and the target lie (absent: not measured by depth) */
+  depth?: { points: (number | null)[]; target: number | null };
 }
 
 /**
@@ -63,6 +65,8 @@ interface Boundary {
   high: number;
   /** a modelled step: multipliers of the centre, low and high from both sides (replaces low/high) */
   adjust?(target: At, near: At): { center: number; low: number; high: number };
+  /** how far past the boundary (1: at it), where a setting's floor can keep a sample less deep than production */
+  depth?(at: At): number | null;
 }
 
 interface At {
@@ -120,6 +124,7 @@ function boundaries(model: CostModel, sortEntryBytes: number): Boundary[] {
       low: 1,
       high: 4,
       side: (a) => (a.s.sharedBuffers === null ? null : dirty(a) > a.s.sharedBuffers),
+      depth: (a) => (a.s.sharedBuffers ? dirty(a) / a.s.sharedBuffers : null),
       hint: (t, k) => scaled('shared_buffers', t.s.sharedBuffers, k, 128 * 1024),
       describe: (t, r) =>
         `the rows it writes (about ${fmtBytes(dirty(t))} with the old versions) outgrow shared_buffers (${fmtBytes(t.s.sharedBuffers!)}) in production; in the rehearsal ${fmtBytes(dirty(r))} fit in ${fmtBytes(r.s.sharedBuffers!)}: dirty pages are evicted and written by the statement itself`,
@@ -134,6 +139,7 @@ function boundaries(model: CostModel, sortEntryBytes: number): Boundary[] {
       low: 1,
       high: scan ? 3 : 1.5,
       side: (a) => (a.s.sharedBuffers === null ? null : a.bytes > a.s.sharedBuffers / 4),
+      depth: (a) => (a.s.sharedBuffers ? a.bytes / (a.s.sharedBuffers / 4) : null),
       hint: (t, k) => scaled('shared_buffers', t.s.sharedBuffers, k, 128 * 1024),
       describe: (t, r) =>
         `the table (${fmtBytes(t.bytes)}) is over a quarter of shared_buffers (${fmtBytes(t.s.sharedBuffers!)}) in production: it is read through a small ring from the OS cache; in the rehearsal (${fmtBytes(r.bytes)}) from shared_buffers`,
@@ -247,6 +253,7 @@ export function checkRegimes(input: RegimeInput): RegimeResult {
       ...(b.adjust ? b.adjust(target, near) : { center: 1, low: b.low, high: b.high }),
       hint: b.hint && near.bytes > 0 && target.bytes > 0 ? b.hint(target, (near.bytes / target.bytes) * CALIBRATION_SCALE) : null,
       far: sides.map((x) => x === t),
+      ...(b.depth ? { depth: { points: points.map((p) => b.depth!(p)), target: b.depth(target) } } : {}),
     });
   }
   return { crossed, farSide: crossed.length ? farSide : points.map(() => false), walPerRow };
