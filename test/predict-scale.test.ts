@@ -173,6 +173,39 @@ describe('predictions on points measured on scaled settings (pure, parser loaded
     expect(p.high / p.durationMs).toBeGreaterThan(4);
   });
 
+  it('a rewrite whose index rebuilds production plans parallel workers for is untrusted, naming it, the interval reaching down', async () => {
+    await loadParser();
+    const settings = { shared_buffers: '128MB', max_parallel_maintenance_workers: '2', maintenance_work_mem: '1GB', min_parallel_table_scan_size: '8MB' };
+    const sample = (rows: number) => ({
+      fraction: rows / 10_000,
+      rows: new Map([['public.t', rows]]),
+      migrations: [{ id: '001', statements: [{ index: 0, durationMs: rows / 100 }] }],
+    });
+    const p = predict({
+      migrations: [
+        {
+          id: '001',
+          statements: [
+            { index: 0, sql: 'ALTER TABLE t ALTER COLUMN n TYPE bigint', durationMs: 100, lockHeldMs: 100, rewrites: [{ relation: 'public.t', relkind: 'r' }] },
+          ],
+        },
+      ],
+      unitOf: () => 0,
+      rehearsal: new Map([['public.t', { rows: 10_000, bytes: 1.5 * MB }]]),
+      calibration: [2_500, 2_510, 5_000].map(sample),
+      // 4M rows, 600 MB: two workers (log₃ of 600/8 MB, capped at 2); the rehearsal's 1.5 MB none
+      stats: { tables: { t: { rows: 4_000_000, totalBytes: 600 * MB } }, server: { settings } },
+      statsFile: 'prod.json',
+      rehearsalSettings: settings,
+    }).statements.get('001#0')!;
+    expect(p.trust?.reasons.join('\n')).toMatch(
+      /regime crossed \(parallel workers\): the rewrite rebuilds the table's indexes, and production's builds plan 2 parallel worker\(s\)/,
+    );
+    // 0.01 ms a row: 40 s; down to (1 + 0) / (1 + 2) × 0.9 of it
+    expect(p.durationMs).toBeCloseTo(40_000, -3);
+    expect(p.low).toBeLessThanOrEqual(40_000 * 0.3 + 1);
+  });
+
   it('a rewrite (bounded regimes: widened) stays on the points of the rehearsal server’s own settings', async () => {
     const p = await run('ALTER TABLE t ALTER COLUMN n TYPE bigint', [{ relation: 'public.t', relkind: 'r' }]);
     expect(p.model).toBe('table-rewrite');

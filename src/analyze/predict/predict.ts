@@ -236,10 +236,17 @@ function predictOne(migrationId: string, s: MeasuredStatement, input: PredictInp
     // stands on the points past all of them; the others stay crossed (widened, or untrusted)
     // (only material ones: a bounded one is widened, on the own settings' points, which carry less
     // of a small sample's fixed costs on a scaled server)
-    const { calibrated, far } = calibrateAcross(
+    const across = calibrateAcross(
       regimes.crossed.filter((e) => e.check.material),
       basis,
     );
+    // points past the boundary too short to say anything about rows are no calibration
+    const measurable = Math.max(0, ...across.far.map((p) => p.ms)) >= MIN_MEASURABLE_MS;
+    if (across.calibrated.length && !measurable)
+      notes.push(
+        `the points past ${across.calibrated.map((e) => e.check.regime).join(', ')} ran under ${MIN_MEASURABLE_MS} ms: too short to calibrate on, the crossing stands`,
+      );
+    const { calibrated, far } = measurable ? across : { calibrated: [], far: [] };
     if (calibrated.length) {
       fitted = far;
       ext = extrapolate(fitted, growth, target.rows * width);
