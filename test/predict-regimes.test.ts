@@ -179,5 +179,7 @@ describe('the UPDATE across shared_buffers and max_wal_size on real PostgreSQL',
     expect(p.coverage).toBe(0.8);
     // every setting production's file gave: nothing assumed
     expect(notes.join('\n')).not.toMatch(/assumed as the rehearsal server's/);
+    // a server the test did not start for the tool: never restarted, and said
+    expect(notes.join('\n')).toMatch(/the calibration replays ran on the rehearsal server's own settings/);
   });
 });

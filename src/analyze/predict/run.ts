@@ -56,7 +56,7 @@ export async function runPredictions(o: PredictRunOptions): Promise<PredictOutpu
   }
   if (o.calibration && !o.calibration.canScale && calibration.length) {
     notes.push(
-      "the calibration replays ran on the rehearsal server's own settings (a server the tool did not start is never restarted): a regime production is in and the samples are not is flagged, not calibrated",
+      "the calibration replays ran on the rehearsal server's own settings (only the embedded server the tool starts itself is restarted with production's settings scaled down; never a --database-url one): a regime production is in and the samples are not is flagged, not calibrated",
     );
   }
   const units = new Map<string, Map<number, number>>();
