@@ -84,11 +84,13 @@ export async function startCalibration(
       const plan = fractions.length ? [fractions[0]!, ...fractions, ...(fractions.includes(1) ? [] : [1])] : [];
       plan.forEach(() => settingsOf.push(null));
       // then, on the tool's own server, production's settings scaled to each sample (scale.ts): the
-      // largest fraction and the whole rehearsal table twice — the longest measurements past the
-      // boundaries, where a sample's fixed costs and noise weigh least
+      // largest fraction and the whole rehearsal table, each twice, alternating (a passing slowdown
+      // hits both sizes alike) — the longest measurements past the boundaries, where a sample's
+      // fixed costs and noise weigh least
       const restart = restartWith && scale && scale.ratio > 1 ? restartWith : undefined;
       if (restart && fractions.length) {
-        const scaledPlan = [Math.max(...fractions), 1, 1];
+        const largest = Math.max(...fractions);
+        const scaledPlan = largest < 1 ? [largest, 1, largest, 1] : [1, 1];
         for (const f of scaledPlan) {
           const s = scaledSettings(scale!.production, f / scale!.ratio);
           if (!s) break;
