@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser, predict, runPredictions, startCalibration, statementKey, type Prediction } from '../src/analyze/predict/index.ts';
-import { extrapolate, fastest } from '../src/analyze/predict/fit.ts';
+import { extrapolate, representative } from '../src/analyze/predict/fit.ts';
 import { calibrateAcross } from '../src/analyze/predict/predict.ts';
 import { calibrationScale } from '../src/analyze/predict/run.ts';
 import { scaledSettings } from '../src/analyze/predict/scale.ts';
@@ -83,10 +83,17 @@ describe("production's settings scaled to a sample (pure)", () => {
 
 describe('repeated measurements (pure)', () => {
   const at = (rows: number, ms: number, fraction: number, source: 'rehearsal' | 'sample' = 'sample') => ({ rows, ms, fraction, source });
-  it('the fit takes the fastest of the measurements at one fraction (noise only adds time); their spread widens the interval', () => {
+  it('the fit takes the mean of the measurements at one fraction, the whole-table sample rather than the rehearsal; their spread widens the interval', () => {
     // the rehearsal measured 3× slower than the whole-table sample prepared as the others
     const points = [at(40_000, 300, 1, 'rehearsal'), at(800, 2, 0.02), at(760, 2.2, 0.02), at(10_000, 25, 0.25), at(20_000, 50, 0.5), at(40_000, 100, 1)];
-    expect(fastest(points).map((p) => p.ms)).toEqual([2, 25, 50, 100]);
+    expect(representative(points).map((p) => [p.rows, p.ms])).toEqual([
+      [40_000, 100],
+      [780, 2.1],
+      [10_000, 25],
+      [20_000, 50],
+    ]);
+    // without a whole-table sample the rehearsal's reading stands
+    expect(representative(points.slice(0, 5)).map((p) => p.ms)).toContain(300);
     const e = extrapolate(points, 'linear', 800_000);
     // 2.5 µs a row: 2 s at 800k rows, not the rehearsal's 6 s
     expect(e.center).toBeGreaterThan(1_900);

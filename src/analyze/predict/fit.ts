@@ -102,9 +102,9 @@ export interface Extrapolation {
  * standard deviations of the measurement noise (repeats, else the fit's residuals).
  */
 export function extrapolate(all: BasisPoint[], growth: Growth, rows: number): Extrapolation {
-  // noise on a shared machine only ever adds time: of the measurements repeated at one size (the
-  // same fraction), the fit takes the fastest; their spread is the noise that widens the interval
-  const points = fastest(all);
+  // repeated measurements at one size (the same fraction) enter the fit as their mean; their
+  // spread is the noise that widens the interval
+  const points = representative(all);
   const maxRows = Math.max(...points.map((p) => p.rows), 1);
   // mostly a fixed cost (the fixed part of a free fit is over half the time at the largest size,
   // or the time fell with size): keep the fixed part; else through the origin
@@ -140,12 +140,20 @@ export function extrapolate(all: BasisPoint[], growth: Growth, rows: number): Ex
   };
 }
 
-/** Of the points measured at one fraction (repeats, and the rehearsal beside a whole-table sample), the fastest; order kept. */
-export function fastest(points: BasisPoint[]): BasisPoint[] {
-  const best = new Map<number, BasisPoint>();
-  for (const p of points) {
-    const b = best.get(p.fraction);
-    if (!b || p.ms < b.ms) best.set(p.fraction, p);
+/**
+ * One point per fraction: the mean of the measurements repeated there (rows and time). Beside a
+ * whole-table sample — a clone prepared as the other samples are — the rehearsal's own reading (a
+ * fresh server, the calibration clone made just before it) is left out: the fit stands on points
+ * prepared alike, and the rehearsal's reading still counts in the noise.
+ */
+export function representative(points: BasisPoint[]): BasisPoint[] {
+  const groups = new Map<number, BasisPoint[]>();
+  for (const p of points) groups.set(p.fraction, [...(groups.get(p.fraction) ?? []), p]);
+  const out: BasisPoint[] = [];
+  for (const group of groups.values()) {
+    const alike = group.some((p) => p.source === 'sample') ? group.filter((p) => p.source === 'sample') : group;
+    const mean = (f: (p: BasisPoint) => number) => alike.reduce((sum, p) => sum + f(p), 0) / alike.length;
+    out.push(alike.length === 1 ? alike[0]! : { ...alike[0]!, rows: Math.round(mean((p) => p.rows)), ms: mean((p) => p.ms) });
   }
-  return points.filter((p) => best.get(p.fraction) === p);
+  return out;
 }
