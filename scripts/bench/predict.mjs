@@ -16,9 +16,12 @@
  * index builds on int, text, two columns, and a UNIQUE constraint's; VALIDATE; SET NOT NULL) and a
  * NOT VALID CHECK (constant). Per scale-up:
  *   1. `rehearse stats` of the production-size database (rows, bytes, settings), before anything runs;
- *   2. `rehearse run --predict-for` that file on the rehearsal-size database (calibration at
- *      --fractions: predictFractions in a config file; 2 % twice, 25 %, 50 %);
- *   3. `rehearse run` on the production-size database: the truth, same server, same run;
+ *   2. `rehearse run --predict-for` that file on a rehearsal-size table loaded by the tool into its
+ *      own embedded server (`--dump` a plain SQL file; production's shared_buffers and max_wal_size
+ *      as --pg-setting), which it may restart with production's settings scaled to each calibration
+ *      sample (calibration at --fractions: predictFractions in a config file; 2 % twice, 25 %, 50 %,
+ *      the whole table; then 50 % and the whole table twice each on the scaled settings);
+ *   3. `rehearse run` on the production-size database: the truth, on this server, in the same run;
  * printing per statement: predicted, interval, truth, error, trust; and the totals: median |error|
  * (all), worst |error| of the trusted predictions, the share of truths inside their interval
  * against the stated coverage. Acceptance: median ≤ 20 %, worst trusted ≤ 35 %, coverage ≥ stated,
@@ -196,7 +199,7 @@ try {
     const ok = med <= 0.2 && worst <= 0.35 && share >= coverage;
     verdicts.push({ k, ok });
     out(
-      `${k}×: median |error| ${(med * 100).toFixed(0)} % (aim ≤ 20 %), worst |error| of ${trusted.length} trusted ${(worst * 100).toFixed(0)} % (aim ≤ 35 %), truths inside the interval ${inside}/${lines.length} = ${(share * 100).toFixed(0)} % (stated ${coverage * 100} %): ${ok ? 'PASS' : 'FAIL'}`,
+      `${k}×: median |error| ${(med * 100).toFixed(0)} % (aim ≤ 20 %), worst |error| of ${trusted.length} trusted ${trusted.length ? `${(worst * 100).toFixed(0)} %` : '— (none trusted: every prediction names why)'} (aim ≤ 35 %), truths inside the interval ${inside}/${lines.length} = ${(share * 100).toFixed(0)} % (stated ${coverage * 100} %): ${ok ? 'PASS' : 'FAIL'}`,
     );
     out(`   load average now: ${load()} on ${os.availableParallelism()} cores`);
     for (const n of predicted.prediction.notes.filter((x) => x.startsWith('calibrated across') || x.includes('own settings'))) out(`   ${n}`);
