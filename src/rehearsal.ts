@@ -20,6 +20,7 @@ import {
   runPredictions,
   startCalibration,
   statementKey,
+  tableKey,
   type Calibration,
 } from './analyze/index.ts';
 import { asMigrationBackends, checkCommand, replay, runMigrateCommand, type CommandResult, type MigrationTrace, type ReplayResult } from './replay/index.ts';
@@ -216,7 +217,7 @@ async function prepareServer(run: Run): Promise<void> {
   if (plan.migrateCommand || !run.pending.length || !plan.predict.fractions.length) return;
   // the tool's own server may be restarted with production's settings scaled to each sample; never a --database-url one
   const restart = instance.provider !== 'url' && instance.restartWith ? instance.restartWith.bind(instance) : undefined;
-  run.calibration = await startCalibration(instance.url, log, restart).catch((err) => {
+  run.calibration = await startCalibration(instance.url, log, restart, Object.keys(stats.tables).map(tableKey)).catch((err) => {
     log.warn(`predictions: cannot clone the rehearsal database for calibration: ${describeError(err)}`);
     run.predictNotes.push(`no calibration: the rehearsal database could not be cloned (${describeError(err)})`);
     return undefined;
