@@ -112,9 +112,17 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
     const builds = deferred.build
       .filter((b) => b.table === plan.table.name)
       .map((b) =>
-        work<pg.Client>('build', b.label, plan.rows, async (c) => {
+        work<pg.Client>('build', b.label, plan.rows, async (c, { alone }) => {
           progress.update(`building ${b.label}`);
-          await runDdl(c, b.sql, b.table);
+          // a build with nothing beside it (pgbench's one big key) may use the idle connections'
+          // cores as parallel workers; beside other work it uses none (the connections use the cores)
+          const parallel = alone && jobs > 1;
+          if (parallel) await c.query(`SET max_parallel_maintenance_workers = ${jobs - 1}`);
+          try {
+            await runDdl(c, b.sql, b.table);
+          } finally {
+            if (parallel) await c.query('SET max_parallel_maintenance_workers = 0');
+          }
         }),
       );
     // ANALYZE between the rows and the builds, beside other tables' work (a table with an expression

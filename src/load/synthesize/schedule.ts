@@ -22,14 +22,20 @@ export interface Work<C> {
   label: string;
   /** rows of the table it works on: bigger first */
   weight: number;
-  run: (connection: C) => Promise<void>;
+  run: (connection: C, when: Starting) => Promise<void>;
   /** works that may start only once this one is done */
   next: Work<C>[];
   /** unfinished works this one waits for (set by `after`) */
   waits: number;
 }
 
-export function work<C>(kind: WorkKind, label: string, weight: number, run: (connection: C) => Promise<void>): Work<C> {
+/** What else is going on as a work starts. */
+export interface Starting {
+  /** no other work is running, nor ready to start: the other connections are idle until this one ends */
+  alone: boolean;
+}
+
+export function work<C>(kind: WorkKind, label: string, weight: number, run: (connection: C, when: Starting) => Promise<void>): Work<C> {
   return { kind, label, weight, run, next: [], waits: 0 };
 }
 
@@ -60,6 +66,7 @@ export async function runWorks<C>(works: Work<C>[], size: number, open: () => Pr
   const t0 = performance.now();
   let left = works.length;
   let fills = 0;
+  let running = 0;
   let failed: unknown;
   const waiting: (() => void)[] = [];
   const woken = () => new Promise<void>((r) => waiting.push(r));
@@ -87,15 +94,17 @@ export async function runWorks<C>(works: Work<C>[], size: number, open: () => Pr
         }
         c ??= await open();
         if (w.kind === 'fill') fills++;
+        running++;
         const started = performance.now();
         try {
-          await w.run(c);
+          await w.run(c, { alone: running === 1 && ready.length === 0 });
           timings.push({ kind: w.kind, label: w.label, startMs: started - t0, ms: performance.now() - started });
           for (const next of w.next) if (--next.waits === 0) ready.push(next);
         } catch (err) {
           failed ??= err;
         } finally {
           if (w.kind === 'fill') fills--;
+          running--;
           left--;
           signal();
         }
