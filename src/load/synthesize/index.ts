@@ -58,10 +58,12 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
   const plans = planSynthesis({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
   const jobs = Math.max(1, Math.floor(spec.jobs ?? os.availableParallelism()));
   const deferred = deferredObjects(catalog.tables);
-  await withClient(url, async (c) => {
+  // on the same connection: the deferred objects dropped, and the memory the builds will share
+  const budget = await withClient(url, async (c) => {
     await c.query('BEGIN');
     for (const sql of deferred.drop) await c.query(sql);
     await c.query('COMMIT');
+    return Number((await c.query(`SELECT pg_size_bytes(current_setting('maintenance_work_mem')) AS b`)).rows[0].b);
   });
 
   const t1 = performance.now();
@@ -151,7 +153,6 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
   }
   // builds side by side share maintenance_work_mem: each gets the server's setting over the
   // connections (at least 64MB, PostgreSQL's default); no parallel workers (the connections use the cores)
-  const budget = await withClient(url, async (c) => Number((await c.query(`SELECT pg_size_bytes(current_setting('maintenance_work_mem')) AS b`)).rows[0].b));
   const perBuild = Math.max(64 * 1024 * 1024, Math.floor(budget / jobs));
   const t1w = performance.now();
   makers.plan({ catalog, stats, statsFile: spec.stats, fraction: spec.fraction, seed: spec.seed });
@@ -174,13 +175,17 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
   // the rows phase ends with the last fill or build; the foreign keys still running after it are the constraints phase
   const rowsEnd = Math.max(0, ...steps.filter((w) => w.kind !== 'fk').map((w) => w.startMs + w.ms));
   const t2 = performance.now();
-  await withClient(url, async (c) => {
-    for (const plan of plans) {
-      for (const s of plan.sequences) {
-        await c.query(`SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`);
+  if (plans.some((p) => p.sequences.length > 0)) {
+    await withClient(url, async (c) => {
+      for (const plan of plans) {
+        for (const s of plan.sequences) {
+          await c.query(
+            `SELECT setval(${literal(s.sequence)}, coalesce((SELECT max(${pg.escapeIdentifier(s.column)}) FROM ${plan.table.ident}), 0) + 1, false)`,
+          );
+        }
       }
-    }
-  });
+    });
+  }
   const rowsMs = Math.min(t1w - t1 + rowsEnd, t2 - t1);
   return {
     tables: plans.map((p) => ({ name: p.table.name, statsRows: p.statsRows, rows: p.rows })).sort((a, b) => (a.name < b.name ? -1 : 1)),
