@@ -17,6 +17,9 @@ export const LOAD_SETTINGS: PgSettings = {
   checkpoint_timeout: '1h',
   maintenance_work_mem: '1GB',
   autovacuum: 'off',
+  // pg_restore -j <cores> already keeps every core busy: index builds with parallel workers on top
+  // only oversubscribe them (the replay's settings leave PostgreSQL's default)
+  max_parallel_maintenance_workers: '0',
 };
 
 export const REPLAY_SETTINGS: PgSettings = {
