@@ -560,7 +560,7 @@ export const ReportSchema = z
             vacuumAnalyze: ms.describe('VACUUM (ANALYZE) of every table after the load; after --synthesize, a table ANALYZEd during the rows is only vacuumed'),
             checkpoint: ms,
             schema: ms.optional().describe('--synthesize: the schema file restored (part of load)'),
-            rows: ms.optional().describe('--synthesize: rows, each table\'s ANALYZE, keys and indexes, side by side (part of load)'),
+            rows: ms.optional().describe("--synthesize: rows, each table's ANALYZE, keys and indexes, side by side (part of load)"),
             foreignKeys: ms.optional().describe('--synthesize: foreign keys validated after the last key or index, and sequences (part of load)'),
           })
           .optional(),
