@@ -117,7 +117,10 @@ describe('prepared: true', () => {
 
     const phase = (app: number, name: string) => result.apps[app]!.queries[0]!.phases.find((p) => p.phase === name)!;
     const broke = (app: number) => result.apps[app]!.queries[0]!.phases.reduce((n, p) => n + (p.errors['0A000'] ?? 0), 0);
-    expect(phase(0, 'baseline').errors).toEqual({});
+    // an execution is counted in the phase it was issued in: the pooled app's one client may have
+    // issued one just before the migration's phase began that reached the server only after the
+    // ALTER (a stall on a loaded machine) — at most that one, never a baseline of errors
+    expect([{}, { '0A000': 1 }]).toContainEqual(phase(0, 'baseline').errors);
     expect(broke(0)).toBeGreaterThan(0);
     expect(phase(0, 'healed').count).toBeGreaterThan(10);
     expect(phase(0, 'healed').errors).toEqual({});
