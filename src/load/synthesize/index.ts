@@ -11,8 +11,8 @@ import { inspectDump } from '../detect.ts';
 import { restoreArchive, restorePlain } from '../restore.ts';
 import { readSynthCatalog } from './catalog.ts';
 import { deferredObjects } from './defer.ts';
-import { copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, rowsInClient, rowsInClientBinary, selectSql, type TablePlan } from './plan.ts';
-import { type ClientRows, chunkOf, framing, RowMakers } from './rows-thread.ts';
+import { clientFormat, copyInSql, DRAWS, insertSql, planSynthesis, redrawsOnServer, selectSql, type TablePlan } from './plan.ts';
+import { type ClientRows, chunkOf, clientRowsOf, framing, RowMakers } from './rows-thread.ts';
 import { after, runWorks, work, type Work } from './schedule.ts';
 import type { SynthesisResult, SynthesisSpec } from './types.ts';
 
@@ -87,16 +87,17 @@ async function synthesizeWith(url: string, spec: SynthesisSpec, stats: StatsFile
     const chunks = chunksOf(plan.rows, jobs, spec.chunkRows);
     const fills = chunks.map(([from, to]) =>
       work<pg.Client>('fill', plan.table.name, plan.rows, async (c) => {
-        const rows = format === 'text' && spec.generator !== 'server' ? clientRowsOf(plan, spec.clientBinary ?? true) : null;
-        // a big table's rows made by a worker thread (rows-thread.ts), a small one's here (no thread to start)
-        const inClient: RowSource | null =
-          rows &&
-          Object.assign(
+        const inThisProcess = format === 'text' && spec.generator !== 'server' ? clientFormat(plan, spec.clientBinary ?? true) : null;
+        const binary = inThisProcess === 'binary';
+        // a big table's rows made by a worker thread (rows-thread.ts), a small one's here (no thread to
+        // start); only the thread that makes them sets up their functions (and memos)
+        const inClient: RowSource | null = inThisProcess && {
+          binary,
+          open:
             to - from >= workerRows
-              ? (a: number, b: number, on: (n: number) => void) => makers.rows(plan.table.name, a, b, rows.binary, on)
-              : (a: number, b: number, on: (n: number) => void) => clientRows(rows, a, b, on),
-            { binary: rows.binary },
-          );
+              ? (a, b, on) => makers.rows(plan.table.name, a, b, binary, on)
+              : (a, b, on) => clientRows(clientRowsOf(plan, binary)!, a, b, on),
+        };
         const onRows = (n: number) =>
           progress.update(
             format === 'binary'
@@ -286,7 +287,7 @@ async function fillOnce(
       got = (await c.query(insertSql(plan, from, to, canCheckDomains))).rowCount ?? 0;
     } else if (to > from && inClient) {
       const sink = c.query(copyFrom(copyInSql(plan, truncate, inClient.binary)));
-      await pipeline(inClient(from, to, onRows), sink);
+      await pipeline(inClient.open(from, to, onRows), sink);
       got = Number(sink.rowCount ?? 0);
     } else if (to > from) {
       // TimeZone UTC: a timestamp without time zone is made from a timestamptz, as values-js.ts makes it
@@ -322,19 +323,10 @@ async function fillOnce(
   }
 }
 
-/** Rows [from, to) of a table as COPY data (text, or binary when `binary`), made in this process: in a worker thread or in this one. */
-type RowSource = ((from: number, to: number, onRows: (rows: number) => void) => Readable) & { binary: boolean };
-
-/**
- * How the client makes a table's rows: in COPY's binary format when every column has a binary
- * writer (values-bin.ts: the server reads them without parsing text) and `binary` allows it, else
- * as COPY text; null when some column is made only by the server.
- */
-function clientRowsOf(plan: TablePlan, binary: boolean): ClientRows | null {
-  const row = binary ? rowsInClientBinary(plan) : null;
-  if (row) return { binary: true, row };
-  const line = rowsInClient(plan);
-  return line && { binary: false, line };
+/** Rows [from, to) of a table as COPY data (text, or binary when `binary`: plan.ts's clientFormat), made in this process: in a worker thread or in this one. */
+interface RowSource {
+  binary: boolean;
+  open: (from: number, to: number, onRows: (rows: number) => void) => Readable;
 }
 /** From this many rows a fill's rows are made by a worker thread (starting one costs ~0.1 s with tsx). */
 const WORKER_ROWS = 50_000;

@@ -106,6 +106,17 @@ export function rowsInClientBinary(plan: TablePlan): ((k: number, w: BinWriter) 
   };
 }
 
+/**
+ * How the client makes a table's rows, decided without making any (no memo is set up): COPY binary
+ * when every column has a binary writer and `binary` allows it, COPY text when every column has a
+ * text one, else null (the server makes them).
+ */
+export function clientFormat(plan: TablePlan, binary: boolean): 'binary' | 'text' | null {
+  if (plan.columns.length === 0) return null;
+  if (binary && plan.columns.every((c) => c.bin !== null)) return 'binary';
+  return plan.columns.every((c) => c.js !== null) ? 'text' : null;
+}
+
 /** Whether the server may redraw or drop a row of the table (CHECKs, domains): the client's rows are then a first try. */
 export const redrawsOnServer = (plan: TablePlan) => plan.checks.length > 0 || plan.columns.some((c) => c.domain !== null);
 

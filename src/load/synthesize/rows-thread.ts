@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StatsFile } from '../../stats/index.ts';
+import { rowsInClient, rowsInClientBinary, type TablePlan } from './plan.ts';
 import type { SynthCatalog } from './types.ts';
 import { BinWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './values-bin.ts';
 
@@ -70,6 +71,13 @@ export function rowsToBuffer(row: (k: number, w: BinWriter) => void, from: numbe
 
 /** A fill's rows as COPY data: text lines, or binary rows (framed by COPY binary's header and trailer). */
 export type ClientRows = { binary: false; line: (k: number) => string } | { binary: true; row: (k: number, w: BinWriter) => void };
+
+/** A table's rows in the format clientFormat chose (plan.ts); null when that format cannot make them. */
+export function clientRowsOf(plan: TablePlan, binary: boolean): ClientRows | null {
+  const row = binary ? rowsInClientBinary(plan) : null;
+  const line = binary ? null : rowsInClient(plan);
+  return row ? { binary: true, row } : line ? { binary: false, line } : null;
+}
 
 /** Rows [from, to) of a fill as a buffer of COPY data, either format. */
 export const chunkOf = (rows: ClientRows, from: number, to: number, size: number) =>

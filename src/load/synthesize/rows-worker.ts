@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { planSynthesis, rowsInClient, rowsInClientBinary, type TablePlan } from './plan.ts';
-import { AHEAD, CHUNK_ROWS, type ClientRows, chunkOf, type FromWorker, type RowsInput, type ToWorker } from './rows-thread.ts';
+import { planSynthesis, type TablePlan } from './plan.ts';
+import { AHEAD, CHUNK_ROWS, chunkOf, clientRowsOf, type FromWorker, type RowsInput, type ToWorker } from './rows-thread.ts';
 
 /** A worker thread making rows as COPY text (see rows-thread.ts for the protocol). */
 
@@ -31,9 +31,7 @@ async function make(table: string, from: number, to: number, binary: boolean): P
   if (!input) throw new Error('no plan input');
   plans ??= new Map(planSynthesis(input).map((p) => [p.table.name, p]));
   const plan = plans.get(table);
-  const row = binary && plan ? rowsInClientBinary(plan) : null;
-  const line = !binary && plan ? rowsInClient(plan) : null;
-  const rows: ClientRows | null = row ? { binary: true, row } : line ? { binary: false, line } : null;
+  const rows = plan ? clientRowsOf(plan, binary) : null;
   if (!rows) throw new Error(`${table} is not a table whose rows are made in the client${binary ? ' in binary' : ''}`);
   inFlight = 0;
   let size = 0;
