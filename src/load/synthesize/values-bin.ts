@@ -58,13 +58,13 @@ export class BinWriter {
     this.buf.writeInt32BE(n, this.pos);
     this.pos = at + n;
   }
-  /** bytes written before (a field or more), as they are */
-  raw(b: Uint8Array): void {
-    const n = b.length;
+  /** bytes written before (a field or more), as they are: `n` bytes of `b` from `from` */
+  raw(b: Uint8Array, from = 0, n = b.length - from): void {
     this.room(n);
+    const buf = this.buf;
     // a field of a few dozen bytes copies faster in a loop than through set()
-    if (n > 64) this.buf.set(b, this.pos);
-    else for (let j = 0, at = this.pos; j < n; j++) this.buf[at + j] = b[j]!;
+    if (n > 64) buf.set(b.subarray(from, from + n), this.pos);
+    else for (let j = 0, at = this.pos; j < n; j++) buf[at + j] = b[from + j]!;
     this.pos += n;
   }
 }
@@ -87,13 +87,7 @@ export class BinMemo {
   copy(i: number, w: BinWriter): boolean {
     const from = this.start[i]!;
     if (from < 0) return false;
-    const n = this.length[i]!;
-    w.room(n);
-    const buf = w.buf;
-    const arena = this.arena;
-    if (n > 64) arena.copy(buf, w.pos, from, from + n);
-    else for (let j = 0, at = w.pos; j < n; j++) buf[at + j] = arena[from + j]!;
-    w.pos += n;
+    w.raw(this.arena, from, this.length[i]!);
     return true;
   }
   /** keeps value i's field, written in w from `from` to its end */
